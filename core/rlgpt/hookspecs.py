@@ -1,0 +1,141 @@
+"""Hook specifications of the pluggy project ``rlgpt``.
+
+Registration hooks receive a ``register`` callable and return nothing: a plugin
+calls ``register(spec)`` once per thing it provides. Observer hooks are told
+about a run as it advances; their return values are ignored. Implement a hook
+with :data:`rlgpt.hookimpl`::
+
+    from rlgpt import EnvironmentSpec, hookimpl
+
+    @hookimpl
+    def register_environments(register):
+        register(EnvironmentSpec(name="gridworld", ...))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from rlgpt.specs import AgentSpec, EnvironmentSpec, LearnerSpec, LLMBackendSpec
+
+PROJECT_NAME = "rlgpt"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+@hookspec
+def register_environments(register: Callable[[EnvironmentSpec], None]) -> None:
+    """Register embodied environments.
+
+    Called once, when the plugin manager first builds its registry (any CLI
+    command, or the first :func:`rlgpt.plugins.get_registry` call).
+
+    :param register: call ``register(EnvironmentSpec(...))`` once per environment.
+        Names must be unique across all plugins; a duplicate is an error naming
+        both plugins. Each environment is also mirrored into Gymnasium as
+        ``rlgpt/<name>-v0``.
+
+    An implementation must not build the environment here (listing plugins has
+    to stay cheap): the spec carries an ``entry_point`` string instead.
+    """
+
+
+@hookspec
+def register_llm_backends(register: Callable[[LLMBackendSpec], None]) -> None:
+    """Register LLM backends.
+
+    Called once, when the registry is built.
+
+    :param register: call ``register(LLMBackendSpec(...))`` once per backend.
+        Backend names must be unique across plugins.
+
+    An implementation must not open network connections or load model weights
+    here; the spec's ``factory`` does that when a run asks for the backend.
+    """
+
+
+@hookspec
+def register_learners(register: Callable[[LearnerSpec], None]) -> None:
+    """Register RL learners.
+
+    Called once, when the registry is built.
+
+    :param register: call ``register(LearnerSpec(...))`` once per learner.
+        Learner names must be unique across plugins.
+    """
+
+
+@hookspec
+def register_planners(register: Callable[[AgentSpec], None]) -> None:
+    """Register slow agents (planners).
+
+    Called once, when the registry is built.
+
+    :param register: call ``register(AgentSpec(...))``; the factory returns an
+        object implementing :class:`rlgpt.agents.base.Planner`.
+    """
+
+
+@hookspec
+def register_coders(register: Callable[[AgentSpec], None]) -> None:
+    """Register fast agents (coders).
+
+    Called once, when the registry is built.
+
+    :param register: call ``register(AgentSpec(...))``; the factory returns an
+        object implementing :class:`rlgpt.agents.base.Coder`.
+    """
+
+
+@hookspec
+def register_critics(register: Callable[[AgentSpec], None]) -> None:
+    """Register critics.
+
+    Called once, when the registry is built.
+
+    :param register: call ``register(AgentSpec(...))``; the factory returns an
+        object implementing :class:`rlgpt.agents.base.Critic`.
+    """
+
+
+@hookspec
+def on_run_start(run: Any) -> None:
+    """A run starts (or resumes).
+
+    Called by the loop after the run directory is ready and before the first
+    iteration.
+
+    :param run: the :class:`rlgpt.runs.RunDirectory` of the run; ``run.path`` is
+        its folder and ``run.config`` its resolved configuration.
+
+    Implementations must not modify the run directory's files.
+    """
+
+
+@hookspec
+def on_iteration_end(run: Any, record: Any) -> None:
+    """An iteration (plan, code, train, evaluate, critique) finished.
+
+    Called after the iteration's record has been written to ``events.jsonl``.
+
+    :param run: the :class:`rlgpt.runs.RunDirectory` of the run.
+    :param record: the :class:`rlgpt.metrics.IterationRecord` just written
+        (success rate and interval, env steps, tokens, rejections, dead-loop flag).
+    """
+
+
+@hookspec
+def on_run_end(run: Any, summary: Any) -> None:
+    """A run ended (target reached, iterations exhausted, dead loop or error).
+
+    Called once, after the final event is written and before the report.
+
+    :param run: the :class:`rlgpt.runs.RunDirectory` of the run.
+    :param summary: the :class:`rlgpt.metrics.RunSummary` of the run (status,
+        best success rate, totals).
+    """

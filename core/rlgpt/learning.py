@@ -1,0 +1,77 @@
+"""What the loop expects of an RL learner (implemented by plugins such as rlgpt-sb3)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class EpisodePoint:
+    """One finished training episode, for learning curves.
+
+    :param timestep: total environment steps when the episode ended.
+    :param episode_return: undiscounted return of the episode.
+    :param length: episode length in (macro) steps.
+    :param success: ``info["is_success"]`` at the episode's end, when the env reports it.
+    """
+
+    timestep: int
+    episode_return: float
+    length: int
+    success: bool | None = None
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    """What one call to :meth:`Learner.learn` did.
+
+    :param timesteps: environment steps consumed by this call.
+    :param wall_time_s: seconds spent.
+    :param episodes: finished episodes, in order.
+    :param checkpoint: path of the checkpoint written at the end, if any.
+    """
+
+    timesteps: int
+    wall_time_s: float
+    episodes: tuple[EpisodePoint, ...] = ()
+    checkpoint: Path | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def fps(self) -> float:
+        """Environment steps per second of training."""
+        return self.timesteps / self.wall_time_s if self.wall_time_s > 0 else 0.0
+
+
+ProgressCallback = Callable[[int, int], None]
+"""``callback(timesteps_done, total_timesteps)``, called as training advances."""
+
+
+@runtime_checkable
+class Learner(Protocol):
+    """An RL learner bound to a training environment factory."""
+
+    def learn(
+        self,
+        total_timesteps: int,
+        *,
+        progress_bar: bool = False,
+        on_progress: ProgressCallback | None = None,
+    ) -> TrainingResult:
+        """Train for ``total_timesteps`` environment steps and return what happened."""
+        ...
+
+    def predict(self, obs: Any, *, deterministic: bool = True) -> Any:
+        """Return an action for one (un-batched) observation."""
+        ...
+
+    def save(self, path: Path) -> Path:
+        """Write a checkpoint to ``path`` (one file) and return the path written."""
+        ...
+
+    def load(self, path: Path) -> None:
+        """Restore the policy from a checkpoint written by :meth:`save`."""
+        ...

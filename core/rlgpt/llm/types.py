@@ -1,0 +1,123 @@
+"""Messages, completions and the LLM protocol every backend implements."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol, runtime_checkable
+
+Role = Literal["system", "user", "assistant"]
+
+
+@dataclass(frozen=True)
+class Image:
+    """An image attached to a message (PNG or JPEG bytes)."""
+
+    data: bytes
+    media_type: str = "image/png"
+
+
+@dataclass(frozen=True)
+class Message:
+    """One chat message."""
+
+    role: Role
+    content: str
+    images: tuple[Image, ...] = ()
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Token counts of one request."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        """Prompt plus completion tokens."""
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A model's answer.
+
+    :param text: the generated text.
+    :param usage: token counts (estimated where the backend cannot count).
+    :param latency_s: wall-clock seconds the request took (0 for cache hits).
+    :param model: model id that answered.
+    :param backend: backend id that answered.
+    :param cached: true when served from the response cache.
+    :param cost_usd: price of the request where the vendor publishes prices.
+    """
+
+    text: str
+    usage: Usage
+    latency_s: float
+    model: str
+    backend: str
+    cached: bool = False
+    cost_usd: float | None = None
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    """Sampling parameters; part of the cache key."""
+
+    temperature: float = 0.0
+    max_tokens: int = 2048
+    stop: tuple[str, ...] = ()
+    seed: int | None = None
+
+
+@dataclass(frozen=True)
+class Request:
+    """Everything a backend needs for one completion.
+
+    :param messages: the conversation.
+    :param params: sampling parameters.
+    :param tags: opaque labels from the caller (e.g. which step of a run asks);
+        backends must not interpret them except to find recorded answers
+        (the replay backend) and to name the request in errors. Not part of the cache key.
+    """
+
+    messages: tuple[Message, ...]
+    params: SamplingParams = SamplingParams()
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+class LLMError(Exception):
+    """A request failed for good (after retries, or on a non-transient error)."""
+
+
+class TransientLLMError(LLMError):
+    """A request failed in a way worth retrying (rate limit, 5xx, timeout)."""
+
+
+@runtime_checkable
+class LLM(Protocol):
+    """A chat model. Implementations must be safe to call repeatedly."""
+
+    backend: str
+    model: str
+    supports_images: bool
+
+    def complete(self, request: Request) -> Completion:
+        """Answer one request. Raise :class:`TransientLLMError` for retryable failures."""
+        ...
+
+
+def user(content: str) -> Message:
+    """Shorthand for a user message."""
+    return Message("user", content)
+
+
+def system(content: str) -> Message:
+    """Shorthand for a system message."""
+    return Message("system", content)
+
+
+def as_messages(messages: Sequence[Message]) -> tuple[Message, ...]:
+    """Freeze a message sequence for a :class:`Request`."""
+    return tuple(messages)

@@ -1,0 +1,139 @@
+"""The skill API: the only surface generated code may touch.
+
+An environment plugin subclasses :class:`SkillAPI`. Its public methods are the
+functions LLM-written code may call: primitive actions (which go through
+:meth:`SkillAPI.act`, one environment step each) and perception helpers (which
+read :attr:`SkillAPI.obs` and :attr:`SkillAPI.info`, i.e. only what the agent
+sees). Every public method needs a docstring: :func:`render_skill_doc` puts
+them into the fast agent's prompt.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+StepResult = tuple[Any, float, bool, bool, dict[str, Any]]
+
+
+class StepBudgetExceeded(Exception):
+    """A coded action used more primitive steps than its budget allows."""
+
+
+class EpisodeOver(Exception):
+    """A coded action tried to act after the episode terminated or was truncated."""
+
+
+class ReadOnlySkills(Exception):
+    """Code that may only observe (a done condition, a shaped reward) tried to act."""
+
+
+@dataclass
+class Actuator:
+    """Steps an environment on behalf of generated code and keeps the books.
+
+    :param step: the environment's ``step`` function.
+    :param obs: the current observation.
+    :param info: the current ``info`` dict.
+    :param budget: maximum primitive steps for this call (``None``: unlimited).
+    :param read_only: when true, any :meth:`act` raises :class:`ReadOnlySkills`.
+    """
+
+    step: Callable[[Any], StepResult] | None
+    obs: Any
+    info: Mapping[str, Any]
+    budget: int | None = None
+    read_only: bool = False
+    steps: int = 0
+    reward: float = 0.0
+    terminated: bool = False
+    truncated: bool = False
+    rewards: list[float] = field(default_factory=list)
+
+    def act(self, action: Any) -> StepResult:
+        """Take one primitive step; update observation, info and the running totals."""
+        if self.read_only or self.step is None:
+            raise ReadOnlySkills("this code may only observe; it must not call actions")
+        if self.terminated or self.truncated:
+            raise EpisodeOver("the episode is over; the coded action must return")
+        if self.budget is not None and self.steps >= self.budget:
+            raise StepBudgetExceeded(f"coded action exceeded its budget of {self.budget} primitive steps")
+        obs, reward, terminated, truncated, info = self.step(action)
+        self.steps += 1
+        self.reward += float(reward)
+        self.rewards.append(float(reward))
+        self.obs, self.info = obs, info
+        self.terminated, self.truncated = bool(terminated), bool(truncated)
+        return obs, reward, terminated, truncated, info
+
+
+class SkillAPI:
+    """Base class of an environment's skill API.
+
+    Subclasses add public methods. Primitive actions call ``self.act(action)``;
+    perception helpers read ``self.obs`` and ``self.info``. Methods must not
+    reach into the simulator's hidden state.
+    """
+
+    def __init__(self, actuator: Actuator) -> None:
+        self._actuator = actuator
+
+    @property
+    def obs(self) -> Any:
+        """The current observation (what the agent sees)."""
+        return self._actuator.obs
+
+    @property
+    def info(self) -> Mapping[str, Any]:
+        """The current step's ``info`` dict."""
+        return self._actuator.info
+
+    def act(self, action: Any) -> StepResult:
+        """Take one primitive action; returns ``(obs, reward, terminated, truncated, info)``."""
+        return self._actuator.act(action)
+
+    @property
+    def episode_over(self) -> bool:
+        """True once the episode terminated or was truncated; code should return then."""
+        return self._actuator.terminated or self._actuator.truncated
+
+
+def skill_names(api_cls: type[SkillAPI]) -> list[str]:
+    """Names of the public functions and properties code may use, in definition order."""
+    names: list[str] = []
+    for klass in reversed(api_cls.__mro__):
+        if klass is object:
+            continue
+        for name in vars(klass):
+            if not name.startswith("_") and name not in names:
+                names.append(name)
+    return names
+
+
+def undocumented_skills(api_cls: type[SkillAPI]) -> list[str]:
+    """Public skills without a docstring (an environment contract violation)."""
+    return [name for name in skill_names(api_cls) if not inspect.getdoc(getattr(api_cls, name))]
+
+
+def render_skill_doc(api_cls: type[SkillAPI]) -> str:
+    """Render the skill API as Python-like stubs with docstrings, for prompts."""
+    lines = [f"class {api_cls.__name__}:"]
+    class_doc = inspect.getdoc(api_cls)
+    if class_doc:
+        lines.append(_indent(f'"""{class_doc}"""', 4))
+    for name in skill_names(api_cls):
+        member = getattr(api_cls, name)
+        doc = inspect.getdoc(member) or ""
+        if isinstance(member, property):
+            header = f"@property\ndef {name}(self)"
+        else:
+            header = f"def {name}{inspect.signature(member)}"
+        lines.append(_indent(f'{header}:\n    """{doc}"""', 4))
+    return "\n".join(lines)
+
+
+def _indent(text: str, spaces: int) -> str:
+    pad = " " * spaces
+    return "\n".join(pad + line if line else line for line in text.splitlines())

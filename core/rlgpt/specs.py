@@ -1,0 +1,138 @@
+"""Frozen descriptions of what plugins supply.
+
+A plugin builds one of these specs and hands it to the ``register`` callable of
+the matching registration hook (see :mod:`rlgpt.hookspecs`). Specs hold
+factories, never live objects, so listing plugins (``rlgpt plugins``) stays cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import gymnasium as gym
+
+    from rlgpt.agents.base import Coder, Critic, Planner
+    from rlgpt.learning import Learner
+    from rlgpt.llm.types import LLM
+    from rlgpt.skills import SkillAPI
+
+
+Info = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """One task of an environment.
+
+    :param id: short identifier, unique within its environment (``make_wood_pickaxe``).
+    :param instruction: the natural-language task the slow agent reads.
+    :param success: predicate over a step's ``info`` dict; true once the task is solved.
+    :param max_episode_steps: default episode budget (primitive steps) for this task.
+    :param env_kwargs: extra keyword arguments the environment factory needs for this task.
+    """
+
+    id: str
+    instruction: str
+    success: Callable[[Info], bool]
+    max_episode_steps: int
+    env_kwargs: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EnvironmentSpec:
+    """An embodied environment and everything the agents need to act in it.
+
+    :param name: identifier used in configs and on the command line (``crafter``);
+        mirrored into Gymnasium as ``rlgpt/<name>-v0``.
+    :param entry_point: ``"module:callable"`` string of the Gymnasium factory, so the
+        environment can be built lazily and inside child processes.
+        The callable accepts ``task: str | None``, ``obs_mode: str``,
+        ``max_episode_steps: int | None`` and ``render_mode: str | None`` keywords.
+    :param description: one line for ``rlgpt envs``.
+    :param primitive_actions: names of the discrete primitive actions, in action-index
+        order (empty for purely continuous environments).
+    :param observation_modes: supported ``obs_mode`` values; the first is the default.
+    :param tasks: the tasks this environment offers.
+    :param skill_api: the :class:`~rlgpt.skills.SkillAPI` subclass generated code is
+        given; its public methods (with docstrings) are the functions LLM code may call.
+    :param describe: ``describe(obs, info) -> str``: the text a critic reads about a state.
+    :param continuous: true when the primitive action space is a ``Box``.
+    """
+
+    name: str
+    entry_point: str
+    description: str
+    primitive_actions: tuple[str, ...]
+    observation_modes: tuple[str, ...]
+    tasks: tuple[TaskSpec, ...]
+    skill_api: type[SkillAPI]
+    describe: Callable[[Any, Info], str]
+    continuous: bool = False
+
+    def task(self, task_id: str) -> TaskSpec:
+        """Return the task called ``task_id``; ``KeyError`` names the known ones."""
+        for task in self.tasks:
+            if task.id == task_id:
+                return task
+        known = ", ".join(t.id for t in self.tasks)
+        raise KeyError(f"environment {self.name!r} has no task {task_id!r} (tasks: {known})")
+
+    def make(self, **kwargs: Any) -> gym.Env:
+        """Build the environment through its entry point (same keywords as the factory)."""
+        from rlgpt._imports import load_object
+
+        return load_object(self.entry_point)(**kwargs)
+
+
+@dataclass(frozen=True)
+class LLMBackendSpec:
+    """A family of language models reachable through one client.
+
+    :param name: backend id used in configs (``openai``, ``replay``).
+    :param factory: ``factory(model: str, **options) -> LLM`` building a ready client.
+    :param description: one line for ``rlgpt plugins``.
+    :param models: model ids this backend knows (it may accept others).
+    :param aliases: short names mapping to model ids (``gpt-4o`` -> ``gpt-4o-2024-08-06``).
+    """
+
+    name: str
+    factory: Callable[..., LLM]
+    description: str
+    models: tuple[str, ...] = ()
+    aliases: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LearnerSpec:
+    """An RL algorithm.
+
+    :param name: learner id used in configs (``ppo``, ``sac``).
+    :param factory: ``factory(env_fn, *, seed, n_envs, checkpoint_dir, **hyperparameters)
+        -> Learner`` where ``env_fn`` is a picklable zero-argument callable that builds one
+        training environment.
+    :param description: one line for ``rlgpt plugins``.
+    :param action_spaces: the Gymnasium action-space kinds it trains on: ``"discrete"``
+        and/or ``"continuous"``.
+    """
+
+    name: str
+    factory: Callable[..., Learner]
+    description: str
+    action_spaces: frozenset[str] = frozenset({"discrete"})
+
+
+@dataclass(frozen=True)
+class AgentSpec:
+    """A planner, coder or critic implementation.
+
+    :param name: id used in configs (``default``).
+    :param factory: ``factory(llm: LLM, **options)`` returning the agent.
+    :param description: one line for ``rlgpt plugins``.
+    """
+
+    name: str
+    factory: Callable[..., Planner | Coder | Critic]
+    description: str
