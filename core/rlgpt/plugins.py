@@ -1,0 +1,424 @@
+"""The plugin manager and the registry of everything plugins provide.
+
+Built-in plugins (:data:`BUILTIN_PLUGINS`) and third-party distributions (entry-point
+group ``rlgpt``) are loaded through the same path. A plugin that fails to import is
+recorded as a :class:`PluginLoadError` and the others still load; a hook whose name or
+arguments do not match :mod:`rlgpt.hookspecs` is an error naming the plugin.
+
+Environment variables (read from the ``environ`` mapping given to the builders):
+
+``RLGPT_LOAD_PLUGINS=a,b``
+    load only these entry points (by entry-point name); built-ins always load.
+``RLGPT_DISABLE_PLUGIN_AUTOLOAD=1``
+    load no entry points at all; built-ins always load.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import importlib.metadata
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+import gymnasium
+import pluggy
+
+from rlgpt import hookspecs
+from rlgpt.specs import AgentSpec, EnvironmentSpec, LearnerSpec, LLMBackendSpec
+
+BUILTIN_PLUGINS: tuple[str, ...] = ("rlgpt.llm.replay", "rlgpt.agents.builtin")
+"""Modules of the core that register through the hooks like any third-party plugin."""
+
+ENTRY_POINT_GROUP = "rlgpt"
+LOAD_PLUGINS_VAR = "RLGPT_LOAD_PLUGINS"
+DISABLE_AUTOLOAD_VAR = "RLGPT_DISABLE_PLUGIN_AUTOLOAD"
+
+
+class PluginError(Exception):
+    """Base class of plugin problems that stop the registry from being built."""
+
+
+class DuplicatePluginError(PluginError):
+    """Two plugins registered the same name for one kind of thing."""
+
+
+class UnknownPluginError(PluginError, LookupError):
+    """A name was looked up that no installed plugin registered."""
+
+
+class HookValidationError(PluginError):
+    """A plugin implements a hook that does not exist or has the wrong arguments."""
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """Who a loaded plugin is.
+
+    :param name: the name it is registered under in the plugin manager (the
+        entry-point name, or the module name for built-ins).
+    :param distribution: the distribution (pip package) that ships it.
+    :param version: that distribution's version.
+    :param builtin: true for the core's own plugins.
+    """
+
+    name: str
+    distribution: str
+    version: str
+    builtin: bool = False
+
+    @property
+    def label(self) -> str:
+        """``'<distribution> <version>'``, as error messages name plugins."""
+        return f"{self.distribution} {self.version}"
+
+
+@dataclass(frozen=True)
+class PluginLoadError:
+    """A plugin that could not be loaded (it is left out; the others still load).
+
+    :param distribution: the distribution that ships the plugin.
+    :param version: its version.
+    :param entry_point: the entry-point name (the module name for built-ins).
+    :param exception: what went wrong.
+    """
+
+    distribution: str
+    version: str
+    entry_point: str
+    exception: BaseException
+
+    @property
+    def message(self) -> str:
+        """One line: which plugin failed and why."""
+        return (
+            f"plugin {self.entry_point!r} from {self.distribution} {self.version} failed to load: "
+            f"{type(self.exception).__name__}: {self.exception}"
+        )
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of thing plugins register.
+
+    :param key: the :class:`Registry` attribute holding them (``llm_backends``).
+    :param label: how messages name one of them (``llm backend``).
+    :param hook: the registration hook.
+    :param spec_type: the spec class ``register`` accepts.
+    """
+
+    key: str
+    label: str
+    hook: str
+    spec_type: type
+
+
+KINDS: tuple[Kind, ...] = (
+    Kind("environments", "environment", "register_environments", EnvironmentSpec),
+    Kind("llm_backends", "llm backend", "register_llm_backends", LLMBackendSpec),
+    Kind("learners", "learner", "register_learners", LearnerSpec),
+    Kind("planners", "planner", "register_planners", AgentSpec),
+    Kind("coders", "coder", "register_coders", AgentSpec),
+    Kind("critics", "critic", "register_critics", AgentSpec),
+)
+KINDS_BY_KEY: dict[str, Kind] = {kind.key: kind for kind in KINDS}
+
+
+def unknown_name_message(label: str, name: str, choices: Iterable[str]) -> str:
+    """``unknown <label> 'x' (installed: a, b) - did you mean 'a'?`` with a difflib suggestion."""
+    known = sorted(choices)
+    message = f"unknown {label} {name!r} (installed: {', '.join(known) or 'none'})"
+    close = difflib.get_close_matches(name, known, n=1)
+    if close:
+        message += f" - did you mean {close[0]!r}?"
+    return message
+
+
+@dataclass
+class LoadedPlugins:
+    """A plugin manager with its plugins registered and validated.
+
+    :param manager: the pluggy plugin manager (project ``rlgpt``).
+    :param plugins: every plugin that loaded, built-ins first.
+    :param errors: every plugin that failed to load.
+    """
+
+    manager: pluggy.PluginManager
+    plugins: list[PluginInfo]
+    errors: list[PluginLoadError]
+
+    def info(self, plugin: object) -> PluginInfo:
+        """The :class:`PluginInfo` of a registered plugin object."""
+        return next(p for p in self.plugins if self.manager.get_plugin(p.name) is plugin)
+
+    def hooks(self, info: PluginInfo) -> list[str]:
+        """Names of the hooks the plugin implements, in hook-spec order."""
+        callers = self.manager.get_hookcallers(self.manager.get_plugin(info.name)) or []
+        names = {caller.name for caller in callers}
+        return [name for name in _hookspec_names() if name in names]
+
+
+def _hookspec_names() -> list[str]:
+    return [name for name in vars(hookspecs) if hasattr(getattr(hookspecs, name), "rlgpt_spec")]
+
+
+def discover_entry_points(path: Sequence[str] | None = None) -> list[importlib.metadata.EntryPoint]:
+    """Entry points of group ``rlgpt`` of the distributions on ``path`` (default ``sys.path``).
+
+    A distribution found twice on the path (say an editable install and a copy) counts once.
+    """
+    found: dict[tuple[str, str], importlib.metadata.EntryPoint] = {}
+    search = {} if path is None else {"path": list(path)}
+    for dist in importlib.metadata.distributions(**search):
+        for ep in dist.entry_points:
+            if ep.group == ENTRY_POINT_GROUP:
+                found.setdefault((dist.metadata["Name"] or "", ep.name), ep)
+    return list(found.values())
+
+
+def _select_entry_points(
+    entry_points: Sequence[importlib.metadata.EntryPoint], environ: Mapping[str, str]
+) -> list[importlib.metadata.EntryPoint]:
+    if environ.get(DISABLE_AUTOLOAD_VAR, "").strip() not in ("", "0"):
+        return []
+    wanted = [name.strip() for name in environ.get(LOAD_PLUGINS_VAR, "").split(",") if name.strip()]
+    if not wanted:
+        return list(entry_points)
+    by_name = {ep.name: ep for ep in entry_points}
+    for name in wanted:
+        if name not in by_name:
+            raise UnknownPluginError(f"{LOAD_PLUGINS_VAR}: " + unknown_name_message("plugin", name, by_name))
+    return [by_name[name] for name in wanted]
+
+
+def _core_version() -> str:
+    try:
+        return importlib.metadata.version("rlgpt")
+    except importlib.metadata.PackageNotFoundError:
+        from rlgpt import __version__
+
+        return __version__
+
+
+def _entry_point_origin(ep: importlib.metadata.EntryPoint) -> tuple[str, str]:
+    dist = ep.dist
+    if dist is None:
+        return ("unknown", "?")
+    return (dist.metadata["Name"] or "unknown", dist.version or "?")
+
+
+def load_plugins(
+    environ: Mapping[str, str] | None = None,
+    entry_points: Sequence[importlib.metadata.EntryPoint] | None = None,
+    builtins: Sequence[str] = BUILTIN_PLUGINS,
+) -> LoadedPlugins:
+    """Build a plugin manager: built-ins, then the selected entry points, then validate.
+
+    :param environ: where ``RLGPT_LOAD_PLUGINS`` / ``RLGPT_DISABLE_PLUGIN_AUTOLOAD`` are
+        read (default ``os.environ``).
+    :param entry_points: the candidate entry points (default :func:`discover_entry_points`).
+    :param builtins: module names of the built-in plugins.
+    :raises HookValidationError: a plugin implements an unknown hook or misnames arguments.
+    """
+    environ = os.environ if environ is None else environ
+    candidates = discover_entry_points() if entry_points is None else entry_points
+    manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    manager.add_hookspecs(hookspecs)
+    loaded = LoadedPlugins(manager, [], [])
+    version = _core_version()
+    for module_name in builtins:
+        info = PluginInfo(module_name, "rlgpt", version, builtin=True)
+        _register(loaded, info, lambda name=module_name: importlib.import_module(name))
+    for ep in _select_entry_points(candidates, environ):
+        distribution, dist_version = _entry_point_origin(ep)
+        _register(loaded, PluginInfo(ep.name, distribution, dist_version), ep.load)
+    try:
+        manager.check_pending()
+    except pluggy.PluginValidationError as exc:
+        raise HookValidationError(_validation_message(loaded, exc)) from exc
+    return loaded
+
+
+def _register(loaded: LoadedPlugins, info: PluginInfo, load: Callable[[], Any]) -> None:
+    """Import one plugin and register it; import failures are recorded, not raised."""
+    try:
+        plugin = load()
+        if loaded.manager.has_plugin(info.name):
+            raise ValueError(f"another plugin is already registered under the name {info.name!r}")
+        if loaded.manager.is_registered(plugin):
+            raise ValueError(f"{_plugin_repr(plugin)} is already registered by another entry point")
+    except Exception as exc:
+        loaded.errors.append(PluginLoadError(info.distribution, info.version, info.name, exc))
+        return
+    try:
+        loaded.manager.register(plugin, name=info.name)
+    except pluggy.PluginValidationError as exc:
+        raise HookValidationError(f"plugin {info.name!r} ({info.label}): {exc}") from exc
+    loaded.plugins.append(info)
+
+
+def _plugin_repr(plugin: object) -> str:
+    return f"module {plugin.__name__!r}" if isinstance(plugin, ModuleType) else repr(plugin)
+
+
+def _validation_message(loaded: LoadedPlugins, exc: pluggy.PluginValidationError) -> str:
+    plugin = exc.plugin
+    who = loaded.info(plugin).label if loaded.manager.is_registered(plugin) else _plugin_repr(plugin)
+    name = loaded.manager.get_name(plugin)
+    message = f"plugin {name!r} ({who}): {exc}"
+    unknown = [
+        caller.name
+        for caller in loaded.manager.get_hookcallers(plugin) or []
+        if not caller.has_spec() and not caller.name.startswith("_")
+    ]
+    for hook in unknown:
+        close = difflib.get_close_matches(hook, _hookspec_names(), n=1)
+        if close:
+            message += f" - did you mean {close[0]!r} instead of {hook!r}?"
+    return message
+
+
+@dataclass
+class Registry:
+    """Everything the loaded plugins registered, by kind and name.
+
+    Each ``dict`` maps a name to its spec. :attr:`provenance` maps ``(kind key, name)``
+    to the plugin that registered it; :attr:`errors` lists plugins that failed to load
+    or whose registration hook raised.
+    """
+
+    environments: dict[str, EnvironmentSpec] = field(default_factory=dict)
+    llm_backends: dict[str, LLMBackendSpec] = field(default_factory=dict)
+    learners: dict[str, LearnerSpec] = field(default_factory=dict)
+    planners: dict[str, AgentSpec] = field(default_factory=dict)
+    coders: dict[str, AgentSpec] = field(default_factory=dict)
+    critics: dict[str, AgentSpec] = field(default_factory=dict)
+    provenance: dict[tuple[str, str], PluginInfo] = field(default_factory=dict)
+    errors: list[PluginLoadError] = field(default_factory=list)
+    plugins: list[PluginInfo] = field(default_factory=list)
+    manager: pluggy.PluginManager | None = None
+
+    @property
+    def hook(self) -> Any:
+        """The hook relay for observer hooks: ``registry.hook.on_run_start(run=run)``."""
+        if self.manager is None:
+            raise PluginError("this registry was built without a plugin manager")
+        return self.manager.hook
+
+    def lookup(self, kind_key: str, name: str) -> Any:
+        """The spec called ``name`` of the given kind; :class:`UnknownPluginError` suggests names."""
+        specs: dict[str, Any] = getattr(self, kind_key)
+        if name not in specs:
+            raise UnknownPluginError(unknown_name_message(KINDS_BY_KEY[kind_key].label, name, specs))
+        return specs[name]
+
+    def environment(self, name: str) -> EnvironmentSpec:
+        """The environment called ``name``."""
+        return self.lookup("environments", name)
+
+    def llm_backend(self, name: str) -> LLMBackendSpec:
+        """The LLM backend called ``name``."""
+        return self.lookup("llm_backends", name)
+
+    def learner(self, name: str) -> LearnerSpec:
+        """The learner called ``name``."""
+        return self.lookup("learners", name)
+
+    def planner(self, name: str) -> AgentSpec:
+        """The planner (slow agent) called ``name``."""
+        return self.lookup("planners", name)
+
+    def coder(self, name: str) -> AgentSpec:
+        """The coder (fast agent) called ``name``."""
+        return self.lookup("coders", name)
+
+    def critic(self, name: str) -> AgentSpec:
+        """The critic called ``name``."""
+        return self.lookup("critics", name)
+
+    def registered_by(self, plugin: PluginInfo) -> dict[str, list[str]]:
+        """What one plugin registered: kind key -> names (kinds it registered nothing of are left out)."""
+        out: dict[str, list[str]] = {}
+        for (kind_key, name), origin in self.provenance.items():
+            if origin == plugin:
+                out.setdefault(kind_key, []).append(name)
+        return out
+
+
+def build_registry(
+    environ: Mapping[str, str] | None = None,
+    entry_points: Sequence[importlib.metadata.EntryPoint] | None = None,
+    builtins: Sequence[str] = BUILTIN_PLUGINS,
+) -> Registry:
+    """Load plugins (see :func:`load_plugins`) and call every registration hook.
+
+    Environments are mirrored into Gymnasium as ``rlgpt/<name>-v0`` (ids already
+    registered are left alone).
+
+    :raises DuplicatePluginError: two plugins registered the same name for one kind.
+    :raises HookValidationError: a plugin's hooks do not match the hook specs.
+    """
+    loaded = load_plugins(environ, entry_points, builtins)
+    registry = Registry(errors=list(loaded.errors), plugins=list(loaded.plugins), manager=loaded.manager)
+    for kind in KINDS:
+        caller = getattr(loaded.manager.hook, kind.hook)
+        for impl in caller.get_hookimpls():
+            _call_registration(registry, loaded, kind, impl.plugin)
+    for name, spec in registry.environments.items():
+        env_id = f"rlgpt/{name}-v0"
+        if env_id not in gymnasium.registry:
+            gymnasium.register(id=env_id, entry_point=spec.entry_point)
+    return registry
+
+
+def _call_registration(registry: Registry, loaded: LoadedPlugins, kind: Kind, plugin: object) -> None:
+    """Call one plugin's registration hook, recording what it registers under its name."""
+    info = loaded.info(plugin)
+    specs: dict[str, Any] = getattr(registry, kind.key)
+    added: list[tuple[str, Any]] = []
+
+    def register(spec: Any) -> None:
+        if not isinstance(spec, kind.spec_type):
+            raise TypeError(f"{kind.hook} expects {kind.spec_type.__name__}, got {type(spec).__name__}")
+        name = spec.name
+        previous = registry.provenance.get((kind.key, name)) if name in specs else None
+        if previous is None and any(n == name for n, _ in added):
+            previous = info
+        if previous is not None:
+            raise DuplicatePluginError(
+                f"{kind.label} {name!r} is registered by both {previous.label!r} and {info.label!r}"
+            )
+        added.append((name, spec))
+
+    others = [p for p in loaded.manager.get_plugins() if p is not plugin]
+    try:
+        loaded.manager.subset_hook_caller(kind.hook, remove_plugins=others)(register=register)
+    except DuplicatePluginError:
+        raise
+    except Exception as exc:
+        registry.errors.append(PluginLoadError(info.distribution, info.version, info.name, exc))
+        return
+    for name, spec in added:
+        specs[name] = spec
+        registry.provenance[(kind.key, name)] = info
+
+
+_REGISTRY: Registry | None = None
+
+
+def get_registry(refresh: bool = False) -> Registry:
+    """The process-wide registry, built from ``os.environ`` on first use (or when ``refresh``)."""
+    global _REGISTRY
+    if _REGISTRY is None or refresh:
+        _REGISTRY = build_registry()
+    return _REGISTRY
+
+
+def get_plugin_manager() -> pluggy.PluginManager:
+    """The process-wide plugin manager (the one behind :func:`get_registry`)."""
+    manager = get_registry().manager
+    assert manager is not None
+    return manager
