@@ -127,10 +127,10 @@ KINDS: tuple[Kind, ...] = (
 KINDS_BY_KEY: dict[str, Kind] = {kind.key: kind for kind in KINDS}
 
 
-def unknown_name_message(label: str, name: str, choices: Iterable[str]) -> str:
-    """``unknown <label> 'x' (installed: a, b) - did you mean 'a'?`` with a difflib suggestion."""
+def unknown_name_message(label: str, name: str, choices: Iterable[str], listing: str = "installed") -> str:
+    """``unknown <label> 'x' (<listing>: a, b) - did you mean 'a'?`` with a difflib suggestion."""
     known = sorted(choices)
-    message = f"unknown {label} {name!r} (installed: {', '.join(known) or 'none'})"
+    message = f"unknown {label} {name!r} ({listing}: {', '.join(known) or 'none'})"
     close = difflib.get_close_matches(name, known, n=1)
     if close:
         message += f" - did you mean {close[0]!r}?"

@@ -1,0 +1,229 @@
+"""Run configuration: a TOML file validated with pydantic, plus ``--set key=value`` overrides.
+
+Every problem is a :class:`ConfigError` with one line naming the key, the bad value
+and what is allowed, e.g. ``learner.total_timesteps: must be >= 1, got -5``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import tomllib
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from rlgpt.plugins import UnknownPluginError, unknown_name_message
+
+if TYPE_CHECKING:
+    from rlgpt.plugins import Registry
+
+
+class ConfigError(ValueError):
+    """A run configuration is invalid; the message is one line that names the fix."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LLMConfig(_Strict):
+    """Which language model the agents use and how it is sampled."""
+
+    backend: str = "replay"
+    model: str = "reference"
+    options: dict[str, Any] = Field(default_factory=dict)
+    cache: bool = True
+    temperature: float = Field(default=0.0, ge=0.0)
+    max_tokens: int = Field(default=2048, ge=1)
+
+
+class LearnerConfig(_Strict):
+    """Which RL learner trains the ``rl`` sub-tasks, for how long."""
+
+    name: str = "ppo"
+    total_timesteps: int = Field(default=20000, ge=1)
+    n_envs: int = Field(default=1, ge=1)
+    hyperparameters: dict[str, Any] = Field(default_factory=dict)
+
+
+class EvaluationConfig(_Strict):
+    """How policies are evaluated after each iteration."""
+
+    episodes: int = Field(default=10, ge=1)
+    max_episode_steps: int | None = Field(default=None, ge=1)
+
+
+class CodeConfig(_Strict):
+    """Limits on generated code (macro actions, dry runs)."""
+
+    macro_step_budget: int = Field(default=100, ge=1)
+    call_timeout_s: float = Field(default=2.0, gt=0)
+    dry_run_timeout_s: float = Field(default=30.0, gt=0)
+    dry_run_memory_mb: int = Field(default=2048, ge=64)
+
+
+class RunConfig(_Strict):
+    """Everything one run needs; the top level of a run's TOML file."""
+
+    env: str
+    task: str
+    method: Literal["rl-gpt", "pure-rl", "pure-code"] = "rl-gpt"
+    agents: Literal["one-agent", "slow+fast", "slow+fast+critic"] = "slow+fast+critic"
+    seed: int = 0
+    obs_mode: str | None = None
+    runs_dir: Path = Path("runs")
+    name: str | None = None
+    max_iterations: int = Field(default=3, ge=1)
+    target_success: float = Field(default=0.8, ge=0.0, le=1.0)
+    dead_loop_patience: int = Field(default=2, ge=1)
+    max_fixes: int = Field(default=2, ge=0)
+    llm: LLMConfig = Field(default_factory=LLMConfig)
+    planner: str = "default"
+    coder: str = "default"
+    critic: str = "default"
+    learner: LearnerConfig = Field(default_factory=LearnerConfig)
+    evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
+    code: CodeConfig = Field(default_factory=CodeConfig)
+
+
+def parse_override(item: str) -> tuple[str, Any]:
+    """Split ``"a.b=value"``; the value is read as a TOML literal, else kept as a string."""
+    key, sep, raw = item.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. --set learner.total_timesteps=5000")
+    try:
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return key, value
+
+
+def apply_overrides(data: Mapping[str, Any], overrides: Iterable[str]) -> dict[str, Any]:
+    """A copy of ``data`` with each ``key.path=value`` override set (tables created as needed)."""
+    out = _deep_copy(data)
+    for item in overrides:
+        key, value = parse_override(item)
+        node = out
+        parts = key.split(".")
+        for depth, part in enumerate(parts[:-1]):
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                prefix = ".".join(parts[: depth + 1])
+                raise ConfigError(f"--set {key}: {prefix} is a value ({child!r}), not a table")
+            node = child
+        node[parts[-1]] = value
+    return out
+
+
+def _deep_copy(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _deep_copy(v) if isinstance(v, Mapping) else v for k, v in data.items()}
+
+
+def parse_config(data: Mapping[str, Any], overrides: Iterable[str] = ()) -> RunConfig:
+    """Validate a config mapping (after applying overrides) into a :class:`RunConfig`."""
+    merged = apply_overrides(data, overrides)
+    try:
+        return RunConfig.model_validate(merged)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(exc)) from None
+
+
+def load_config(path: str | Path, overrides: Iterable[str] = ()) -> RunConfig:
+    """Read a run config TOML file, apply ``--set`` overrides and validate it."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file (see examples/ for runnable configs)") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    try:
+        return parse_config(data, overrides)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+
+
+def format_validation_error(exc: ValidationError) -> str:
+    """Turn pydantic's errors into ``key: problem, got value`` clauses on one line."""
+    return "; ".join(_format_one(error) for error in exc.errors())
+
+
+def _format_one(error: Mapping[str, Any]) -> str:
+    loc = [str(part) for part in error["loc"]]
+    key = ".".join(loc) or "(top level)"
+    kind, ctx, value = error["type"], error.get("ctx", {}), error.get("input")
+    if kind == "missing":
+        return f"{key}: required key is missing"
+    if kind == "extra_forbidden":
+        allowed = _fields_at(loc[:-1])
+        message = f"{key}: unknown key (allowed: {', '.join(allowed)})"
+        close = difflib.get_close_matches(loc[-1], allowed, n=1)
+        return message + (f" - did you mean {'.'.join([*loc[:-1], close[0]])!r}?" if close else "")
+    bounds = {
+        "greater_than_equal": ("ge", ">="),
+        "greater_than": ("gt", ">"),
+        "less_than_equal": ("le", "<="),
+        "less_than": ("lt", "<"),
+    }
+    if kind in bounds:
+        name, symbol = bounds[kind]
+        return f"{key}: must be {symbol} {ctx[name]}, got {value!r}"
+    if kind == "literal_error":
+        return f"{key}: must be one of {ctx['expected']}, got {value!r}"
+    return f"{key}: {error['msg'].lower()}, got {value!r}"
+
+
+def _fields_at(loc: list[str]) -> list[str]:
+    model: type[BaseModel] = RunConfig
+    for part in loc:
+        annotation = model.model_fields[part].annotation
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        model = annotation
+    return list(model.model_fields)
+
+
+def validate_against_registry(config: RunConfig, registry: Registry) -> None:
+    """Check that every name in ``config`` is provided by an installed plugin.
+
+    :raises ConfigError: naming the key, the bad value and the installed choices.
+    """
+    try:
+        env = registry.environment(config.env)
+    except UnknownPluginError as exc:
+        raise ConfigError(f"env: {exc}") from None
+    task_ids = [task.id for task in env.tasks]
+    if config.task not in task_ids:
+        message = unknown_name_message("task", config.task, task_ids, listing=f"tasks of {env.name!r}")
+        raise ConfigError(f"task: {message}")
+    if config.obs_mode is not None and config.obs_mode not in env.observation_modes:
+        modes, listing = env.observation_modes, f"modes of {env.name!r}"
+        message = unknown_name_message("observation mode", config.obs_mode, modes, listing=listing)
+        raise ConfigError(f"obs_mode: {message}")
+    checks = [
+        ("llm.backend", registry.llm_backend, config.llm.backend),
+        ("learner.name", registry.learner, config.learner.name),
+        ("planner", registry.planner, config.planner),
+        ("coder", registry.coder, config.coder),
+        ("critic", registry.critic, config.critic),
+    ]
+    for key, lookup, name in checks:
+        try:
+            lookup(name)
+        except UnknownPluginError as exc:
+            raise ConfigError(f"{key}: {exc}") from None
+    learner = registry.learner(config.learner.name)
+    space = "continuous" if env.continuous else "discrete"
+    if space not in learner.action_spaces:
+        fitting = sorted(n for n, spec in registry.learners.items() if space in spec.action_spaces)
+        raise ConfigError(
+            f"learner.name: learner {learner.name!r} cannot train on the {space} actions of environment "
+            f"{env.name!r} (learners that can: {', '.join(fitting) or 'none installed'})"
+        )
