@@ -1,0 +1,52 @@
+"""The LLM layer: message types, the backend protocol, retries, the response cache and the replay backend.
+
+It knows nothing of what a request is for: callers label requests with opaque
+``Request.tags``, which only the replay backend reads (to find answers).
+"""
+
+from rlgpt.llm.cache import CachedLLM, CacheStats, cache_key
+from rlgpt.llm.factory import build_llm
+from rlgpt.llm.replay import ReplayLLM
+from rlgpt.llm.retry import RetryingLLM
+from rlgpt.llm.tokens import estimate_prompt_tokens, estimate_tokens
+from rlgpt.llm.transcript import TranscriptError
+from rlgpt.llm.types import (
+    LLM,
+    Completion,
+    Image,
+    LLMError,
+    Message,
+    Request,
+    Role,
+    SamplingParams,
+    TransientLLMError,
+    Usage,
+    as_messages,
+    system,
+    user,
+)
+
+__all__ = [
+    "LLM",
+    "CacheStats",
+    "CachedLLM",
+    "Completion",
+    "Image",
+    "LLMError",
+    "Message",
+    "ReplayLLM",
+    "Request",
+    "RetryingLLM",
+    "Role",
+    "SamplingParams",
+    "TranscriptError",
+    "TransientLLMError",
+    "Usage",
+    "as_messages",
+    "build_llm",
+    "cache_key",
+    "estimate_prompt_tokens",
+    "estimate_tokens",
+    "system",
+    "user",
+]

@@ -1,0 +1,71 @@
+"""Build a ready LLM from a registered backend: aliases, options, retries and the cache."""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from rlgpt.llm.cache import CachedLLM
+from rlgpt.llm.retry import RetryingLLM
+from rlgpt.llm.types import LLM
+from rlgpt.specs import LLMBackendSpec
+
+
+def build_llm(
+    spec: LLMBackendSpec,
+    model: str,
+    options: Mapping[str, Any],
+    *,
+    cache_path: Path | None,
+    retries: int = 4,
+) -> LLM:
+    """Build ``spec``'s client for ``model`` and wrap it for use in a run.
+
+    :param spec: the registered backend.
+    :param model: a model id or one of ``spec.aliases``.
+    :param options: keyword options for the backend's factory (endpoint, transcript, ...);
+        an unknown option is an error naming the accepted ones.
+    :param cache_path: sqlite response cache file, or ``None`` for no cache.
+    :param retries: attempts per request, the first included (1 means no retry).
+    :returns: the client wrapped in :class:`RetryingLLM`, itself wrapped in :class:`CachedLLM`
+        when ``cache_path`` is given (outermost, so a cache hit never waits on a retry).
+    """
+    _check_options(spec, options)
+    resolved = spec.aliases.get(model, model)
+    llm = spec.factory(resolved, **options)
+    if not isinstance(llm, LLM):
+        raise TypeError(
+            f"the factory of LLM backend {spec.name!r} returned {type(llm).__name__}, which lacks "
+            "backend, model, supports_images or complete(); it must return an rlgpt.LLM"
+        )
+    wrapped: LLM = RetryingLLM(llm, max_attempts=retries)
+    if cache_path is not None:
+        wrapped = CachedLLM(wrapped, cache_path)
+    return wrapped
+
+
+def _check_options(spec: LLMBackendSpec, options: Mapping[str, Any]) -> None:
+    """Reject options the factory does not take, with a did-you-mean hint."""
+    parameters = inspect.signature(spec.factory).parameters.values()
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        return
+    accepted = [
+        p.name
+        for p in parameters
+        if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+        and p.name != "model"
+    ]
+    for name in options:
+        if name == "model":
+            raise ValueError(
+                f"LLM backend {spec.name!r}: give the model as the model setting, not as an option"
+            )
+        if name not in accepted:
+            hint = difflib.get_close_matches(name, accepted, n=1)
+            raise ValueError(
+                f"LLM backend {spec.name!r} has no option {name!r} (options: {', '.join(accepted) or 'none'})"
+                + (f" - did you mean {hint[0]!r}?" if hint else "")
+            )

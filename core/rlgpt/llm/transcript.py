@@ -1,0 +1,124 @@
+"""Replay transcripts: recorded answers keyed by request tags.
+
+A transcript is a UTF-8 text file in JSON Lines form, one answer per line::
+
+    # the first plan for the wooden pickaxe
+    {"match": {"role": "planner", "iteration": 1}, "response": "1. collect wood (code) ..."}
+    {"match": {"role": "coder", "subtask": "collect_wood"}, "response": "```python\\n...```"}
+    {"match": {"role": "coder", "subtask": "collect_wood", "attempt": 2}, "response": "...", "comment": "fix"}
+
+Rules:
+
+- Blank lines, and lines whose first non-space characters are ``#`` or ``//``,
+  are comments.
+- ``"match"`` (required) maps tag names to values, each a string or an integer.
+  An entry matches a request when every tag it names is among the request's tags
+  with the same value, compared as text (``str(request.tags[tag])``). Tags the
+  entry does not name are free: an entry without ``"attempt"`` serves every
+  attempt, and ``{}`` matches every request.
+- Among the entries that match, the one naming the most tags wins; a tie goes to
+  the entry nearer the top of the file.
+- ``"response"`` (required) is returned verbatim, with no templating.
+- ``"comment"`` (optional, a string) is for readers and ignored.
+- Any other key is an error, as is a line that is not a JSON object.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_ENTRY_KEYS = ("match", "response", "comment")
+
+
+class TranscriptError(ValueError):
+    """A transcript file cannot be read; the message names the file, the line and the fix."""
+
+
+@dataclass(frozen=True)
+class TranscriptEntry:
+    """One recorded answer.
+
+    :param match: tag name -> value (as text) the request must carry.
+    :param response: the answer returned.
+    :param line: 1-based line number in the file (for messages).
+    """
+
+    match: Mapping[str, str]
+    response: str
+    line: int
+
+    def matches(self, tags: Mapping[str, object]) -> bool:
+        """Whether every tag this entry names is in ``tags`` with the same value as text."""
+        return all(key in tags and str(tags[key]) == value for key, value in self.match.items())
+
+    def agreeing(self, tags: Mapping[str, object]) -> int:
+        """How many of this entry's tags ``tags`` agrees with."""
+        return sum(key in tags and str(tags[key]) == value for key, value in self.match.items())
+
+
+def load_transcript(path: Path) -> tuple[TranscriptEntry, ...]:
+    """Parse the transcript at ``path``; :class:`TranscriptError` names the bad line and the fix."""
+    entries = []
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        stripped = raw.strip()
+        if not stripped or stripped.startswith(("#", "//")):
+            continue
+        try:
+            data = json.loads(stripped)
+        except json.JSONDecodeError as error:
+            raise TranscriptError(
+                f"{path}:{number}: not valid JSON ({error.msg}); each line must be one object like "
+                '{"match": {"role": "planner"}, "response": "..."} or a comment starting with #'
+            ) from None
+        entries.append(_parse_entry(data, path, number))
+    return tuple(entries)
+
+
+def _parse_entry(data: Any, path: Path, line: int) -> TranscriptEntry:
+    """Validate one decoded line."""
+    where = f"{path}:{line}"
+    if not isinstance(data, dict):
+        raise TranscriptError(f'{where}: expected a JSON object {{"match": ..., "response": ...}}')
+    unknown = sorted(set(data) - set(_ENTRY_KEYS))
+    if unknown:
+        raise TranscriptError(
+            f"{where}: unknown key(s) {', '.join(unknown)} (allowed: {', '.join(_ENTRY_KEYS)})"
+        )
+    match, response = data.get("match"), data.get("response")
+    if not isinstance(match, dict):
+        raise TranscriptError(f'{where}: "match" must be an object of tag -> value, e.g. {{"role": "coder"}}')
+    if not isinstance(response, str):
+        raise TranscriptError(f'{where}: "response" must be a string (the text to answer with)')
+    if not isinstance(data.get("comment", ""), str):
+        raise TranscriptError(f'{where}: "comment" must be a string')
+    for key, value in match.items():
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise TranscriptError(
+                f'{where}: match value of "{key}" must be a string or an integer, got {value!r}'
+            )
+    text_match = {key: str(value) for key, value in match.items()}
+    return TranscriptEntry(match=text_match, response=response, line=line)
+
+
+def find_answer(entries: tuple[TranscriptEntry, ...], tags: Mapping[str, object]) -> TranscriptEntry | None:
+    """The matching entry naming the most tags (first in file order on a tie), or ``None``."""
+    best: TranscriptEntry | None = None
+    for entry in entries:
+        if entry.matches(tags) and (best is None or len(entry.match) > len(best.match)):
+            best = entry
+    return best
+
+
+def closest_miss(entries: tuple[TranscriptEntry, ...], tags: Mapping[str, object]) -> TranscriptEntry | None:
+    """The non-matching entry agreeing with the most of ``tags`` (at least one), for hints."""
+    best: TranscriptEntry | None = None
+    best_agreeing = 0
+    for entry in entries:
+        agreeing = entry.agreeing(tags)
+        if agreeing > best_agreeing and not entry.matches(tags):
+            best, best_agreeing = entry, agreeing
+    return best
