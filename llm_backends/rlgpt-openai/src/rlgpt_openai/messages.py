@@ -1,0 +1,35 @@
+"""Turn rlgpt messages into Chat Completions message dicts."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from typing import Any
+
+from rlgpt import LLMError, Message
+
+
+def image_data_url(data: bytes, media_type: str) -> str:
+    """A ``data:`` URL carrying the image bytes, as ``image_url`` parts expect."""
+    return f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def to_chat_messages(messages: Sequence[Message]) -> list[dict[str, Any]]:
+    """Chat Completions ``messages`` for a conversation; images become ``image_url`` parts.
+
+    Only user messages may carry images (the API accepts them nowhere else).
+    """
+    converted: list[dict[str, Any]] = []
+    for message in messages:
+        if not message.images:
+            converted.append({"role": message.role, "content": message.content})
+            continue
+        if message.role != "user":
+            raise LLMError(f"a {message.role} message carries images; attach images to user messages only")
+        parts: list[dict[str, Any]] = [{"type": "text", "text": message.content}]
+        parts += [
+            {"type": "image_url", "image_url": {"url": image_data_url(image.data, image.media_type)}}
+            for image in message.images
+        ]
+        converted.append({"role": "user", "content": parts})
+    return converted
