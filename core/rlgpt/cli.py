@@ -1,0 +1,220 @@
+"""The ``rlgpt`` command: a thin face over plugins, the loop, runs, bench and reports.
+
+``rlgpt plugins [--json]``, ``rlgpt envs``, ``rlgpt tasks ENV``,
+``rlgpt run CONFIG [--set k=v ...]`` / ``rlgpt run --resume RUN_DIR``,
+``rlgpt bench ...`` and ``rlgpt report RUN_DIR``. A usage error prints one
+``error: ...`` line on stderr and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from rlgpt.config import ConfigError, load_config, validate_against_registry
+from rlgpt.plugins import KINDS, PluginError, Registry, get_registry
+from rlgpt.runs import RunDirectoryError
+
+USAGE_ERRORS = (ConfigError, PluginError, RunDirectoryError)
+"""Exceptions that are the user's to fix: shown as one line, no traceback."""
+
+
+def _registry(show_errors: bool = True) -> Registry:
+    """The process registry; broken plugins are reported on stderr as one warning each."""
+    registry = get_registry()
+    if show_errors:
+        for error in registry.errors:
+            print(f"warning: {error.message} (see: rlgpt plugins)", file=sys.stderr)
+    return registry
+
+
+def plugins_report(registry: Registry) -> dict[str, object]:
+    """What ``rlgpt plugins --json`` prints: every plugin, its hooks and registrations, and load errors."""
+    manager = registry.manager
+    plugins = []
+    for info in registry.plugins:
+        plugin = manager.get_plugin(info.name) if manager else None
+        callers = (manager.get_hookcallers(plugin) if manager and plugin is not None else None) or []
+        plugins.append(
+            {
+                "name": info.name,
+                "distribution": info.distribution,
+                "version": info.version,
+                "builtin": info.builtin,
+                "hooks": sorted(caller.name for caller in callers),
+                "registers": registry.registered_by(info),
+            }
+        )
+    errors = [
+        {
+            "distribution": e.distribution,
+            "version": e.version,
+            "entry_point": e.entry_point,
+            "error": f"{type(e.exception).__name__}: {e.exception}",
+        }
+        for e in registry.errors
+    ]
+    return {"plugins": plugins, "errors": errors}
+
+
+def cmd_plugins(args: argparse.Namespace, console: Console) -> int:
+    """List plugins: distribution, version, hooks, what each registers, broken plugins."""
+    report = plugins_report(_registry(show_errors=False))
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    table = Table(title="rlgpt plugins")
+    for column in ("plugin", "distribution", "hooks", "registers"):
+        table.add_column(column, overflow="fold")
+    labels = {kind.key: kind.label for kind in KINDS}
+    for plugin in report["plugins"]:  # type: ignore[union-attr]
+        registers = "\n".join(
+            f"{labels[key]}: {', '.join(names)}" for key, names in plugin["registers"].items()
+        )
+        table.add_row(
+            plugin["name"],
+            f"{plugin['distribution']} {plugin['version']}",
+            "\n".join(plugin["hooks"]),
+            registers or "-",
+        )
+    console.print(table)
+    for error in report["errors"]:  # type: ignore[union-attr]
+        console.print(
+            f"[red]broken[/red] {error['entry_point']} ({error['distribution']} {error['version']}): "
+            f"{error['error']}",
+            markup=True,
+            highlight=False,
+        )
+    return 0
+
+
+def cmd_envs(args: argparse.Namespace, console: Console) -> int:
+    """List environments: name, number of tasks, observation modes, description."""
+    registry = _registry()
+    table = Table(title="rlgpt environments")
+    for column in ("env", "tasks", "observation modes", "description"):
+        table.add_column(column)
+    for name, spec in sorted(registry.environments.items()):
+        table.add_row(name, str(len(spec.tasks)), ", ".join(spec.observation_modes), spec.description)
+    console.print(table)
+    return 0
+
+
+def cmd_tasks(args: argparse.Namespace, console: Console) -> int:
+    """List one environment's tasks: id, step budget, instruction."""
+    spec = _registry().environment(args.env)
+    table = Table(title=f"tasks of {spec.name}")
+    for column in ("task", "budget", "instruction"):
+        table.add_column(column)
+    for task in spec.tasks:
+        table.add_row(task.id, str(task.max_episode_steps), task.instruction)
+    console.print(table)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, console: Console) -> int:
+    """Start a run from a config file, or resume one from its run directory."""
+    from rlgpt.loop import Loop
+
+    if args.resume is not None:
+        if args.config is not None or args.set:
+            raise ConfigError("run --resume RUN_DIR takes no CONFIG or --set: a resumed run keeps its config")
+        _registry()
+        Loop.resume(Path(args.resume)).run()
+        return 0
+    if args.config is None:
+        raise ConfigError("run: give a CONFIG file (e.g. examples/crafter-stone-pickaxe.toml) or --resume")
+    config = load_config(args.config, args.set)
+    validate_against_registry(config, _registry())
+    Loop.from_config(config).run()
+    return 0
+
+
+def _comma_list(text: str) -> list[str]:
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    if not items:
+        raise argparse.ArgumentTypeError(f"expected a comma-separated list, got {text!r}")
+    return items
+
+
+def _int_list(text: str) -> list[int]:
+    try:
+        return [int(item) for item in _comma_list(text)]
+    except ValueError:
+        message = f"expected comma-separated integers (e.g. 0,1,2), got {text!r}"
+        raise argparse.ArgumentTypeError(message) from None
+
+
+def cmd_bench(args: argparse.Namespace, console: Console) -> int:
+    """Run the comparison matrix (methods x tasks x seeds x LLMs)."""
+    from rlgpt.bench import main as bench_main
+
+    _registry()
+    result = bench_main(args)
+    return result if isinstance(result, int) else 0
+
+
+def cmd_report(args: argparse.Namespace, console: Console) -> int:
+    """Write a run's ``report.md`` (and plots) and print its path."""
+    from rlgpt.report import write_report
+
+    print(write_report(Path(args.run_dir)))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``rlgpt`` command."""
+    parser = argparse.ArgumentParser(prog="rlgpt", description="LLM agents and RL share embodied tasks")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("plugins", help="list installed plugins, their hooks and registrations")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(func=cmd_plugins)
+
+    p = sub.add_parser("envs", help="list environments")
+    p.set_defaults(func=cmd_envs)
+
+    p = sub.add_parser("tasks", help="list the tasks of an environment")
+    p.add_argument("env", help="environment name (see: rlgpt envs)")
+    p.set_defaults(func=cmd_tasks)
+
+    p = sub.add_parser("run", help="run RL-GPT on a task from a config file, or resume a run")
+    p.add_argument("config", nargs="?", help="run config TOML file")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config key, e.g. --set learner.total_timesteps=5000 (repeatable)")
+    p.add_argument("--resume", metavar="RUN_DIR", help="continue a run after its last finished iteration")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("bench", help="run the benchmark matrix (methods x tasks x seeds x LLMs)")
+    p.add_argument("--methods", type=_comma_list, help="comma list: rl-gpt,pure-rl,pure-code")
+    p.add_argument("--tasks", type=_comma_list, help="comma list of task ids")
+    p.add_argument("--seeds", type=_int_list, help="comma list of integer seeds")
+    p.add_argument("--llm", type=_comma_list, help="comma list of LLMs as backend:model")
+    p.add_argument("--env", help="environment name")
+    p.add_argument("--config", type=Path, help="base run config TOML")
+    p.add_argument("--budget", type=int, help="environment steps per trial")
+    p.add_argument("--out", type=Path, default=Path("benchmarks/results"), help="results folder")
+    p.add_argument("--executor", choices=("local", "ray"), default="local", help="where trials run")
+    p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("report", help="write a run's report.md and print its path")
+    p.add_argument("run_dir", help="a run directory (runs/<time>-<env>-<task>)")
+    p.set_defaults(func=cmd_report)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``rlgpt`` command; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    console = Console(highlight=False)
+    try:
+        return args.func(args, console)
+    except USAGE_ERRORS as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
