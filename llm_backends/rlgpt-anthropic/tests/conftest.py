@@ -1,0 +1,177 @@
+"""A loopback HTTP server that plays the Anthropic Messages API from scripted replies."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+
+@dataclass
+class Reply:
+    """One scripted HTTP reply."""
+
+    status: int = 200
+    body: bytes = b""
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Seen:
+    """One request the server received."""
+
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+
+def message_json(text: str, *, model: str, input_tokens: int = 11, output_tokens: int = 7) -> bytes:
+    """A Messages API JSON body answering ``text``."""
+    return json.dumps(
+        {
+            "id": "msg_01",
+            "type": "message",
+            "role": "assistant",
+            "model": model,
+            "content": [{"type": "text", "text": text}],
+            "stop_reason": "end_turn",
+            "stop_sequence": None,
+            "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens},
+        }
+    ).encode()
+
+
+def message_sse(pieces: list[str], *, model: str, input_tokens: int = 13, output_tokens: int = 5) -> bytes:
+    """A Messages API server-sent-event stream answering the concatenation of ``pieces``."""
+    events: list[tuple[str, dict[str, Any]]] = [
+        (
+            "message_start",
+            {
+                "type": "message_start",
+                "message": {
+                    "id": "msg_02",
+                    "type": "message",
+                    "role": "assistant",
+                    "model": model,
+                    "content": [],
+                    "stop_reason": None,
+                    "stop_sequence": None,
+                    "usage": {"input_tokens": input_tokens, "output_tokens": 1},
+                },
+            },
+        ),
+        (
+            "content_block_start",
+            {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+        ),
+        ("ping", {"type": "ping"}),
+    ]
+    events += [
+        (
+            "content_block_delta",
+            {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": piece}},
+        )
+        for piece in pieces
+    ]
+    events += [
+        ("content_block_stop", {"type": "content_block_stop", "index": 0}),
+        (
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                "usage": {"output_tokens": output_tokens},
+            },
+        ),
+        ("message_stop", {"type": "message_stop"}),
+    ]
+    return "".join(f"event: {name}\ndata: {json.dumps(data)}\n\n" for name, data in events).encode()
+
+
+def error_json(kind: str, message: str) -> bytes:
+    """An Anthropic error body."""
+    return json.dumps({"type": "error", "error": {"type": kind, "message": message}}).encode()
+
+
+class FakeClaude:
+    """Serves scripted replies in order (the last one repeats) and records every request."""
+
+    def __init__(self) -> None:
+        self.replies: list[Reply] = []
+        self.seen: list[Seen] = []
+        self._lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length", "0"))
+                raw = self.rfile.read(length)
+                with fake._lock:
+                    fake.seen.append(
+                        Seen(
+                            self.path,
+                            {k.lower(): v for k, v in self.headers.items()},
+                            json.loads(raw or b"{}"),
+                        )
+                    )
+                    reply = fake.replies.pop(0) if len(fake.replies) > 1 else fake.replies[0]
+                self.send_response(reply.status)
+                self.send_header("content-type", reply.content_type)
+                self.send_header("content-length", str(len(reply.body)))
+                for key, value in reply.headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(reply.body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                """Keep test output quiet."""
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        self._thread.start()
+
+    def reply(self, *replies: Reply) -> None:
+        """Queue ``replies`` (the last one answers every later request too)."""
+        self.replies.extend(replies)
+
+    def answer(self, text: str, model: str = "claude-haiku-4-5-20251001", **usage: int) -> None:
+        """Queue a JSON Messages API answer."""
+        self.reply(Reply(body=message_json(text, model=model, **usage)))
+
+    def stream(self, pieces: list[str], model: str = "claude-haiku-4-5-20251001", **usage: int) -> None:
+        """Queue a server-sent-event answer."""
+        self.reply(Reply(body=message_sse(pieces, model=model, **usage), content_type="text/event-stream"))
+
+    def raw(self, body: bytes, content_type: str) -> None:
+        """Queue a 200 reply with an arbitrary body."""
+        self.reply(Reply(body=body, content_type=content_type))
+
+    def fail(self, status: int, kind: str, message: str, **headers: str) -> None:
+        """Queue an error reply (header names use ``_`` for ``-``)."""
+        self.reply(
+            Reply(
+                status,
+                error_json(kind, message),
+                headers={k.replace("_", "-"): v for k, v in headers.items()},
+            )
+        )
+
+    def close(self) -> None:
+        """Stop serving."""
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def claude() -> Iterator[FakeClaude]:
+    """A running :class:`FakeClaude` on 127.0.0.1."""
+    fake = FakeClaude()
+    yield fake
+    fake.close()
