@@ -93,9 +93,7 @@ class AchievementUnlocked:
 
 def _item_sources() -> dict[str, str]:
     """Achievement that first gives each item or station."""
-    sources = {
-        item: f"collect_{item}" for rule in constants.collect.values() for item in rule["receive"]
-    }
+    sources = {item: f"collect_{item}" for rule in constants.collect.values() for item in rule["receive"]}
     sources.update({item: f"make_{item}" for item in constants.make})
     for station in constants.place:
         sources.setdefault(station, f"place_{station}")
@@ -124,9 +122,10 @@ def _rule(achievement: str) -> tuple[str, tuple[str, ...]]:
         return text, tuple(_SOURCES[item] for item in rule["uses"])
     rule = constants.make[thing]
     stations = " and a ".join(rule["nearby"])
+    name = thing.replace("_", " ")
     text = (
-        f"To make {_article(thing)} {thing.replace('_', ' ')}, have {_amounts(rule['uses'])} and stand next to a "
-        f"{stations} (within 1 cell, diagonals count), then make it."
+        f"To make {_article(thing)} {name}, have {_amounts(rule['uses'])} and stand next to a {stations} "
+        "(within 1 cell, diagonals count), then make it."
     )
     return text, tuple(_SOURCES[item] for item in (*rule["uses"], *rule["nearby"]))
 

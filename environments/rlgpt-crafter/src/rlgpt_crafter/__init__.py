@@ -1,0 +1,8 @@
+"""Crafter for rlgpt: a Gymnasium environment, its tasks, skill API and critic description."""
+
+from rlgpt_crafter.describe import describe
+from rlgpt_crafter.env import ACTIONS, CrafterEnv, make_env
+from rlgpt_crafter.skills import CrafterSkills
+from rlgpt_crafter.tasks import TASKS
+
+__all__ = ["ACTIONS", "TASKS", "CrafterEnv", "CrafterSkills", "describe", "make_env"]
