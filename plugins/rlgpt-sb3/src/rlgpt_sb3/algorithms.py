@@ -1,0 +1,104 @@
+"""The stable-baselines3 algorithms this plugin offers, their CPU defaults and hyperparameter checks."""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from stable_baselines3 import PPO, SAC
+from stable_baselines3.common.base_class import BaseAlgorithm
+
+# Keywords of the SB3 constructors that the learner sets itself.
+_MANAGED = frozenset({"self", "policy", "env", "seed", "_init_setup_model"})
+# Keywords this plugin adds on top of the SB3 constructor's.
+EXTRA_KEYS = frozenset({"policy", "torch_threads"})
+
+
+@dataclass(frozen=True)
+class Algorithm:
+    """One SB3 algorithm as a learner.
+
+    :param name: learner id (``ppo``).
+    :param cls: the SB3 algorithm class.
+    :param action_space: ``"discrete"`` or ``"continuous"``: the action-space kind it trains on.
+    :param description: one line for ``rlgpt plugins``.
+    :param defaults: constructor keywords used unless the user overrides them; sized for
+        small symbolic observations on one CPU thread.
+    """
+
+    name: str
+    cls: type[BaseAlgorithm]
+    action_space: str
+    description: str
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+
+    def valid_keys(self) -> frozenset[str]:
+        """Hyperparameter names accepted by this algorithm's factory."""
+        params = inspect.signature(self.cls.__init__).parameters
+        return frozenset(params) - _MANAGED | EXTRA_KEYS
+
+    def resolve(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
+        """Merge ``overrides`` into the defaults; an unknown key is a one-line ``ValueError``.
+
+        ``policy_kwargs`` is merged key by key, so ``{"net_arch": [256]}`` keeps the other defaults.
+        """
+        valid = self.valid_keys()
+        for key in overrides:
+            if key not in valid:
+                raise ValueError(_unknown_key_message(self.name, key, valid))
+        merged = {**self.defaults, **overrides}
+        if "policy_kwargs" in overrides and overrides["policy_kwargs"] is not None:
+            merged["policy_kwargs"] = {**self.defaults.get("policy_kwargs", {}), **overrides["policy_kwargs"]}
+        return merged
+
+
+def _unknown_key_message(learner: str, key: str, valid: frozenset[str]) -> str:
+    """One line naming the bad key, the valid ones and the closest match."""
+    message = f"unknown hyperparameter {key!r} for learner {learner!r} (valid: {', '.join(sorted(valid))})"
+    close = difflib.get_close_matches(key, sorted(valid), n=1)
+    return f"{message} - did you mean {close[0]!r}?" if close else message
+
+
+_SMALL_MLP = {"net_arch": [64, 64]}
+
+PPO_ALGORITHM = Algorithm(
+    name="ppo",
+    cls=PPO,
+    action_space="discrete",
+    description="PPO (stable-baselines3) for discrete actions, including primitives plus coded macro actions",
+    defaults={
+        "n_steps": 512,
+        "batch_size": 64,
+        "n_epochs": 4,
+        "learning_rate": 3e-4,
+        "gamma": 0.99,
+        "ent_coef": 0.01,
+        "device": "cpu",
+        "verbose": 0,
+        "policy_kwargs": _SMALL_MLP,
+    },
+)
+
+SAC_ALGORITHM = Algorithm(
+    name="sac",
+    cls=SAC,
+    action_space="continuous",
+    description="SAC (stable-baselines3) for continuous Box actions",
+    defaults={
+        "learning_rate": 1e-3,
+        "buffer_size": 100_000,
+        "learning_starts": 100,
+        "batch_size": 64,
+        "gamma": 0.98,
+        "train_freq": 1,
+        "gradient_steps": 1,
+        "device": "cpu",
+        "verbose": 0,
+        "policy_kwargs": _SMALL_MLP,
+    },
+)
+
+ALGORITHMS: tuple[Algorithm, ...] = (PPO_ALGORITHM, SAC_ALGORITHM)

@@ -1,0 +1,181 @@
+"""The :class:`rlgpt.Learner` implementation over a stable-baselines3 algorithm."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+from gymnasium import spaces
+from rlgpt import TrainingResult
+from rlgpt.learning import ProgressCallback
+from stable_baselines3.common.base_class import BaseAlgorithm
+
+from rlgpt_sb3.algorithms import PPO_ALGORITHM, SAC_ALGORITHM, Algorithm
+from rlgpt_sb3.budget import BudgetCallback, BudgetReached
+from rlgpt_sb3.progress import progress_reporter
+from rlgpt_sb3.vec import EnvFn, action_space_kind, make_vec_env, policy_for
+
+# Model attribute holding the primitive env steps trained so far; SB3 saves it with the checkpoint.
+_ENV_STEPS = "primitive_env_steps"
+_SUGGESTION = {"discrete": "ppo", "continuous": "sac"}
+
+
+class SB3Learner:
+    """A stable-baselines3 algorithm bound to a vectorised training env.
+
+    :param algorithm: which algorithm, with its defaults.
+    :param env_fn: picklable zero-argument callable building one training env.
+    :param seed: seed of the algorithm and of the envs (env ``i`` gets ``seed + i``).
+    :param n_envs: envs stepped in parallel; more than one runs them in subprocesses.
+    :param checkpoint_dir: where ``learn`` writes its end-of-call checkpoint (none when ``None``).
+    :param hyperparameters: any keyword of the SB3 algorithm's constructor, plus ``policy`` (the SB3
+        policy name; chosen from the observation space by default) and ``torch_threads`` (default 1).
+    """
+
+    def __init__(
+        self,
+        algorithm: Algorithm,
+        env_fn: EnvFn,
+        *,
+        seed: int = 0,
+        n_envs: int = 1,
+        checkpoint_dir: Path | None = None,
+        **hyperparameters: Any,
+    ) -> None:
+        params = algorithm.resolve(hyperparameters)
+        _set_torch_threads(params.pop("torch_threads", 1))
+        policy = params.pop("policy", None)
+        self.algorithm = algorithm
+        self.checkpoint_dir = None if checkpoint_dir is None else Path(checkpoint_dir)
+        self._env = make_vec_env(env_fn, n_envs)
+        try:
+            _check_action_space(algorithm, self._env.action_space)
+            policy = policy or policy_for(self._env.observation_space)
+            self._model: BaseAlgorithm = algorithm.cls(policy, self._env, seed=seed, **params)
+        except BaseException:
+            self._env.close()
+            raise
+        setattr(self._model, _ENV_STEPS, 0)
+
+    @property
+    def model(self) -> BaseAlgorithm:
+        """The underlying SB3 model."""
+        return self._model
+
+    @property
+    def env_steps(self) -> int:
+        """Primitive env steps trained on so far, over all ``learn`` calls (and the loaded checkpoint)."""
+        return int(getattr(self._model, _ENV_STEPS, self._model.num_timesteps))
+
+    def learn(
+        self,
+        total_timesteps: int,
+        *,
+        progress_bar: bool = False,
+        on_progress: ProgressCallback | None = None,
+    ) -> TrainingResult:
+        """Train for ``total_timesteps`` primitive env steps, continuing from earlier calls.
+
+        Stops as soon as the budget is reached (a vectorised step may pass it by at most one
+        macro step per env). Writes a checkpoint into ``checkpoint_dir`` at the end when one is set.
+        """
+        if not isinstance(total_timesteps, int) or total_timesteps < 1:
+            raise ValueError(f"total_timesteps must be a positive integer, got {total_timesteps!r}")
+        started = time.perf_counter()
+        label = f"{self.algorithm.name} training"
+        reporter = progress_reporter(total_timesteps, bar=progress_bar, on_progress=on_progress, label=label)
+        with reporter as report:
+            budget = BudgetCallback(total_timesteps, start=self.env_steps, on_progress=report)
+            with contextlib.suppress(BudgetReached):
+                self._model.learn(total_timesteps, callback=budget, reset_num_timesteps=False)
+            budget.flush()
+        wall_time = time.perf_counter() - started
+        setattr(self._model, _ENV_STEPS, self.env_steps + budget.done)
+        checkpoint = None
+        if self.checkpoint_dir is not None:
+            name = f"{self.algorithm.name}_{self.env_steps}_steps.zip"
+            checkpoint = self.save(self.checkpoint_dir / name)
+        return TrainingResult(
+            timesteps=budget.done,
+            wall_time_s=wall_time,
+            episodes=tuple(budget.episodes),
+            checkpoint=checkpoint,
+            extra={"algorithm": self.algorithm.name, "total_env_steps": self.env_steps},
+        )
+
+    def predict(self, obs: Any, *, deterministic: bool = True) -> Any:
+        """Action for one un-batched observation (an ``int`` for Discrete action spaces)."""
+        action, _ = self._model.predict(obs, deterministic=deterministic)
+        if isinstance(self._model.action_space, spaces.Discrete):
+            return int(action)
+        return action
+
+    def save(self, path: Path) -> Path:
+        """Write an SB3 ``.zip`` checkpoint (the suffix is added when missing); return its path."""
+        path = Path(path)
+        if path.suffix != ".zip":
+            path = path.with_name(path.name + ".zip")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._model.save(path)
+        return path
+
+    def load(self, path: Path) -> None:
+        """Restore policy, optimiser state and step counters from a checkpoint written by :meth:`save`."""
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"no checkpoint at {path} - pass the .zip path that save() returned")
+        self._model = self.algorithm.cls.load(path, env=self._env, device=self._model.device)
+
+    def close(self) -> None:
+        """Close the training envs (and their subprocesses)."""
+        self._env.close()
+
+
+def _set_torch_threads(threads: Any) -> None:
+    """Set torch's intra-op threads; one by default, as several threads slow small models down."""
+    if not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"torch_threads must be a positive integer, got {threads!r} - e.g. torch_threads=1")
+    torch.set_num_threads(threads)
+
+
+def _check_action_space(algorithm: Algorithm, action_space: spaces.Space) -> None:
+    """One-line error when the env's action space is not the kind the algorithm trains on."""
+    kind = action_space_kind(action_space)
+    if kind == algorithm.action_space:
+        return
+    hint = f" - use learner {_SUGGESTION[kind]!r}" if kind in _SUGGESTION else ""
+    raise ValueError(
+        f"learner {algorithm.name!r} trains on {algorithm.action_space} action spaces, "
+        f"the env has {action_space}{hint}"
+    )
+
+
+def ppo(
+    env_fn: EnvFn,
+    *,
+    seed: int = 0,
+    n_envs: int = 1,
+    checkpoint_dir: Path | None = None,
+    **hyperparameters: Any,
+) -> SB3Learner:
+    """PPO learner for discrete action spaces (primitives plus coded macro actions)."""
+    return SB3Learner(
+        PPO_ALGORITHM, env_fn, seed=seed, n_envs=n_envs, checkpoint_dir=checkpoint_dir, **hyperparameters
+    )
+
+
+def sac(
+    env_fn: EnvFn,
+    *,
+    seed: int = 0,
+    n_envs: int = 1,
+    checkpoint_dir: Path | None = None,
+    **hyperparameters: Any,
+) -> SB3Learner:
+    """SAC learner for continuous ``Box`` action spaces."""
+    return SB3Learner(
+        SAC_ALGORITHM, env_fn, seed=seed, n_envs=n_envs, checkpoint_dir=checkpoint_dir, **hyperparameters
+    )
