@@ -1,0 +1,188 @@
+"""``EnvironmentContract``: the tests every environment plugin must pass.
+
+Subclass it in your plugin's tests and name the registered environment::
+
+    from rlgpt.testing import EnvironmentContract
+
+    class TestMyEnv(EnvironmentContract):
+        env_name = "myenv"
+
+Set ``obs_mode`` to check a single observation mode (default: every mode the spec
+lists). A contract test the environment cannot pass is overridden with
+``@pytest.mark.xfail(reason="...")``; any other override is an error (see
+:mod:`rlgpt.testing.guard`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import gymnasium
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+from rlgpt.plugins import get_registry
+from rlgpt.skills import undocumented_skills
+from rlgpt.specs import EnvironmentSpec
+from rlgpt.testing.guard import Contract
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """Structural equality of observations: arrays, dicts, tuples and scalars."""
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
+    if isinstance(a, tuple | list) and isinstance(b, tuple | list):
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b, strict=True))
+    return bool(np.array_equal(np.asarray(a), np.asarray(b)))
+
+
+class EnvironmentContract(Contract):
+    """Base class of an environment plugin's contract tests.
+
+    :cvar env_name: the name the environment registers under.
+    :cvar obs_mode: check only this observation mode (``None``: all of the spec's modes).
+    :cvar determinism_steps: steps compared by the seeded-determinism test.
+    :cvar seed: the seed used by the tests.
+    """
+
+    __contract_kit__ = True
+    env_name: str
+    obs_mode: str | None = None
+    determinism_steps: int = 25
+    seed: int = 123
+
+    @pytest.fixture
+    def spec(self) -> EnvironmentSpec:
+        """The environment's spec from the plugin registry."""
+        environments = get_registry().environments
+        assert self.env_name in environments, (
+            f"environment {self.env_name!r} is not registered "
+            f"(registered: {', '.join(sorted(environments)) or 'none'}); implement register_environments "
+            "and declare the module under [project.entry-points.rlgpt]"
+        )
+        return environments[self.env_name]
+
+    def modes(self, spec: EnvironmentSpec) -> Sequence[str]:
+        """The observation modes under test."""
+        return (self.obs_mode,) if self.obs_mode is not None else spec.observation_modes
+
+    def make_env(self, spec: EnvironmentSpec, obs_mode: str, task: str | None = None) -> gymnasium.Env:
+        """Build the environment through its spec (the first task when ``task`` is not given)."""
+        task_id = task if task is not None else spec.tasks[0].id
+        return spec.make(task=task_id, obs_mode=obs_mode, max_episode_steps=None, render_mode=None)
+
+    def rollout(self, env: gymnasium.Env, steps: int) -> Iterator[tuple[Any, float, dict[str, Any]]]:
+        """Reset with :attr:`seed` and take ``steps`` actions from a seeded action space sample."""
+        obs, info = env.reset(seed=self.seed)
+        yield obs, 0.0, info
+        env.action_space.seed(self.seed)
+        for _ in range(steps):
+            obs, reward, terminated, truncated, info = env.step(env.action_space.sample())
+            yield obs, float(reward), info
+            if terminated or truncated:
+                obs, info = env.reset(seed=self.seed + 1)
+                yield obs, 0.0, info
+
+    def test_registered(self, spec: EnvironmentSpec) -> None:
+        """The spec is well formed: name, entry point, modes, unique tasks with budgets."""
+        assert spec.name == self.env_name
+        assert ":" in spec.entry_point, f"entry_point {spec.entry_point!r} must be 'module:callable'"
+        assert spec.description.strip(), "the spec's description is empty"
+        assert spec.observation_modes, "the spec lists no observation modes"
+        if self.obs_mode is not None:
+            assert self.obs_mode in spec.observation_modes, (
+                f"obs_mode {self.obs_mode!r} is not one of {spec.observation_modes}"
+            )
+        ids = [task.id for task in spec.tasks]
+        assert ids, "the spec has no tasks"
+        assert len(ids) == len(set(ids)), f"task ids are not unique: {ids}"
+        for task in spec.tasks:
+            assert task.instruction.strip(), f"task {task.id!r} has an empty instruction"
+            assert task.max_episode_steps >= 1, f"task {task.id!r} has budget {task.max_episode_steps}"
+
+    def test_check_env(self, spec: EnvironmentSpec) -> None:
+        """Gymnasium's ``check_env`` passes in every observation mode under test."""
+        for mode in self.modes(spec):
+            env = self.make_env(spec, mode)
+            try:
+                check_env(env, skip_render_check=True)
+            except Exception as exc:
+                raise AssertionError(f"check_env failed in obs_mode {mode!r}: {exc}") from exc
+            finally:
+                env.close()
+
+    def test_seeded_determinism(self, spec: EnvironmentSpec) -> None:
+        """Same seed and actions give the same observations and rewards."""
+        for mode in self.modes(spec):
+            first, second = self.make_env(spec, mode), self.make_env(spec, mode)
+            try:
+                runs = zip(
+                    self.rollout(first, self.determinism_steps),
+                    self.rollout(second, self.determinism_steps),
+                    strict=True,
+                )
+                for step, ((obs_a, rew_a, _), (obs_b, rew_b, _)) in enumerate(runs):
+                    assert same_value(obs_a, obs_b), f"obs_mode {mode!r}: observations differ at step {step}"
+                    assert rew_a == rew_b, f"obs_mode {mode!r}: rewards differ at step {step}"
+            finally:
+                first.close()
+                second.close()
+
+    def test_success_predicates(self, spec: EnvironmentSpec) -> None:
+        """Every task's success predicate takes a real ``info`` and returns a bool."""
+        mode = self.modes(spec)[0]
+        for task in spec.tasks:
+            env = self.make_env(spec, mode, task.id)
+            try:
+                for _, _, info in self.rollout(env, 3):
+                    result = task.success(info)
+                    assert isinstance(result, bool | np.bool_), (
+                        f"task {task.id!r}: success(info) returned {type(result).__name__}, not bool"
+                    )
+            finally:
+                env.close()
+
+    def test_skills_documented(self, spec: EnvironmentSpec) -> None:
+        """Every public skill has a docstring (it goes into the fast agent's prompt)."""
+        missing = undocumented_skills(spec.skill_api)
+        assert not missing, f"skills without a docstring in {spec.skill_api.__name__}: {', '.join(missing)}"
+
+    def test_describe(self, spec: EnvironmentSpec) -> None:
+        """``describe(obs, info)`` returns non-empty text in every mode under test."""
+        for mode in self.modes(spec):
+            env = self.make_env(spec, mode)
+            try:
+                obs, info = env.reset(seed=self.seed)
+                text = spec.describe(obs, info)
+                assert isinstance(text, str) and text.strip(), f"obs_mode {mode!r}: describe() gave {text!r}"
+            finally:
+                env.close()
+
+    def test_gymnasium_make(self, spec: EnvironmentSpec) -> None:
+        """``gymnasium.make("rlgpt/<name>-v0")`` builds and resets the environment."""
+        env = gymnasium.make(f"rlgpt/{spec.name}-v0", task=spec.tasks[0].id)
+        try:
+            obs, _ = env.reset(seed=self.seed)
+            assert env.observation_space.contains(obs), "the reset observation is outside observation_space"
+        finally:
+            env.close()
+
+    def test_primitive_actions_match_action_space(self, spec: EnvironmentSpec) -> None:
+        """Discrete envs: one primitive action name per action index; continuous envs: a Box."""
+        env = self.make_env(spec, self.modes(spec)[0])
+        try:
+            space = env.action_space
+            if spec.continuous:
+                assert isinstance(space, gymnasium.spaces.Box), f"continuous env has {space}, not a Box"
+            else:
+                assert isinstance(space, gymnasium.spaces.Discrete), f"discrete env has {space}"
+                assert int(space.n) == len(spec.primitive_actions), (
+                    f"action space has {space.n} actions but primitive_actions names "
+                    f"{len(spec.primitive_actions)}: {spec.primitive_actions}"
+                )
+                names = spec.primitive_actions
+                assert len(set(names)) == len(names), f"duplicate primitive action names: {names}"
+        finally:
+            env.close()
