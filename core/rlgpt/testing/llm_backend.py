@@ -27,6 +27,7 @@ import zlib
 from collections.abc import Mapping
 
 import pytest
+
 from rlgpt.llm.types import LLM, Completion, Image, Message, Request, SamplingParams
 from rlgpt.specs import LLMBackendSpec
 
