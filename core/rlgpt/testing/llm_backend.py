@@ -30,6 +30,7 @@ import pytest
 
 from rlgpt.llm.types import LLM, Completion, Image, Message, Request, SamplingParams
 from rlgpt.specs import LLMBackendSpec
+from rlgpt.testing.guard import Contract
 
 
 def tiny_png() -> bytes:
@@ -43,13 +44,14 @@ def tiny_png() -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
 
 
-class LLMBackendContract:
+class LLMBackendContract(Contract):
     """Base class of an LLM backend's contract tests (pytest collects its ``Test*`` subclasses).
 
     :cvar backend_name: the name the backend registers under.
     :cvar request_tags: tags put on every request these tests send.
     """
 
+    __contract_kit__ = True
     backend_name: str
     request_tags: Mapping[str, str] = {"role": "contract"}
 

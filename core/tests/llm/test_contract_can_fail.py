@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 from rlgpt.llm import LLMError, ReplayLLM, Request, Usage
+from rlgpt.testing.guard import ContractOverrideError
 from rlgpt.testing.llm_backend import LLMBackendContract
 
 TRANSCRIPT = Path(__file__).parent / "data" / "contract.jsonl"
 
 
-class Contract(LLMBackendContract):
+class ReplayContract(LLMBackendContract):
     backend_name = "replay"
 
 
@@ -63,14 +64,14 @@ def test_every_contract_test_has_a_breaking_backend() -> None:
 
 @pytest.mark.parametrize("name", sorted(BREAKERS))
 def test_contract_test_fails_on_a_broken_backend(name: str) -> None:
-    contract = Contract()
+    contract = ReplayContract()
     getattr(contract, name)(ReplayLLM(transcript=TRANSCRIPT))  # passes on the real backend
     with pytest.raises((AssertionError, LLMError)):
         getattr(contract, name)(BREAKERS[name]())
 
 
 def test_registration_test_fails_for_an_unregistered_name() -> None:
-    contract = Contract()
+    contract = ReplayContract()
     contract.backend_name = "no-such-backend"
     with pytest.raises(AssertionError, match="'no-such-backend' is not registered"):
         contract.test_backend_is_registered()
@@ -90,6 +91,16 @@ def test_registration_test_fails_for_an_unregistered_name() -> None:
     ids=["negative-usage", "float-usage", "backend", "model", "negative-latency", "nan-latency", "cached"],
 )
 def test_completion_checks_catch_each_bad_field(changes: dict) -> None:
-    contract = Contract()
+    contract = ReplayContract()
     with pytest.raises(AssertionError):
         contract.test_complete_returns_completion(Broken(**changes))
+
+
+def test_overriding_a_contract_test_needs_an_xfail_reason() -> None:
+    with pytest.raises(ContractOverrideError, match="test_repeated_calls overrides the contract test"):
+
+        class Weakened(LLMBackendContract):
+            backend_name = "replay"
+
+            def test_repeated_calls(self, llm) -> None:
+                """Skips the check."""
