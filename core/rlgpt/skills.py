@@ -18,15 +18,19 @@ from typing import Any
 StepResult = tuple[Any, float, bool, bool, dict[str, Any]]
 
 
-class StepBudgetExceeded(Exception):
-    """A coded action used more primitive steps than its budget allows."""
+class StepBudgetExceeded(BaseException):
+    """A coded action used more primitive steps than its budget allows.
+
+    This and the two exceptions below derive from :class:`BaseException` so that
+    ``except Exception`` in generated code cannot swallow them.
+    """
 
 
-class EpisodeOver(Exception):
+class EpisodeOver(BaseException):
     """A coded action tried to act after the episode terminated or was truncated."""
 
 
-class ReadOnlySkills(Exception):
+class ReadOnlySkills(BaseException):
     """Code that may only observe (a done condition, a shaped reward) tried to act."""
 
 
