@@ -33,6 +33,8 @@ def build_llm(
     :returns: the client wrapped in :class:`RetryingLLM`, itself wrapped in :class:`CachedLLM`
         when ``cache_path`` is given (outermost, so a cache hit never waits on a retry).
     """
+    if retries < 1:
+        raise ValueError(f"retries must be at least 1 (attempts per request, 1 = no retry), got {retries}")
     _check_options(spec, options)
     resolved = spec.aliases.get(model, model)
     llm = spec.factory(resolved, **options)

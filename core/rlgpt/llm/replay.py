@@ -1,8 +1,15 @@
 """The replay backend: answers from a transcript file, for runs without a network.
 
 It is the embedded default LLM backend. Each request is answered with the
-transcript entry that best matches the request's tags; the transcript format is
-documented in :mod:`rlgpt.llm.transcript`. The answer's usage is estimated
+transcript entry that best matches the request's tags. A transcript is JSON
+Lines, one answer per line, ``#`` or ``//`` lines being comments::
+
+    {"match": {"role": "planner", "iteration": 1}, "response": "1. collect wood (code) ..."}
+    {"match": {"role": "coder", "subtask": "collect_wood"}, "response": "...", "comment": "any attempt"}
+
+An entry matches when every tag it names equals the request's tag (as text);
+the matching entry naming the most tags wins, ties going to the earlier line.
+The full format is documented in :mod:`rlgpt.llm.transcript`. The answer's usage is estimated
 (:mod:`rlgpt.llm.tokens`) over all prompt messages and the response; its model
 is ``reference`` and its backend ``replay``.
 

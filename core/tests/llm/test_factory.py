@@ -75,3 +75,8 @@ def test_factory_must_return_an_llm() -> None:
     spec = LLMBackendSpec(name="broken", factory=lambda model: object(), description="d")
     with pytest.raises(TypeError, match="factory of LLM backend 'broken' returned object"):
         build_llm(spec, "m", {}, cache_path=None)
+
+
+def test_retries_must_allow_one_attempt(transcript: Path) -> None:
+    with pytest.raises(ValueError, match="retries must be at least 1"):
+        build_llm(SPEC, "reference", {"transcript": transcript}, cache_path=None, retries=0)
