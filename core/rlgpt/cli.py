@@ -19,7 +19,7 @@ from rich.table import Table
 
 from rlgpt.config import ConfigError, load_config, validate_against_registry
 from rlgpt.plugins import KINDS, PluginError, Registry, get_registry
-from rlgpt.runs import RunDirectoryError
+from rlgpt.runs import RunDirectory, RunDirectoryError
 
 USAGE_ERRORS = (ConfigError, PluginError, RunDirectoryError)
 """Exceptions that are the user's to fix: shown as one line, no traceback."""
@@ -125,8 +125,9 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     if args.resume is not None:
         if args.config is not None or args.set:
             raise ConfigError("run --resume RUN_DIR takes no CONFIG or --set: a resumed run keeps its config")
+        run = RunDirectory.open(args.resume)
         _registry()
-        Loop.resume(Path(args.resume)).run()
+        Loop.resume(run.path).run()
         return 0
     if args.config is None:
         raise ConfigError("run: give a CONFIG file (e.g. examples/crafter-stone-pickaxe.toml) or --resume")
@@ -164,7 +165,7 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
     """Write a run's ``report.md`` (and plots) and print its path."""
     from rlgpt.report import write_report
 
-    print(write_report(Path(args.run_dir)))
+    print(write_report(RunDirectory.open(args.run_dir).path))
     return 0
 
 

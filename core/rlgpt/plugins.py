@@ -256,8 +256,12 @@ def _register(loaded: LoadedPlugins, info: PluginInfo, load: Callable[[], Any]) 
     try:
         loaded.manager.register(plugin, name=info.name)
     except pluggy.PluginValidationError as exc:
-        raise HookValidationError(f"plugin {info.name!r} ({info.label}): {exc}") from exc
+        raise HookValidationError(f"plugin {info.name!r} ({info.label}): {_one_line(exc)}") from exc
     loaded.plugins.append(info)
+
+
+def _one_line(exc: BaseException) -> str:
+    return "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
 
 
 def _plugin_repr(plugin: object) -> str:
@@ -268,7 +272,7 @@ def _validation_message(loaded: LoadedPlugins, exc: pluggy.PluginValidationError
     plugin = exc.plugin
     who = loaded.info(plugin).label if loaded.manager.is_registered(plugin) else _plugin_repr(plugin)
     name = loaded.manager.get_name(plugin)
-    message = f"plugin {name!r} ({who}): {exc}"
+    message = f"plugin {name!r} ({who}): {_one_line(exc)}"
     unknown = [
         caller.name
         for caller in loaded.manager.get_hookcallers(plugin) or []
