@@ -156,9 +156,9 @@ class CrafterSkills(SkillAPI):
     def step_towards(self, offset: tuple[int, int]) -> bool:
         """Take one step along the shortest visible path towards the cell at ``offset``, walking only
         on grass, sand and path (never lava). Next to the target it turns to face it instead.
-        Returns True once the player stands next to the target and faces it (then it costs
-        0 steps); otherwise costs 1 step. Use it on targets that block walking (trees, stone,
-        water, tables, creatures); re-read the offset after each step.
+        Returns True once the player stands next to the target and faces it. Use it on targets
+        that block walking (trees, stone, water, tables, creatures); re-read the offset after each
+        step. Costs 1 step, or 0 when already facing the target.
         """
         target = (int(offset[0]), int(offset[1]))
         if abs(target[0]) + abs(target[1]) == 1:
