@@ -1,0 +1,15 @@
+"""rlgpt LLM backend for local Hugging Face causal language models."""
+
+from rlgpt_transformers.chat import render_prompt, vicuna_prompt
+from rlgpt_transformers.client import TransformersLLM
+from rlgpt_transformers.sources import ALIASES, ModelSource, models_dir, resolve_source
+
+__all__ = [
+    "ALIASES",
+    "ModelSource",
+    "TransformersLLM",
+    "models_dir",
+    "render_prompt",
+    "resolve_source",
+    "vicuna_prompt",
+]

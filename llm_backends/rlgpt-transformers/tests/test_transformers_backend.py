@@ -1,0 +1,162 @@
+"""TransformersLLM on a tiny Llama built locally from a config (no download, CPU, one thread)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import torch
+from rlgpt import Image, LLMError, Message, Request, SamplingParams
+from rlgpt_transformers import TransformersLLM, render_prompt, resolve_source
+
+CHAT = (
+    Message("system", "You answer briefly."),
+    Message("user", "Name a colour."),
+    Message("assistant", "Blue."),
+    Message("user", "Another."),
+)
+
+
+def ask(*messages: Message, **params: object) -> Request:
+    """A request of ``messages`` with sampling ``params``."""
+    return Request(messages=messages, params=SamplingParams(**params))  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def llm(tiny_model: Path) -> TransformersLLM:
+    """The backend on the tiny chat-template model."""
+    return TransformersLLM(str(tiny_model), device="cpu")
+
+
+def test_greedy_answer_equals_direct_generation(llm: TransformersLLM, tiny_model: Path) -> None:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    completion = llm.complete(ask(*CHAT, max_tokens=24))
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model, local_files_only=True)
+    model = AutoModelForCausalLM.from_pretrained(tiny_model, local_files_only=True)
+    turns = [{"role": m.role, "content": m.content} for m in CHAT]
+    ids = tokenizer.apply_chat_template(
+        turns, add_generation_prompt=True, return_tensors="pt", return_dict=True
+    )
+    out = model.generate(**ids, max_new_tokens=24, do_sample=False, pad_token_id=tokenizer.pad_token_id)
+    new = out[0, ids["input_ids"].shape[1] :]
+
+    assert completion.text == tokenizer.decode(new, skip_special_tokens=True)
+    assert completion.text.strip()
+    assert completion.usage.prompt_tokens == ids["input_ids"].shape[1]
+    assert completion.usage.completion_tokens == len(new)
+    assert completion.backend == "transformers"
+    assert completion.model == str(tiny_model)
+    assert completion.latency_s > 0
+    assert completion.cost_usd is None
+    assert torch.get_num_threads() == 1
+
+
+def test_chat_template_is_applied(llm: TransformersLLM) -> None:
+    assert render_prompt(llm.tokenizer, CHAT) == (
+        "<|system|>You answer briefly.</s><|user|>Name a colour.</s><|assistant|>Blue.</s>"
+        "<|user|>Another.</s><|assistant|>"
+    )
+
+
+def test_vicuna_format_when_tokenizer_has_no_template(tiny_plain_model: Path) -> None:
+    plain = TransformersLLM(str(tiny_plain_model), device="cpu")
+    assert render_prompt(plain.tokenizer, CHAT) == (
+        "<s>You answer briefly. USER: Name a colour. ASSISTANT: Blue.</s>USER: Another. ASSISTANT:"
+    )
+    assert render_prompt(plain.tokenizer, (Message("user", "hi"),)).startswith(
+        "<s>A chat between a curious user and an artificial intelligence assistant."
+    )
+    completion = plain.complete(ask(Message("user", "hi"), max_tokens=5))
+    prompt_ids = plain.tokenizer(
+        render_prompt(plain.tokenizer, (Message("user", "hi"),)), add_special_tokens=False
+    )
+    assert completion.usage.prompt_tokens == len(prompt_ids["input_ids"])
+
+
+def test_max_tokens_cuts_the_greedy_answer(llm: TransformersLLM) -> None:
+    long = llm.complete(ask(Message("user", "Name a colour."), max_tokens=30))
+    short = llm.complete(ask(Message("user", "Name a colour."), max_tokens=3))
+    assert short.usage.completion_tokens <= 3
+    assert long.usage.completion_tokens > short.usage.completion_tokens
+    assert long.text.startswith(short.text)
+
+
+def test_stop_string_ends_the_answer_before_it(llm: TransformersLLM) -> None:
+    full = llm.complete(ask(Message("user", "Name a colour."), max_tokens=30)).text
+    assert len(full) >= 8, f"the tiny model's answer {full!r} is too short for this test"
+    stop = full[5:8]
+    stopped = llm.complete(ask(Message("user", "Name a colour."), max_tokens=30, stop=(stop,)))
+    assert stopped.text == full[: full.find(stop)]
+
+
+def test_sampling_is_reproducible_by_seed_and_leaves_global_rng_alone(llm: TransformersLLM) -> None:
+    before = torch.get_rng_state()
+    first = llm.complete(ask(Message("user", "Name a colour."), max_tokens=30, temperature=1.5, seed=7))
+    again = llm.complete(ask(Message("user", "Name a colour."), max_tokens=30, temperature=1.5, seed=7))
+    other = llm.complete(ask(Message("user", "Name a colour."), max_tokens=30, temperature=1.5, seed=8))
+    greedy = llm.complete(ask(Message("user", "Name a colour."), max_tokens=30))
+    assert first.text == again.text
+    assert other.text != first.text
+    assert greedy.text != first.text
+    assert torch.equal(torch.get_rng_state(), before)
+
+
+def test_prompt_longer_than_the_context_is_refused(llm: TransformersLLM) -> None:
+    with pytest.raises(LLMError, match=r"reads at most 256: shorten the prompt"):
+        llm.complete(ask(Message("user", "Blue Red Green " * 200)))
+
+
+def test_images_are_refused(llm: TransformersLLM) -> None:
+    with pytest.raises(LLMError, match="reads text only"):
+        llm.complete(ask(Message("user", "look", images=(Image(b"png"),))))
+
+
+def test_alias_resolves_under_the_models_dir(tiny_model: Path, tmp_path: Path, monkeypatch) -> None:
+    shutil.copytree(tiny_model, tmp_path / "vicuna-7b-v1.5")
+    monkeypatch.setenv("RLGPT_MODELS_DIR", str(tmp_path))
+    vicuna = TransformersLLM("vicuna-7b", device="cpu")
+    assert vicuna.model == "vicuna-7b"
+    assert vicuna.source.directory == tmp_path / "vicuna-7b-v1.5"
+    assert vicuna.complete(ask(Message("user", "hi"), max_tokens=4)).usage.completion_tokens > 0
+
+
+def test_gguf_file_path_resolves_to_directory_and_file(tmp_path: Path) -> None:
+    gguf = tmp_path / "model.Q4.gguf"
+    gguf.write_bytes(b"GGUF")
+    source = resolve_source(str(gguf))
+    assert (source.directory, source.gguf_file) == (tmp_path, "model.Q4.gguf")
+
+
+def test_missing_installable_alias_names_make_local_models(tmp_path: Path) -> None:
+    with pytest.raises(LLMError, match=r"SmolLM2-135M-Instruct\.Q4_1\.gguf: run `make local-models`"):
+        resolve_source("smollm2-135m", tmp_path)
+
+
+def test_missing_vicuna_names_where_to_put_it(tmp_path: Path) -> None:
+    with pytest.raises(LLMError, match=r"put a copy of lmsys/vicuna-13b-v1\.5 there"):
+        TransformersLLM("vicuna-13b", models_dir=tmp_path)
+
+
+def test_hub_id_is_not_downloaded() -> None:
+    with pytest.raises(LLMError, match="not a local path and rlgpt never downloads models"):
+        TransformersLLM("lmsys/vicuna-13b-v1.5")
+
+
+def test_alias_typo_suggests_the_alias() -> None:
+    with pytest.raises(LLMError, match=r"did you mean 'qwen2\.5-coder-0\.5b'"):
+        resolve_source("qwen2.5-coder-0.5")
+
+
+def test_directory_without_config_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(LLMError, match=r"neither a \.gguf file nor a model directory with config\.json"):
+        resolve_source(str(tmp_path))
+
+
+def test_bad_device_and_dtype(tiny_model: Path) -> None:
+    with pytest.raises(LLMError, match="unknown device 'tpu'"):
+        TransformersLLM(str(tiny_model), device="tpu")
+    with pytest.raises(ValueError, match="unknown dtype 'int3'"):
+        TransformersLLM(str(tiny_model), dtype="int3")

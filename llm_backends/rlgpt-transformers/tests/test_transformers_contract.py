@@ -1,0 +1,33 @@
+"""The shared LLM backend contract, with TransformersLLM on the tiny local Llama."""
+
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import pytest
+from rlgpt import LLM, LLMBackendSpec
+from rlgpt.testing.llm_backend import LLMBackendContract
+from rlgpt_transformers import ALIASES, TransformersLLM
+
+
+class TestTransformersContract(LLMBackendContract):
+    """Every contract test against the tiny model on CPU."""
+
+    backend_name = "transformers"
+
+    @pytest.fixture
+    def llm(self, tiny_model: Path) -> LLM:
+        """The backend on the tiny chat-template model."""
+        return TransformersLLM(str(tiny_model), device="cpu")
+
+
+def test_entry_point_registers_the_backend() -> None:
+    [entry] = [e for e in entry_points(group="rlgpt") if e.name == "transformers"]
+    specs: list[LLMBackendSpec] = []
+    entry.load().register_llm_backends(register=specs.append)
+    [spec] = specs
+    assert spec.name == "transformers"
+    assert spec.factory is TransformersLLM
+    assert set(spec.models) == set(ALIASES)
+    assert dict(spec.aliases) == {}
