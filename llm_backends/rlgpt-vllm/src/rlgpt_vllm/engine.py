@@ -1,0 +1,69 @@
+"""``VLLMEngineLLM``: a model loaded in this process by ``vllm.LLM``."""
+
+from __future__ import annotations
+
+import time
+from types import ModuleType
+
+from rlgpt import Completion, LLMError, Request, Usage
+
+from rlgpt_vllm.chat import check_images, sampling_kwargs, to_chat_messages
+from rlgpt_vllm.engine_options import EngineOptions
+
+NOT_INSTALLED = 'vllm is not installed; pip install vllm (needs a CUDA GPU) or use mode="server"'
+
+
+def import_vllm() -> ModuleType:
+    """The ``vllm`` module, or an :class:`LLMError` saying how to get it."""
+    try:
+        import vllm
+    except ImportError as error:
+        raise LLMError(NOT_INSTALLED) from error
+    return vllm
+
+
+class VLLMEngineLLM:
+    """A chat model run in-process by vLLM; the model's chat template formats the conversation.
+
+    :param model: a Hugging Face model id or a local model folder.
+    :param engine: engine settings (GPUs, memory, context length, dtype).
+    :param supports_images: true for a vision-language model (images go in as ``image_url`` parts).
+    """
+
+    backend = "vllm"
+
+    def __init__(
+        self, model: str, *, engine: EngineOptions | None = None, supports_images: bool = False
+    ) -> None:
+        vllm = import_vllm()
+        self.model = model
+        self.supports_images = supports_images
+        self._sampling_params = vllm.SamplingParams
+        try:
+            self._engine = vllm.LLM(model=model, **(engine or EngineOptions()).engine_kwargs())
+        except (OSError, ValueError, RuntimeError) as error:
+            raise LLMError(
+                f"vLLM could not load {model!r}: {' '.join(str(error).split())[:300]}; "
+                "check the model id or path and options.gpu_memory_utilization / options.max_model_len"
+            ) from error
+
+    def complete(self, request: Request) -> Completion:
+        """Generate one answer with the model's chat template applied by ``vllm.LLM.chat``."""
+        check_images(request.messages, self.model, self.supports_images)
+        params = self._sampling_params(**sampling_kwargs(request.params))
+        start = time.perf_counter()
+        try:
+            [output] = self._engine.chat(to_chat_messages(request.messages), params, use_tqdm=False)
+        except ValueError as error:  # prompt longer than the context, bad template input
+            raise LLMError(
+                f"vLLM rejected the request: {' '.join(str(error).split())[:300]}; "
+                "shorten the prompt, lower max_tokens or raise options.max_model_len"
+            ) from error
+        answer = output.outputs[0]
+        return Completion(
+            text=answer.text,
+            usage=Usage(len(output.prompt_token_ids or ()), len(answer.token_ids)),
+            latency_s=time.perf_counter() - start,
+            model=self.model,
+            backend=self.backend,
+        )

@@ -1,0 +1,60 @@
+"""Fixtures: a guard against non-loopback sockets, and the fake vLLM server as a launched process."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rlgpt_vllm import VLLMServer
+
+FAKE_SERVER = (sys.executable, str(Path(__file__).with_name("fake_vllm_server.py")))
+MODEL = "Qwen/Qwen2.5-0.5B-Instruct"
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every TCP connection to a non-loopback address fail, so no test reaches a network."""
+    real_connect = socket.socket.connect
+
+    def connect(sock: socket.socket, address: Any) -> Any:
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            host = address[0]
+            if host != "localhost" and not ipaddress.ip_address(host).is_loopback:
+                raise OSError(f"test tried to reach {host}: only loopback is allowed")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+
+
+@pytest.fixture
+def fake_launcher() -> tuple[str, ...]:
+    """The launcher that runs the fake server script instead of vLLM."""
+    return FAKE_SERVER
+
+
+@pytest.fixture
+def model() -> str:
+    """The model id the fake server serves."""
+    return MODEL
+
+
+@pytest.fixture(scope="module")
+def record_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where :func:`running_server` appends the chat requests it receives (one JSON line each)."""
+    return tmp_path_factory.mktemp("vllm") / "requests.jsonl"
+
+
+@pytest.fixture(scope="module")
+def running_server(record_file: Path) -> Iterator[VLLMServer]:
+    """One fake vLLM server process for a whole test module (attach-mode tests)."""
+    server = VLLMServer(
+        MODEL, launcher=FAKE_SERVER, server_args=("--record", str(record_file)), startup_timeout_s=20
+    )
+    server.start()
+    yield server
+    server.stop()
