@@ -126,14 +126,14 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
         if args.config is not None or args.set:
             raise ConfigError("run --resume RUN_DIR takes no CONFIG or --set: a resumed run keeps its config")
         run = RunDirectory.open(args.resume)
-        _registry()
-        Loop.resume(run.path).run()
+        Loop.resume(run.path, registry=_registry()).run()
         return 0
     if args.config is None:
         raise ConfigError("run: give a CONFIG file (e.g. examples/crafter-stone-pickaxe.toml) or --resume")
     config = load_config(args.config, args.set)
-    validate_against_registry(config, _registry())
-    Loop.from_config(config).run()
+    registry = _registry()
+    validate_against_registry(config, registry)
+    Loop.from_config(config, registry=registry).run()
     return 0
 
 

@@ -1,0 +1,104 @@
+"""The ``rlgpt`` command: listings, and one-line errors with exit status 2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from rlgpt.cli import build_parser, main
+
+
+@pytest.fixture(autouse=True)
+def wide_tables(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rich sizes tables to COLUMNS when output is not a terminal."""
+    monkeypatch.setenv("COLUMNS", "200")
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_plugins_json_lists_builtins_and_entry_points(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "plugins", "--json")
+    assert code == 0
+    report = json.loads(out)
+    by_name = {p["name"]: p for p in report["plugins"]}
+    assert by_name["rlgpt.llm.replay"]["builtin"] is True
+    assert by_name["rlgpt.llm.replay"]["registers"]["llm_backends"] == ["replay"]
+    example = by_name["example"]
+    assert (example["distribution"], example["version"]) == ("rlgpt-example-plugin", "0.1.0")
+    assert example["hooks"] == ["register_environments"]
+
+
+def test_plugins_table(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "plugins")
+    assert code == 0 and "rlgpt-example-plugin" in out and "environment: corridor" in out
+
+
+def test_envs_and_tasks(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "envs")
+    assert code == 0 and "corridor" in out and "onehot, index" in out
+    code, out, _ = run_cli(capsys, "tasks", "corridor")
+    assert code == 0
+    assert "reach_end" in out and "32" in out and "Walk to the last cell" in out
+
+
+def test_unknown_env_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(capsys, "tasks", "corridr")
+    assert code == 2 and out == ""
+    [line] = [line for line in err.splitlines() if line.startswith("error:")]
+    assert line.startswith("error: unknown environment 'corridr' (installed: ")
+    assert line.endswith("- did you mean 'corridor'?")
+    assert "Traceback" not in err
+
+
+def test_run_reports_config_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    missing = tmp_path / "missing.toml"
+    code, _, err = run_cli(capsys, "run", str(missing))
+    assert code == 2
+    assert err.strip() == f"error: {missing}: no such config file (see examples/ for runnable configs)"
+
+    config = tmp_path / "run.toml"
+    config.write_text('env = "corridor"\ntask = "reach_ned"\n')
+    code, _, err = run_cli(capsys, "run", str(config), "--set", "learner.total_timesteps=100")
+    assert code == 2
+    assert err.splitlines()[-1] == (
+        "error: task: unknown task 'reach_ned' (tasks of 'corridor': reach_end, reach_middle)"
+        " - did you mean 'reach_end'?"
+    )
+    code, _, err = run_cli(capsys, "run", str(config), "--set", "learner.total_timesteps=-1")
+    assert code == 2 and err.strip() == f"error: {config}: learner.total_timesteps: must be >= 1, got -1"
+
+
+def test_run_argument_combinations(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run_cli(capsys, "run")
+    assert code == 2 and "give a CONFIG file" in err
+    code, _, err = run_cli(capsys, "run", "x.toml", "--resume", str(tmp_path))
+    assert code == 2 and "takes no CONFIG or --set" in err
+    code, _, err = run_cli(capsys, "run", "--resume", str(tmp_path))
+    assert code == 2 and err.strip() == f"error: {tmp_path}: not a run directory (no config.json)"
+
+
+def test_report_needs_a_run_directory(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run_cli(capsys, "report", str(tmp_path / "nope"))
+    assert code == 2 and err.strip() == f"error: {tmp_path / 'nope'}: no such run directory"
+
+
+def test_bench_arguments_are_parsed_here() -> None:
+    args = build_parser().parse_args(
+        ["bench", "--methods", "rl-gpt,pure-rl", "--tasks", "reach_end", "--seeds", "0,1,2",
+         "--llm", "replay:reference", "--env", "corridor", "--budget", "5000", "--executor", "ray"]
+    )
+    assert args.methods == ["rl-gpt", "pure-rl"] and args.seeds == [0, 1, 2]
+    assert args.llm == ["replay:reference"] and args.budget == 5000 and args.executor == "ray"
+    assert args.out == Path("benchmarks/results") and args.config is None
+
+
+def test_bench_rejects_bad_seeds(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as excinfo:
+        build_parser().parse_args(["bench", "--seeds", "0,one"])
+    assert excinfo.value.code == 2
+    assert "expected comma-separated integers (e.g. 0,1,2), got '0,one'" in capsys.readouterr().err
