@@ -45,6 +45,8 @@ _REFIRE_S = 0.05
 class _Limit:
     deadline: float
     timeout_s: float
+    done: bool = False
+    """Set as soon as the call returns or raises, so a late alarm cannot hit the clean-up."""
 
 
 @dataclass
@@ -87,7 +89,10 @@ def call_with_limits(fn: Callable[..., T], *args: Any, timeout_s: float, **kwarg
     state = _state()
     _enter(state, limit, use_signal)
     try:
-        return fn(*args, **kwargs)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            limit.done = True
     except CodeTimeout as exc:
         if exc.limit is not limit:
             raise
@@ -151,7 +156,7 @@ def _arm(stack: list[_Limit]) -> None:
 def _expired(stack: list[_Limit]) -> _Limit | None:
     """The outermost limit whose deadline has passed (its caller must see the timeout)."""
     now = time.monotonic()
-    return next((limit for limit in stack if now >= limit.deadline), None)
+    return next((limit for limit in stack if not limit.done and now >= limit.deadline), None)
 
 
 def _on_alarm(signum: int, frame: FrameType | None) -> None:
