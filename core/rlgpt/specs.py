@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -116,12 +117,17 @@ class LearnerSpec:
     :param description: one line for ``rlgpt plugins``.
     :param action_spaces: the Gymnasium action-space kinds it trains on: ``"discrete"``
         and/or ``"continuous"``.
+    :param load_policy: ``load_policy(checkpoint) -> predict`` where ``predict(obs) -> action``
+        acts deterministically for one observation; lets the loop run a trained sub-task
+        (in evaluation, and at the reset of later sub-tasks' training envs) without
+        building a training environment.
     """
 
     name: str
     factory: Callable[..., Learner]
     description: str
     action_spaces: frozenset[str] = frozenset({"discrete"})
+    load_policy: Callable[[Path], Callable[[Any], Any]] | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,224 @@
+"""The built-in slow agent, fast agent, critic and single agent.
+
+They register through the same hooks a third-party plugin uses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rlgpt.agents.base import (
+    CodeRequest,
+    CritiqueContext,
+    IterationFeedback,
+    PlanningContext,
+    Tags,
+)
+from rlgpt.agents.conversation import ask, ask_json, render
+from rlgpt.agents.schemas import Critique, OnePass, Plan
+from rlgpt.hookspecs import hookimpl
+from rlgpt.llm.types import LLM, Message, SamplingParams
+from rlgpt.skills import render_skill_doc
+from rlgpt.specs import AgentSpec
+
+
+def describe_plan(plan: Plan) -> str:
+    """A plan as a numbered list, for prompts and reports."""
+    lines = []
+    for number, sub in enumerate(plan.subtasks, 1):
+        extra = ""
+        if sub.method == "rl":
+            macros = ", ".join(a.name for a in sub.coded_actions) or "none"
+            extra = f" [primitives: {', '.join(sub.primitives) or 'all'}; coded actions: {macros}]"
+        head = f"{number}. {sub.name} ({sub.method}): {sub.description}"
+        lines.append(f"{head} Done when: {sub.done_condition}.{extra}")
+    return "\n".join(lines)
+
+
+def describe_history(history: tuple[IterationFeedback, ...]) -> str:
+    """Earlier iterations, newest last, for the planner."""
+    if not history:
+        return "This is the first iteration."
+    parts = ["Earlier iterations:"]
+    for item in history:
+        parts.append(f"Iteration {item.iteration}: success rate {item.success_rate:.2f}.")
+        if item.plan:
+            parts.append(describe_plan(item.plan))
+        parts.append(item.summary)
+        if item.critique and item.critique.planner_feedback:
+            parts.append(f"Critic: {item.critique.planner_feedback}")
+    parts.append("Improve the plan using this feedback.")
+    return "\n".join(parts)
+
+
+class _LLMAgent:
+    """Holds the LLM and the sampling parameters of one agent."""
+
+    def __init__(self, llm: LLM, temperature: float = 0.0, max_tokens: int = 2048) -> None:
+        self.llm = llm
+        self.params = SamplingParams(temperature=temperature, max_tokens=max_tokens)
+
+
+class DefaultPlanner(_LLMAgent):
+    """The slow agent: decomposes the task and picks code or RL per sub-task."""
+
+    def plan(self, context: PlanningContext, tags: Tags) -> Plan:
+        """Ask for a JSON plan (one repair round-trip on a malformed answer)."""
+        return ask_json(self.llm, planner_messages(context), Plan, "planner", tags, self.params)
+
+
+def planner_messages(context: PlanningContext) -> list[Message]:
+    """The slow agent's prompt."""
+    env = context.env
+    return [
+        Message("system", render("planner_system", env=env.name)),
+        Message(
+            "user",
+            render(
+                "planner_user",
+                instruction=context.task.instruction,
+                primitives=", ".join(env.primitive_actions) or "(continuous)",
+                skill_doc=render_skill_doc(env.skill_api),
+                history=describe_history(context.history),
+            ),
+        ),
+    ]
+
+
+def coder_messages(request: CodeRequest) -> list[Message]:
+    """The fast agent's prompt for one sub-task."""
+    sub = request.subtask
+    required = "\n".join(f"- def {name}({', '.join(params)})" for name, params in request.required.items())
+    feedback = f"\nFeedback from earlier iterations:\n{request.feedback}" if request.feedback else ""
+    return [
+        Message(
+            "system",
+            render(
+                "coder_system",
+                env=request.env.name,
+                allowed_modules=", ".join(request.allowed_modules),
+                step_budget=request.step_budget,
+                timeout_s=request.timeout_s,
+            ),
+        ),
+        Message(
+            "user",
+            render(
+                "coder_user",
+                instruction=request.task.instruction,
+                plan=describe_plan(request.plan),
+                subtask=sub.name,
+                method=sub.method,
+                description=sub.description,
+                done_condition=sub.done_condition,
+                required=required,
+                skill_doc=render_skill_doc(request.env.skill_api),
+                feedback=feedback,
+            ),
+        ),
+    ]
+
+
+def fix_messages(request: CodeRequest, answer: str, error: str) -> list[Message]:
+    """The inner loop: the rejected answer and the exact reason."""
+    return [
+        *coder_messages(request),
+        Message("assistant", answer),
+        Message("user", render("coder_fix", subtask=request.subtask.name, error=error)),
+    ]
+
+
+class DefaultCoder(_LLMAgent):
+    """The fast agent: writes coded actions, done conditions and shaped rewards."""
+
+    def write(self, request: CodeRequest, tags: Tags) -> str:
+        """Ask for the sub-task's program."""
+        return ask(self.llm, coder_messages(request), tags, self.params)
+
+    def fix(self, request: CodeRequest, answer: str, error: str, tags: Tags) -> str:
+        """Ask for a corrected program, quoting the rejection."""
+        return ask(self.llm, fix_messages(request, answer, error), tags, self.params)
+
+
+class DefaultCritic(_LLMAgent):
+    """Reads rollouts and answers a verdict per sub-task plus feedback for both agents."""
+
+    def critique(self, context: CritiqueContext, tags: Tags) -> Critique:
+        """Ask for a JSON critique (one repair round-trip on a malformed answer)."""
+        messages = [
+            Message("system", render("critic_system", env=context.env.name)),
+            Message(
+                "user",
+                render(
+                    "critic_user",
+                    instruction=context.task.instruction,
+                    plan=describe_plan(context.plan),
+                    episodes=context.episodes,
+                    success_rate=f"{context.success_rate:.2f}",
+                    rollouts=context.rollouts,
+                ),
+            ),
+        ]
+        return ask_json(self.llm, messages, Critique, "critic", tags, self.params)
+
+
+class OneAgent(_LLMAgent):
+    """One agent that plans and codes in a single answer (the "one-agent" ablation).
+
+    It serves as both planner and coder: :meth:`plan` asks once for the plan and all
+    programs; :meth:`write` hands out the program it got; :meth:`fix` asks the same
+    agent again.
+    """
+
+    def __init__(self, llm: LLM, temperature: float = 0.0, max_tokens: int = 4096) -> None:
+        super().__init__(llm, temperature, max_tokens)
+        self._code: dict[str, str] = {}
+
+    def plan(self, context: PlanningContext, tags: Tags) -> Plan:
+        """Ask for the plan and its programs together."""
+        system = render(
+            "one_agent_system", env=context.env.name, allowed_modules="math, random, itertools, collections"
+        )
+        messages = [Message("system", system), *planner_messages(context)[1:]]
+        answer = ask_json(self.llm, messages, OnePass, "planner", tags, self.params)
+        self._code = dict(answer.code)
+        return answer.plan
+
+    def write(self, request: CodeRequest, tags: Tags) -> str:
+        """The program written with the plan (no new request)."""
+        if request.subtask.name not in self._code:
+            return f"(no program was written for sub-task {request.subtask.name!r})"
+        source = self._code[request.subtask.name]
+        return source if "```" in source else f"```python\n{source}\n```"
+
+    def fix(self, request: CodeRequest, answer: str, error: str, tags: Tags) -> str:
+        """Ask the same agent for a corrected program."""
+        return ask(self.llm, fix_messages(request, answer, error), tags, self.params)
+
+
+def _factory(cls: type[_LLMAgent]):
+    def build(llm: LLM, **options: Any) -> _LLMAgent:
+        return cls(llm, **options)
+
+    return build
+
+
+@hookimpl
+def register_planners(register):
+    """The default slow agent and the single agent."""
+    description = "RL-GPT slow agent: plan, code-or-RL per sub-task"
+    register(AgentSpec("default", _factory(DefaultPlanner), description))
+    register(AgentSpec("one-agent", _factory(OneAgent), "one agent plans and codes in a single answer"))
+
+
+@hookimpl
+def register_coders(register):
+    """The default fast agent."""
+    description = "RL-GPT fast agent: coded actions and RL settings"
+    register(AgentSpec("default", _factory(DefaultCoder), description))
+
+
+@hookimpl
+def register_critics(register):
+    """The default critic."""
+    register(AgentSpec("default", _factory(DefaultCritic), "reads rollouts, feeds back to both agents"))

@@ -1,0 +1,224 @@
+"""From a plan and its programs to runnable policies and training environments.
+
+:class:`PlanRuntime` is plain, picklable data (entry-point strings, program
+sources, checkpoint paths) so training environments can be rebuilt inside
+vectorised-env worker processes. Programs are compiled under the code policy
+and every call runs under the wall-clock limit.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+
+from rlgpt._imports import load_object
+from rlgpt.agents.schemas import Plan, Subtask
+from rlgpt.code import FunctionSignature, call_with_limits, compile_program, extract_program
+from rlgpt.envs import CodedActions, CodePolicy, DoneCondition, LearnedPolicy, ShapedReward, SubtaskChain
+from rlgpt.envs.policies import SubtaskPolicy
+from rlgpt.skills import SkillAPI
+
+DONE = "done"
+REWARD = "reward"
+TASK_SUCCESS = "the task's own success predicate"
+
+
+def required_functions(subtask: Subtask, continuous: bool) -> dict[str, tuple[str, ...]]:
+    """The functions the coder must define for ``subtask`` (name -> parameters)."""
+    if subtask.method == "code":
+        return {subtask.name: ("api",), DONE: ("api",)}
+    params = ("api", "params") if continuous else ("api",)
+    return {**{action.name: params for action in subtask.coded_actions}, DONE: ("api",)}
+
+
+def signatures(required: dict[str, tuple[str, ...]]) -> dict[str, FunctionSignature]:
+    """Required functions as :class:`FunctionSignature` objects for extraction."""
+    return {name: FunctionSignature(params) for name, params in required.items()}
+
+
+def class_path(obj: type) -> str:
+    """``"module:Qualname"`` of a class, to rebuild it in another process."""
+    return f"{obj.__module__}:{obj.__qualname__}"
+
+
+@dataclass(frozen=True)
+class CodeLimits:
+    """Limits every generated-code call runs under."""
+
+    macro_step_budget: int = 100
+    call_timeout_s: float = 2.0
+
+
+@dataclass(frozen=True)
+class PlanRuntime:
+    """Everything needed to run a plan, as picklable data.
+
+    :param env_entry_point: ``"module:callable"`` factory of the primitive env.
+    :param env_kwargs: its keyword arguments (task, obs_mode, ...).
+    :param skill_api: ``"module:Class"`` of the environment's skill API.
+    :param task_success: ``"module:callable"``-free: the task predicate is looked up
+        through ``task_success_ref`` = ``(environment name, task id)`` in the registry.
+    :param plan: the plan (as JSON data).
+    :param programs: sub-task name -> program source.
+    :param checkpoints: RL sub-task name -> policy checkpoint.
+    :param learner: learner name in the registry.
+    """
+
+    env_entry_point: str
+    env_kwargs: dict[str, Any]
+    skill_api: str
+    task_ref: tuple[str, str]
+    plan: dict[str, Any]
+    programs: dict[str, str] = field(default_factory=dict)
+    checkpoints: dict[str, str] = field(default_factory=dict)
+    learner: str = "ppo"
+    limits: CodeLimits = CodeLimits()
+    continuous: bool = False
+    primitive_actions: tuple[str, ...] = ()
+
+    @functools.cached_property
+    def parsed_plan(self) -> Plan:
+        """The plan as a model."""
+        return Plan.model_validate(self.plan)
+
+    @functools.cached_property
+    def skill_cls(self) -> type[SkillAPI]:
+        """The skill API class."""
+        return load_object(self.skill_api)
+
+    def make_env(self) -> gym.Env:
+        """A fresh primitive environment."""
+        return load_object(self.env_entry_point)(**self.env_kwargs)
+
+    def functions(self, subtask: Subtask) -> dict[str, Callable[..., Any]]:
+        """The sub-task's compiled functions, each call under the wall-clock limit."""
+        if subtask.name not in self.programs:
+            return {}
+        required = required_functions(subtask, self.continuous)
+        program = extract_program(self.programs[subtask.name], signatures(required))
+        compiled = compile_program(program)
+        timeout = self.limits.call_timeout_s
+        return {
+            name: functools.partial(call_with_limits, compiled.function(name), timeout_s=timeout)
+            for name in program.functions
+        }
+
+    def done_condition(self, subtask: Subtask) -> Callable[[SkillAPI], Any]:
+        """The sub-task's done condition; the task's own success predicate when it has no code."""
+        functions = self.functions(subtask)
+        if DONE in functions:
+            return functions[DONE]
+        return _TaskSuccess(self.task_ref)
+
+    def coded_actions(self, subtask: Subtask) -> dict[str, Callable[..., Any]]:
+        """The coded actions an RL sub-task adds to its action space, in plan order."""
+        functions = self.functions(subtask)
+        return {
+            action.name: functions[action.name]
+            for action in subtask.coded_actions
+            if action.name in functions
+        }
+
+    def kept_primitives(self, subtask: Subtask) -> list[int] | None:
+        """Indices of the primitives an RL sub-task keeps (``None``: all)."""
+        if self.continuous or not subtask.primitives:
+            return None
+        return [self.primitive_actions.index(name) for name in subtask.primitives]
+
+    def max_steps(self, subtask: Subtask, default: int) -> int:
+        """The sub-task's step limit."""
+        return subtask.max_steps or default
+
+    def view(self, subtask: Subtask, env: gym.Env) -> CodedActions:
+        """The RL sub-task's action space over ``env``."""
+        return CodedActions(
+            env,
+            self.skill_cls,
+            self.coded_actions(subtask),
+            keep_primitives=self.kept_primitives(subtask),
+            macro_step_budget=self.limits.macro_step_budget,
+        )
+
+    def policy(
+        self, index: int, default_steps: int, predictors: dict[str, Callable[[Any], Any]]
+    ) -> SubtaskPolicy:
+        """The policy of sub-task ``index``: its program, or its trained learner."""
+        subtask = self.parsed_plan.subtasks[index]
+        steps = self.max_steps(subtask, default_steps)
+        done = self.done_condition(subtask)
+        if subtask.method == "code":
+            functions = self.functions(subtask)
+            program = functions.get(subtask.name, _missing_program(subtask.name))
+            return CodePolicy(
+                subtask.name, program, done, self.skill_cls, steps, self.limits.macro_step_budget
+            )
+        predict = predictors.get(subtask.name, _untrained(subtask.name))
+        return LearnedPolicy(
+            subtask.name, predict, functools.partial(self.view, subtask), done, self.skill_cls, steps
+        )
+
+    def training_env(self, index: int, default_steps: int) -> gym.Env:
+        """The environment RL sub-task ``index`` trains on: prefix reset, goal, shaping, macro actions."""
+        subtask = self.parsed_plan.subtasks[index]
+        predictors = {
+            name: load_predictor(self.learner, Path(path)) for name, path in self.checkpoints.items()
+        }
+        prefix = [self.policy(i, default_steps, predictors) for i in range(index)]
+        env: gym.Env = SubtaskChain(self.make_env(), prefix)
+        env = DoneCondition(
+            env,
+            self.done_condition(subtask),
+            self.skill_cls,
+            max_steps=self.max_steps(subtask, default_steps),
+        )
+        functions = self.functions(subtask)
+        if REWARD in functions:
+            env = ShapedReward(env, functions[REWARD], self.skill_cls)
+        return self.view(subtask, env)
+
+
+def build_training_env(runtime: PlanRuntime, index: int, default_steps: int) -> gym.Env:
+    """Module-level (picklable) factory for vectorised training environments."""
+    return runtime.training_env(index, default_steps)
+
+
+def load_predictor(learner: str, checkpoint: Path) -> Callable[[Any], Any]:
+    """Load a trained policy from its checkpoint as ``predict(obs) -> action``."""
+    from rlgpt.plugins import get_registry
+
+    spec = get_registry().learner(learner)
+    if spec.load_policy is None:
+        raise ValueError(f"learner {learner!r} cannot load checkpoints (its LearnerSpec has no load_policy)")
+    return spec.load_policy(checkpoint)
+
+
+@dataclass(frozen=True)
+class _TaskSuccess:
+    """The task's success predicate as a done condition (pure-RL sub-tasks, missing done code)."""
+
+    task_ref: tuple[str, str]
+
+    def __call__(self, api: SkillAPI) -> bool:
+        from rlgpt.plugins import get_registry
+
+        env_name, task_id = self.task_ref
+        return bool(get_registry().environment(env_name).task(task_id).success(api.info))
+
+
+def _missing_program(name: str) -> Callable[[SkillAPI], Any]:
+    def missing(api: SkillAPI) -> Any:
+        raise RuntimeError(f"no valid program was written for sub-task {name!r}")
+
+    return missing
+
+
+def _untrained(name: str) -> Callable[[Any], Any]:
+    def untrained(obs: Any) -> Any:
+        raise RuntimeError(f"RL sub-task {name!r} has no trained policy")
+
+    return untrained

@@ -1,0 +1,142 @@
+"""``report.md`` of a run: success per iteration, learning curves, what each iteration did."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+from rlgpt.metrics import IterationRecord, RunSummary
+from rlgpt.runs import RunDirectory
+
+
+def write_report(path: Path) -> Path:
+    """Write ``report.md`` and its plots into the run directory; returns the report's path."""
+    run = RunDirectory.open(path)
+    log = run.read_events()
+    records = [IterationRecord.from_dict(e["record"]) for e in log.of_kind("iteration_end")]
+    ended = log.last("run_end")
+    status = ended["summary"]["status"] if ended else "unfinished"
+    summary = RunSummary.from_records(status, records)
+    config = run.config
+    lines = [
+        f"# {config['env']} / {config['task']} - {config.get('method', 'rl-gpt')}",
+        "",
+        f"Run directory: `{run.path}`",
+        "",
+        _llm_line(config),
+        "",
+        f"**Status:** {summary.status}; {summary.iterations} iterations; best success rate "
+        f"{summary.best_success_rate:.2f}; {summary.env_steps} env steps; {summary.llm_calls} LLM calls, "
+        f"{summary.tokens} tokens; {summary.code_rejections} code rejections; "
+        f"{summary.dead_loop_iterations} repeated iterations.",
+        "",
+    ]
+    if log.truncated_tail:
+        lines += [f"> Note: {log.warning}", ""]
+    if records:
+        lines += _table(records)
+        lines += ["", f"![success per iteration]({_plot_success(run, records).name})", ""]
+        curves = _plot_curves(run)
+        if curves:
+            lines += [f"![learning curves]({curves.name})", ""]
+        for record in records:
+            lines += _iteration_section(record)
+    return run.write_text("report.md", "\n".join(lines) + "\n")
+
+
+def _llm_line(config: dict) -> str:
+    llm = config.get("llm", {})
+    if config.get("method") == "pure-rl":
+        return "No LLM: pure RL on the primitive actions."
+    if llm.get("backend") == "replay":
+        transcript = llm.get("options", {}).get("transcript", "?")
+        return (
+            f"**LLM: replay of reference answers** from `{transcript}`: recorded answers written as a strong "
+            "LLM would answer, not a live model."
+        )
+    return f"**LLM:** {llm.get('backend')} / {llm.get('model')}"
+
+
+def _table(records: list[IterationRecord]) -> list[str]:
+    lines = [
+        "| iteration | success | 95% interval | env steps (train/eval/dry-run) | LLM calls | tokens "
+        "| code rejections | malformed answers | repeated |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in records:
+        low, high = r.interval
+        steps = "/".join(str(r.env_steps.get(k, 0)) for k in ("train", "eval", "dry_run"))
+        rejections = ", ".join(f"{k}: {v}" for k, v in r.code_rejections.items()) or "0"
+        malformed = ", ".join(f"{k}: {v}" for k, v in r.malformed_answers.items()) or "0"
+        lines.append(
+            f"| {r.iteration} | {r.success_rate:.2f} | [{low:.2f}, {high:.2f}] | {steps} | {r.llm.calls} "
+            f"| {r.llm.tokens} | {rejections} | {malformed} | {'yes' if r.repeated else 'no'} |"
+        )
+    return lines
+
+
+def _iteration_section(record: IterationRecord) -> list[str]:
+    lines = [f"## Iteration {record.iteration}", ""]
+    if record.plan:
+        for number, sub in enumerate(record.plan["subtasks"], 1):
+            macros = ", ".join(a["name"] for a in sub.get("coded_actions", []))
+            extra = f" (coded actions: {macros})" if macros else ""
+            rate = record.subtask_success.get(sub["name"], 0.0)
+            lines.append(f"{number}. `{sub['name']}` [{sub['method']}]{extra}: reached {rate:.0%}")
+        lines.append("")
+    if record.summary:
+        lines += ["```", record.summary, "```", ""]
+    if record.critique:
+        lines.append(f"Critic to planner: {record.critique.get('planner_feedback', '')}")
+        lines.append(f"Critic to coder: {record.critique.get('coder_feedback', '')}")
+        lines.append("")
+    return lines
+
+
+def _plot_success(run: RunDirectory, records: list[IterationRecord]) -> Path:
+    figure, axis = plt.subplots(figsize=(5, 3.2))
+    xs = [r.iteration for r in records]
+    rates = [r.success_rate for r in records]
+    lows = [r.success_rate - r.interval[0] for r in records]
+    highs = [r.interval[1] - r.success_rate for r in records]
+    axis.errorbar(xs, rates, yerr=[lows, highs], marker="o", capsize=4)
+    axis.set(xlabel="iteration", ylabel="success rate", ylim=(-0.05, 1.05), title="Success per iteration")
+    axis.set_xticks(xs)
+    return _save(run, figure, "success_per_iteration.png")
+
+
+def _plot_curves(run: RunDirectory) -> Path | None:
+    files = sorted((run.path / "curves").glob("*.json")) if (run.path / "curves").exists() else []
+    if not files:
+        return None
+    figure, axis = plt.subplots(figsize=(6, 3.5))
+    for file in files:
+        data = json.loads(file.read_text())
+        points = data["episodes"]
+        if not points:
+            continue
+        window = max(1, len(points) // 20)
+        returns = [p["episode_return"] for p in points]
+        smoothed = [
+            sum(returns[max(0, i - window + 1) : i + 1]) / len(returns[max(0, i - window + 1) : i + 1])
+            for i in range(len(returns))
+        ]
+        axis.plot([p["timestep"] for p in points], smoothed, label=file.stem)
+    axis.set(xlabel="env steps", ylabel="episode return", title="Learning curves")
+    axis.legend(fontsize=7)
+    return _save(run, figure, "learning_curves.png")
+
+
+def _save(run: RunDirectory, figure, name: str) -> Path:
+    import io
+
+    buffer = io.BytesIO()
+    figure.tight_layout()
+    figure.savefig(buffer, format="png", dpi=100)
+    plt.close(figure)
+    return run.write_bytes(name, buffer.getvalue())

@@ -1,0 +1,49 @@
+"""Helpers for running the whole loop on gridcraft with the replay backend."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rlgpt.config import RunConfig
+
+HERE = Path(__file__).parent
+TRANSCRIPT = HERE / "gridcraft_build_house.jsonl"
+
+
+def transcript_lines(path: Path = TRANSCRIPT) -> list[dict]:
+    """The reference transcript's entries."""
+    return [json.loads(line) for line in path.read_text().splitlines() if line.startswith("{")]
+
+
+def write_transcript(path: Path, entries: list[dict]) -> Path:
+    """Write a transcript file."""
+    path.write_text("".join(json.dumps(entry) + "\n" for entry in entries))
+    return path
+
+
+@pytest.fixture
+def make_config(tmp_path):
+    """Build a small gridcraft run config; keyword overrides are dotted-free nested dicts."""
+
+    def build(transcript: Path = TRANSCRIPT, **overrides) -> RunConfig:
+        data = {
+            "env": "gridcraft",
+            "task": "build_house",
+            "runs_dir": str(tmp_path / "runs"),
+            "max_iterations": 1,
+            "llm": {"backend": "replay", "model": "reference", "options": {"transcript": str(transcript)}},
+            "learner": {"name": "ppo", "total_timesteps": 2048, "hyperparameters": {"n_steps": 256}},
+            "evaluation": {"episodes": 10},
+            "code": {"dry_run_timeout_s": 10, "call_timeout_s": 1.0},
+        }
+        for key, value in overrides.items():
+            if isinstance(value, dict):
+                data[key] = {**data.get(key, {}), **value}
+            else:
+                data[key] = value
+        return RunConfig.model_validate(data)
+
+    return build
