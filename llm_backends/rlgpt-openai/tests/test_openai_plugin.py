@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 from rlgpt import Message, Request
 from rlgpt.llm.factory import build_llm
@@ -46,3 +48,8 @@ def test_cost_from_list_prices():
 def test_non_positive_timeout_is_refused(server):
     with pytest.raises(Exception, match="timeout_s must be positive"):
         OpenAILLM("gpt-4o", base_url=server.base_url, timeout_s=0)
+
+
+def test_the_session_guard_refuses_non_loopback_addresses():
+    with pytest.raises(OSError, match="only loopback is allowed"):
+        socket.create_connection(("203.0.113.7", 443), timeout=1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import socket
 import sys
 import urllib.request
 
@@ -75,3 +76,8 @@ def test_launched_server_answers_and_close_stops_it(model, fake_launcher):
     assert (answer.usage.prompt_tokens, answer.usage.completion_tokens) == (3, 4)
     llm.close()
     assert not server.running
+
+
+def test_the_session_guard_refuses_non_loopback_addresses():
+    with pytest.raises(OSError, match="only loopback is allowed"):
+        socket.create_connection(("203.0.113.7", 8000), timeout=1)
