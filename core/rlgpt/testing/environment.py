@@ -162,6 +162,7 @@ class EnvironmentContract(Contract):
 
     def test_gymnasium_make(self, spec: EnvironmentSpec) -> None:
         """``gymnasium.make("rlgpt/<name>-v0")`` builds and resets the environment."""
+        get_registry()  # building the registry mirrors environments into Gymnasium
         env = gymnasium.make(f"rlgpt/{spec.name}-v0", task=spec.tasks[0].id)
         try:
             obs, _ = env.reset(seed=self.seed)
