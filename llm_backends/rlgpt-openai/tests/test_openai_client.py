@@ -103,9 +103,9 @@ def test_stream_without_usage_names_the_fix(server):
         make(server, stream=True).complete(Request(CONVERSATION))
 
 
-def test_error_event_inside_a_stream_is_an_llm_error(server):
+def test_error_event_inside_a_stream_is_transient(server):
     server.reply(events=[server.chunk("hi"), {"error": {"message": "engine crashed"}}])
-    with pytest.raises(LLMError, match=r"engine crashed"):
+    with pytest.raises(TransientLLMError, match=r"broke off: engine crashed; retry later"):
         make(server, stream=True).complete(Request(CONVERSATION))
 
 
@@ -180,6 +180,15 @@ def test_refused_connection_is_transient():
     llm = OpenAILLM("local-model", base_url=f"http://127.0.0.1:{port}/v1", timeout_s=2)
     with pytest.raises(TransientLLMError, match=r"cannot connect"):
         llm.complete(Request(CONVERSATION))
+
+
+def test_refusal_is_a_permanent_error(server):
+    refusal = server.completion("x")
+    refusal["choices"][0]["message"] = {"role": "assistant", "content": None, "refusal": "I can't help."}
+    server.reply(json=refusal)
+    with pytest.raises(LLMError, match=r"refused: I can't help\.; rephrase the request") as caught:
+        make(server).complete(Request(CONVERSATION))
+    assert not isinstance(caught.value, TransientLLMError)
 
 
 def test_missing_key_for_openai_names_the_fix():

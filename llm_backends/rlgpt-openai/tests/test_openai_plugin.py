@@ -46,7 +46,7 @@ def test_cost_from_list_prices():
 
 
 def test_non_positive_timeout_is_refused(server):
-    with pytest.raises(Exception, match="timeout_s must be positive"):
+    with pytest.raises(ValueError, match="timeout_s must be positive"):
         OpenAILLM("gpt-4o", base_url=server.base_url, timeout_s=0)
 
 

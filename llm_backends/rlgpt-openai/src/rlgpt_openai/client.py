@@ -50,9 +50,9 @@ class OpenAILLM:
         supports_images: bool | None = None,
     ) -> None:
         if not model:
-            raise LLMError("no model given; pass a model id such as 'gpt-4o-mini'")
+            raise ValueError("no model given; pass a model id such as 'gpt-4o-mini'")
         if timeout_s <= 0:
-            raise LLMError(f"options.timeout_s must be positive, got {timeout_s}")
+            raise ValueError(f"options.timeout_s must be positive, got {timeout_s}")
         self.model = resolve_model(model)
         self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or OPENAI_BASE_URL).rstrip("/")
         self.is_openai = self.base_url == OPENAI_BASE_URL
@@ -129,7 +129,7 @@ class OpenAILLM:
             raise self._malformed(f"no choices in {str(response)[:120]!r}")
         message = choices[0].message
         if message.content is None and getattr(message, "refusal", None):
-            raise LLMError(f"model {self.model!r} refused: {message.refusal}; rephrase the request")
+            raise LLMError(f"model {self.model!r} refused: {one_line(message.refusal)}; rephrase the request")
         if response.usage is None:
             raise self._malformed("no usage in the response")
         usage = Usage(response.usage.prompt_tokens, response.usage.completion_tokens)

@@ -1,8 +1,8 @@
 """Map the ``openai`` client's exceptions onto :class:`LLMError` / :class:`TransientLLMError`.
 
-Rate limits, server errors, timeouts and lost connections are transient (the core's
-retry policy decides what to do); everything else fails for good with a one-line
-message that names the fix.
+Rate limits, server errors (also those reported inside a stream), timeouts and lost
+connections are transient (the core's retry policy decides what to do); everything
+else fails for good with a one-line message that names the fix.
 """
 
 from __future__ import annotations
@@ -75,6 +75,8 @@ def map_error(error: openai.OpenAIError, *, model: str, base_url: str) -> LLMErr
         if status in TRANSIENT_STATUS or status >= 500:
             return transient(f"{detail}; retry later", retry_after_s(error.response.headers))
         return LLMError(f"{detail}; {_status_fix(status, model, base_url)}")
+    if isinstance(error, openai.APIError):  # an error event inside a stream: the server failed mid-answer
+        return transient(f"the answer from {base_url} broke off: {one_line(error.message)}; retry later")
     return LLMError(
         f"request to {base_url} failed: {one_line(str(error))}; check options.base_url and the model id"
     )
