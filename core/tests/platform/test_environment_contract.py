@@ -63,7 +63,7 @@ def test_contract_fails_a_broken_environment(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-rf", "-p", "no:cacheprovider", "test_broken.py"],
         capture_output=True, text=True, cwd=tmp_path, timeout=180,
-        env={"PYTHONPATH": str(tmp_path), "OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"},
+        env={"PYTHONPATH": str(tmp_path), "OMP_NUM_THREADS": "1", "RLGPT_LOAD_PLUGINS": "example"},
     )
     failed = set(re.findall(r"FAILED test_broken\.py::TestBrokenCorridor::(\w+)", result.stdout))
     assert failed == {
