@@ -37,6 +37,7 @@ def comparable(info: dict) -> dict:
     return {key: value.tolist() if isinstance(value, np.ndarray) else value for key, value in info.items()}
 
 
+@pytest.mark.filterwarnings("ignore:.*alternative render modes")
 @pytest.mark.parametrize("obs_mode", ["symbolic", "pixels"])
 def test_check_env_with_rendering(obs_mode: str) -> None:
     env = make_env(task="collect_wood", obs_mode=obs_mode, render_mode="rgb_array")

@@ -110,7 +110,7 @@ def _rule(achievement: str) -> tuple[str, tuple[str, ...]]:
         return _CREATURE_HINTS[achievement]
     if verb == "collect":
         material, rule = next((m, r) for m, r in constants.collect.items() if thing in r["receive"])
-        tools = [f"a {tool.replace('_', ' ')}" for tool in rule["require"]]
+        tools = [f"{_article(tool)} {tool.replace('_', ' ')}" for tool in rule["require"]]
         chance = f" ({rule['probability']:.0%} chance each time)" if "probability" in rule else ""
         with_tool = f" with {' and '.join(tools)} in your inventory" if tools else ""
         text = f"To collect {thing}, face {material}{with_tool} and use `do`{chance}."
