@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,22 @@ def fake_launcher() -> tuple[str, ...]:
 def model() -> str:
     """The model id the fake server serves."""
     return MODEL
+
+
+@pytest.fixture
+def launch() -> Iterator[Callable[..., VLLMServer]]:
+    """Start fake servers with extra flags (``launch("--fail", "500")``); all are stopped afterwards."""
+    started: list[VLLMServer] = []
+
+    def start(*server_args: str) -> VLLMServer:
+        server = VLLMServer(MODEL, launcher=FAKE_SERVER, server_args=server_args, startup_timeout_s=20)
+        started.append(server)
+        server.start()
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
 
 
 @pytest.fixture(scope="module")

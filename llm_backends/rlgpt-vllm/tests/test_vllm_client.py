@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from rlgpt import Image, LLMError, Message, Request, SamplingParams, TransientLLMError
-from rlgpt_vllm import VLLMServer, VLLMServerLLM, create_llm
+from rlgpt_vllm import VLLMServerLLM, create_llm
 
 PNG = b"\x89PNG\r\n\x1a\nfake"
 
@@ -96,24 +96,25 @@ def test_engine_mode_without_vllm_names_the_fix(model):
     ("failure", "transient", "retry_after"),
     [("429:4", True, 4.0), ("503", True, None), ("500", True, None), ("400", False, None)],
 )
-def test_server_errors_are_mapped(model, fake_launcher, failure, transient, retry_after):
-    server = VLLMServer(model, launcher=fake_launcher, server_args=["--fail", failure], startup_timeout_s=20)
-    server.start()
-    try:
-        llm = VLLMServerLLM(model, server.base_url)
-        with pytest.raises(LLMError, match=f"scripted failure {failure.split(':')[0]}") as caught:
-            llm.complete(Request((Message("user", "hi"),)))
-        assert isinstance(caught.value, TransientLLMError) is transient
-        if transient:
-            assert caught.value.retry_after_s == retry_after
-        assert llm.complete(Request((Message("user", "hi"),))).text == "echo: hi"  # no hidden retries
-    finally:
-        server.stop()
+def test_server_errors_are_mapped(model, launch, failure, transient, retry_after):
+    llm = VLLMServerLLM(model, launch("--fail", failure).base_url)
+    with pytest.raises(LLMError, match=f"scripted failure {failure.split(':')[0]}") as caught:
+        llm.complete(Request((Message("user", "hi"),)))
+    assert isinstance(caught.value, TransientLLMError) is transient
+    if transient:
+        assert caught.value.retry_after_s == retry_after
+    assert llm.complete(Request((Message("user", "hi"),))).text == "echo: hi"  # no hidden retries
 
 
-def test_a_vanished_server_is_transient(model, fake_launcher):
-    server = VLLMServer(model, launcher=fake_launcher, startup_timeout_s=20)
-    server.start()
+def test_a_body_that_is_not_a_completion_is_permanent(model, launch):
+    llm = VLLMServerLLM(model, launch("--fail", "200").base_url)
+    with pytest.raises(LLMError, match=r"malformed response from .*; is it a vLLM server\?") as caught:
+        llm.complete(Request((Message("user", "hi"),)))
+    assert not isinstance(caught.value, TransientLLMError)
+
+
+def test_a_vanished_server_is_transient(model, launch):
+    server = launch()
     llm = VLLMServerLLM(model, server.base_url, timeout_s=2)
     server.stop()
     with pytest.raises(TransientLLMError, match=r"did not answer .*check that it is running"):

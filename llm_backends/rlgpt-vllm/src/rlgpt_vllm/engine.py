@@ -9,6 +9,7 @@ from rlgpt import Completion, LLMError, Request, Usage
 
 from rlgpt_vllm.chat import check_images, sampling_kwargs, to_chat_messages
 from rlgpt_vllm.engine_options import EngineOptions
+from rlgpt_vllm.text import one_line
 
 NOT_INSTALLED = 'vllm is not installed; pip install vllm (needs a CUDA GPU) or use mode="server"'
 
@@ -43,7 +44,7 @@ class VLLMEngineLLM:
             self._engine = vllm.LLM(model=model, **(engine or EngineOptions()).engine_kwargs())
         except (OSError, ValueError, RuntimeError) as error:
             raise LLMError(
-                f"vLLM could not load {model!r}: {' '.join(str(error).split())[:300]}; "
+                f"vLLM could not load {model!r}: {one_line(error)}; "
                 "check the model id or path and options.gpu_memory_utilization / options.max_model_len"
             ) from error
 
@@ -56,7 +57,7 @@ class VLLMEngineLLM:
             [output] = self._engine.chat(to_chat_messages(request.messages), params, use_tqdm=False)
         except ValueError as error:  # prompt longer than the context, bad template input
             raise LLMError(
-                f"vLLM rejected the request: {' '.join(str(error).split())[:300]}; "
+                f"vLLM rejected the request: {one_line(error)}; "
                 "shorten the prompt, lower max_tokens or raise options.max_model_len"
             ) from error
         answer = output.outputs[0]

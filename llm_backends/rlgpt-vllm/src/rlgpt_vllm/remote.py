@@ -10,13 +10,9 @@ from rlgpt import Completion, LLMError, Request, TransientLLMError, Usage
 
 from rlgpt_vllm.chat import check_images, sampling_kwargs, to_chat_messages
 from rlgpt_vllm.server import VLLMServer
+from rlgpt_vllm.text import one_line
 
 NO_KEY = "no-key"  # vLLM only checks a key when started with --api-key
-
-
-def _one_line(text: str) -> str:
-    """``text`` on one line, at most 300 characters."""
-    return " ".join(text.split())[:300]
 
 
 class VLLMServerLLM:
@@ -69,7 +65,7 @@ class VLLMServerLLM:
             raise self._mapped(error) from error
         except (ValueError, AttributeError, IndexError, TypeError) as error:
             raise LLMError(
-                f"malformed response from {self.base_url}: {_one_line(str(error))}; is it a vLLM server?"
+                f"malformed response from {self.base_url}: {one_line(error)}; is it a vLLM server?"
             ) from error
         return Completion(
             text=text,
@@ -89,15 +85,15 @@ class VLLMServerLLM:
         """Transient for timeouts, lost connections, 408/429/5xx; permanent otherwise."""
         if isinstance(error, openai.APIConnectionError):
             return TransientLLMError(
-                f"the vLLM server at {self.base_url} did not answer ({_one_line(error.message)}); "
+                f"the vLLM server at {self.base_url} did not answer ({one_line(error.message)}); "
                 "check that it is running, or raise options.timeout_s"
             )
         if isinstance(error, openai.APIStatusError):
-            detail = f"the vLLM server at {self.base_url} answered {_one_line(error.message)}"
+            detail = f"the vLLM server at {self.base_url} answered {one_line(error.message)}"
             if error.status_code in (408, 429) or error.status_code >= 500:
                 transient = TransientLLMError(f"{detail}; retry later")
                 header = error.response.headers.get("retry-after", "")
                 transient.retry_after_s = float(header) if header.isdigit() else None  # type: ignore[attr-defined]
                 return transient
             return LLMError(f"{detail}; check the model id {self.model!r} and the sampling parameters")
-        return LLMError(f"request to the vLLM server at {self.base_url} failed: {_one_line(str(error))}")
+        return LLMError(f"request to the vLLM server at {self.base_url} failed: {one_line(error)}")

@@ -20,6 +20,7 @@ from pathlib import Path
 from rlgpt import LLMError
 
 from rlgpt_vllm.engine_options import EngineOptions
+from rlgpt_vllm.text import one_line
 
 VLLM_SERVER = (sys.executable, "-m", "vllm.entrypoints.openai.api_server")
 
@@ -157,4 +158,4 @@ class VLLMServer:
         lines = [
             line.strip() for line in self.log_path.read_text(errors="replace").splitlines() if line.strip()
         ]
-        return lines[-1][:300] if lines else "no output"
+        return one_line(lines[-1]) if lines else "no output"
