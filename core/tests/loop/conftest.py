@@ -6,22 +6,28 @@ import json
 from pathlib import Path
 
 import pytest
-
 from rlgpt.config import RunConfig
 
 HERE = Path(__file__).parent
 TRANSCRIPT = HERE / "gridcraft_build_house.jsonl"
 
 
-def transcript_lines(path: Path = TRANSCRIPT) -> list[dict]:
+@pytest.fixture
+def reference_entries() -> list[dict]:
     """The reference transcript's entries."""
-    return [json.loads(line) for line in path.read_text().splitlines() if line.startswith("{")]
+    return [json.loads(line) for line in TRANSCRIPT.read_text().splitlines() if line.startswith("{")]
 
 
-def write_transcript(path: Path, entries: list[dict]) -> Path:
-    """Write a transcript file."""
-    path.write_text("".join(json.dumps(entry) + "\n" for entry in entries))
-    return path
+@pytest.fixture
+def write_transcript(tmp_path):
+    """Write transcript entries to a file in ``tmp_path`` and return its path."""
+
+    def write(entries: list[dict]) -> Path:
+        path = tmp_path / "transcript.jsonl"
+        path.write_text("".join(json.dumps(entry) + "\n" for entry in entries))
+        return path
+
+    return write
 
 
 @pytest.fixture

@@ -1,0 +1,139 @@
+"""The loop survives bad LLM output: broken code is fixed or counted, bad JSON repaired, loops detected."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from rlgpt.loop import Loop
+
+CODE_PLAN = {
+    "subtasks": [
+        {"name": "get_wood", "description": "Chop two wood.", "method": "code", "done_condition": "2 wood"},
+        {"name": "make_house", "description": "Craft and build.", "method": "code", "done_condition": "house"},
+    ]
+}
+HOUSE = """```python
+def make_house(api):
+    while api.inventory()["wood"] > 0:
+        api.craft_plank()
+    api.build_house()
+
+
+def done(api):
+    return api.inventory()["house"] >= 1
+```"""
+
+
+def fenced(body: str) -> str:
+    return f"```python\n{body}\n\ndef done(api):\n    return api.inventory()['wood'] >= 2\n```"
+
+
+@pytest.fixture
+def good_wood(reference_entries) -> str:
+    return next(e for e in reference_entries if e["match"].get("subtask") == "get_wood")["response"]
+
+
+@pytest.fixture
+def code_only(write_transcript):
+    """A transcript of a two-step all-code plan, with chosen answers for get_wood."""
+
+    def build(wood_answers: list[str], more: tuple = ()):
+        return write_transcript(list(more) + _code_only_entries(wood_answers))  # earlier lines win ties
+
+    return build
+
+
+def _code_only_entries(wood_answers: list[str]) -> list[dict]:
+    entries = [
+        {"match": {"role": "planner"}, "response": json.dumps(CODE_PLAN)},
+        {"match": {"role": "coder", "subtask": "make_house"}, "response": HOUSE},
+        {"match": {"role": "critic"}, "response": json.dumps({"planner_feedback": "fine", "replan": False})},
+    ]
+    for attempt, answer in enumerate(wood_answers):
+        match = {"role": "coder", "subtask": "get_wood", "attempt": attempt}
+        entries.append({"match": match, "response": answer})
+    return entries
+
+
+def only_record(loop):
+    return next(e for e in loop.run_dir.read_events() if e["kind"] == "iteration_end")["record"]
+
+
+def test_code_that_raises_is_fixed_in_the_inner_loop(code_only, good_wood, make_config):
+    broken = fenced("def get_wood(api):\n    api.chop()\n    return {}['wood']")
+    config = make_config(code_only([broken, good_wood]))
+    loop = Loop.from_config(config, progress_bar=False)
+    assert loop.run().status == "target_reached"
+    record = only_record(loop)
+    assert record["code_rejections"] == {"runtime_error": 1}
+    rejected = next(e for e in loop.run_dir.read_events() if e["kind"] == "code_rejected")
+    assert "KeyError" in rejected["message"] and "line 3" in rejected["message"]
+    fix_request = [e for e in loop.run_dir.read_events() if e["kind"] == "llm_call"][2]
+    assert fix_request["tags"]["attempt"] == "1"
+    sent = json.loads((loop.run_dir.path / fix_request["file"]).read_text())
+    assert "KeyError" in sent["messages"][-1]["content"]  # the coder sees the exact reason
+
+
+def test_unsafe_code_is_rejected_with_its_reason_and_the_run_goes_on(code_only, good_wood, make_config):
+    attacks = [
+        fenced("import os\n\ndef get_wood(api):\n    os.system('true')"),
+        fenced("def get_wood(api):\n    open('/etc/passwd').read()"),
+        fenced("def get_wood(api):\n    return ().__class__.__bases__[0].__subclasses__()"),
+        fenced("def get_wood(api):\n    while True:\n        pass"),
+    ]
+    config = make_config(code_only([*attacks, good_wood]), max_fixes=4)
+    loop = Loop.from_config(config, progress_bar=False)
+    assert loop.run().status == "target_reached"
+    assert only_record(loop)["code_rejections"] == {
+        "forbidden_import": 1,
+        "forbidden_name": 1,
+        "dunder_access": 1,
+        "timeout": 1,
+    }
+
+
+def test_code_never_fixed_counts_as_failure_not_crash(code_only, make_config):
+    always_prose = {"match": {"role": "coder", "subtask": "get_wood"}, "response": "no code here, sorry"}
+    config = make_config(code_only([], more=[always_prose]), max_fixes=1)
+    loop = Loop.from_config(config, progress_bar=False)
+    summary = loop.run()
+    record = only_record(loop)
+    assert summary.status == "max_iterations" and record["success_rate"] == 0.0
+    assert sum(record["code_rejections"].values()) == 2
+    assert "no valid program" in record["summary"]
+
+
+def test_malformed_json_is_repaired_or_counted(code_only, good_wood, make_config):
+    entries = [
+        {"match": {"role": "planner"}, "response": "My plan: {subtasks: get_wood then house}"},
+        {"match": {"role": "planner", "repair": "1"}, "response": json.dumps(CODE_PLAN)},
+        {"match": {"role": "critic"}, "response": '{"verdicts": [{"subtask": "x", "verdict": "great"}]}'},
+    ]
+    config = make_config(code_only([good_wood], more=entries))
+    loop = Loop.from_config(config, progress_bar=False)
+    loop.run()
+    record = only_record(loop)
+    assert record["success_rate"] == 1.0  # the repaired plan ran
+    assert record["malformed_answers"] == {"critic": 1}  # the critic stayed broken after its repair
+    repair = [e for e in loop.run_dir.read_events() if e["kind"] == "llm_call" and "repair" in e["tags"]]
+    assert [e["tags"]["role"] for e in repair] == ["planner", "critic"]
+    sent = json.loads((loop.run_dir.path / repair[0]["file"]).read_text())
+    assert "invalid JSON" in sent["messages"][-1]["content"]
+
+
+def test_a_plan_that_repeats_without_improving_ends_as_dead_loop(code_only, good_wood, make_config):
+    plan = {"subtasks": [CODE_PLAN["subtasks"][0]]}  # never builds the house: success stays 0
+    entries = [{"match": {"role": "planner"}, "response": json.dumps(plan)}]
+    config = make_config(
+        code_only([good_wood], more=entries),
+        agents="slow+fast",
+        max_iterations=6,
+        dead_loop_patience=2,
+    )
+    loop = Loop.from_config(config, progress_bar=False)
+    summary = loop.run()
+    assert summary.status == "dead_loop" and summary.iterations == 3
+    records = [e["record"] for e in loop.run_dir.read_events() if e["kind"] == "iteration_end"]
+    assert [r["repeated"] for r in records] == [False, True, True]
+    assert records[-1]["dead_loop"] and summary.dead_loop_iterations == 2
