@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import socket
 import sys
@@ -81,3 +82,11 @@ def test_launched_server_answers_and_close_stops_it(model, fake_launcher):
 def test_the_session_guard_refuses_non_loopback_addresses():
     with pytest.raises(OSError, match="only loopback is allowed"):
         socket.create_connection(("203.0.113.7", 8000), timeout=1)
+
+
+def test_a_launched_server_is_stopped_when_its_client_is_collected(model, fake_launcher):
+    llm = create_llm(model, mode="server", launcher=fake_launcher, startup_timeout_s=20)
+    server = llm.owned_server
+    del llm
+    gc.collect()
+    assert server is not None and not server.running
