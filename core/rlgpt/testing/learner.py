@@ -26,6 +26,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 from gymnasium import spaces
+
 from rlgpt.learning import Learner, TrainingResult
 from rlgpt.specs import LearnerSpec
 
@@ -107,7 +108,7 @@ class Reach(gym.Env):
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": []}
 
-    def __init__(self, tolerance: float = 0.1, max_steps: int = 25, dict_obs: bool = False) -> None:
+    def __init__(self, tolerance: float = 0.15, max_steps: int = 25, dict_obs: bool = False) -> None:
         self.tolerance = tolerance
         self.max_steps = max_steps
         self.dict_obs = dict_obs
@@ -235,7 +236,7 @@ class LearnerContract:
     learner_name: ClassVar[str] = ""
     action_space: ClassVar[str] = ""
     hyperparameters: ClassVar[dict[str, Any]] = {}
-    learning_budgets: ClassVar[dict[str, int]] = {"discrete": 6_000, "continuous": 2_500}
+    learning_budgets: ClassVar[dict[str, int]] = {"discrete": 2_048, "continuous": 1_500}
     success_threshold: ClassVar[float] = 0.8
     eval_episodes: ClassVar[int] = 20
     episode_length: ClassVar[int] = 10

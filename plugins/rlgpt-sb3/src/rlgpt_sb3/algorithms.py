@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import difflib
 import inspect
 from collections.abc import Mapping
@@ -49,10 +50,11 @@ class Algorithm:
         for key in overrides:
             if key not in valid:
                 raise ValueError(_unknown_key_message(self.name, key, valid))
-        merged = {**self.defaults, **overrides}
-        if "policy_kwargs" in overrides and overrides["policy_kwargs"] is not None:
+        merged = {**copy.deepcopy(dict(self.defaults)), **overrides}
+        if overrides.get("policy_kwargs") is not None:
             merged["policy_kwargs"] = {**self.defaults.get("policy_kwargs", {}), **overrides["policy_kwargs"]}
-        return merged
+        # SB3 writes into policy_kwargs; every learner gets its own copy.
+        return copy.deepcopy(merged)
 
 
 def _unknown_key_message(learner: str, key: str, valid: frozenset[str]) -> str:
