@@ -60,7 +60,6 @@ def main(argv: list[str]) -> int:
     """Run the spec at ``argv[0]`` and write the findings to ``argv[1]``."""
     spec_path, result_path = argv
     spec: DryRunSpec = pickle.loads(Path(spec_path).read_bytes())
-    sys.path[:0] = list(spec.extra_sys_path)
     findings = _Findings()
     try:
         _run(spec, findings)

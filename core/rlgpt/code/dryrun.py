@@ -36,7 +36,7 @@ CHILD_MODULE = "rlgpt.code._dryrun_child"
 _STDERR_TAIL = 1500
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DryRunSpec:
     """What to try, where, and under which limits (picklable).
 
@@ -54,15 +54,15 @@ class DryRunSpec:
     :param wall_s: wall-clock limit of the whole child, enforced by the parent.
     :param episodes: how many episodes to try the function in.
     :param warmup_actions: primitive actions applied after each reset, before the call.
-    :param extra_sys_path: directories put in front of the child's ``sys.path``.
+    :param extra_sys_path: directories put in front of the child's ``PYTHONPATH``.
     """
 
     env_entry_point: str
+    env_kwargs: dict[str, Any] = field(default_factory=dict)
     skill_api: str
     source: str
     function: str
     kind: Literal["action", "predicate"] = "action"
-    env_kwargs: dict[str, Any] = field(default_factory=dict)
     seed: int = 0
     step_budget: int = 100
     call_timeout_s: float = 5.0
@@ -111,6 +111,8 @@ def dry_run(spec: DryRunSpec) -> DryRunResult:
         spec_path, result_path = Path(tmp, "spec.pkl"), Path(tmp, "result.json")
         spec_path.write_bytes(pickle.dumps(spec))
         env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+        if spec.extra_sys_path:
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [*spec.extra_sys_path, env.get("PYTHONPATH")]))
         started = time.monotonic()
         child = subprocess.Popen(
             [sys.executable, "-m", CHILD_MODULE, str(spec_path), str(result_path)],

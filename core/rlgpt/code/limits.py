@@ -3,10 +3,15 @@
 On the main thread the limit is a ``SIGALRM`` timer (``signal.setitimer``); its
 handler raises :class:`~rlgpt.code.errors.CodeTimeout` between two bytecodes,
 which stops pure-Python loops such as ``while True: pass``. The timer re-fires
-every 50 ms after the deadline, so the timeout cannot be outlived. Elsewhere a
-``sys.settrace`` hook checks the deadline on every line of generated code
-(frames compiled under ``<coded_action:...>``); it replaces any other trace
-function (a debugger, coverage) for the duration of the call.
+every 50 ms after the deadline, so the timeout cannot be outlived. It raises
+only while generated code (frames compiled under ``<coded_action:...>``) is
+running: when it finds host code underway (an environment step), it marks the
+generated frames below it so that the next generated line raises, and the step
+finishes whole; only a skill hung for :data:`GRACE_S` past the deadline is
+interrupted. Elsewhere a
+``sys.settrace`` hook checks the deadline on every line of generated code; it
+replaces any other trace function (a debugger, coverage) for the duration of
+the call.
 
 Limits nest: an inner call runs under the outer deadline as well, and a timer
 or handler that was installed before (``pytest-timeout``, say) is put back
@@ -39,6 +44,8 @@ from rlgpt.code.errors import CODE_FILENAME_PREFIX, CodeRejected, CodeTimeout, r
 T = TypeVar("T")
 
 _REFIRE_S = 0.05
+GRACE_S = 2.0
+"""How long past the deadline a timer waits for control to come back to generated code."""
 
 
 @dataclass(eq=False)
@@ -56,6 +63,7 @@ class _Saved:
     handler: Any = None
     timer: tuple[float, float] = (0.0, 0.0)
     trace: Any = None
+    trace_changed: bool = False
     started: float = 0.0
 
 
@@ -117,12 +125,13 @@ def _enter(state: _ThreadState, limit: _Limit, use_signal: bool) -> None:
     if not state.stack:
         saved = state.saved
         saved.started = time.monotonic()
+        saved.trace = sys.gettrace()
         if use_signal:
             saved.handler = signal.getsignal(signal.SIGALRM)
             saved.timer = signal.getitimer(signal.ITIMER_REAL)
             signal.signal(signal.SIGALRM, _on_alarm)
         else:
-            saved.trace = sys.gettrace()
+            saved.trace_changed = True
             sys.settrace(_trace_call)
     state.stack.append(limit)
     if use_signal:
@@ -134,6 +143,8 @@ def _exit(state: _ThreadState, limit: _Limit, use_signal: bool) -> None:
     if state.stack:
         if use_signal:
             _arm(state.stack)
+        else:
+            sys.settrace(_trace_call)  # a timeout raised from the tracer switched tracing off
         return
     saved = state.saved
     if use_signal:
@@ -143,7 +154,7 @@ def _exit(state: _ThreadState, limit: _Limit, use_signal: bool) -> None:
         if delay > 0:
             remaining = delay - (time.monotonic() - saved.started)
             signal.setitimer(signal.ITIMER_REAL, max(remaining, 1e-6), interval)
-    else:
+    if saved.trace_changed:
         sys.settrace(saved.trace)
     state.saved = _Saved()
 
@@ -162,14 +173,33 @@ def _expired(stack: list[_Limit]) -> _Limit | None:
 def _on_alarm(signum: int, frame: FrameType | None) -> None:
     stack = _state().stack
     limit = _expired(stack)
-    if limit is not None:
+    if limit is None:
+        if stack:
+            _arm(stack)
+        return
+    if frame is None or _is_generated(frame) or time.monotonic() > limit.deadline + GRACE_S:
         raise CodeTimeout(limit, limit.timeout_s)
-    if stack:
-        _arm(stack)
+    _trap_generated_frames(frame)
+
+
+def _trap_generated_frames(frame: FrameType | None) -> None:
+    """Let the host code underway finish; the next line of generated code on the stack raises."""
+    saved = _state().saved
+    if not saved.trace_changed:
+        saved.trace_changed = True
+        sys.settrace(_trace_call)
+    while frame is not None:
+        if _is_generated(frame):
+            frame.f_trace = _trace_line
+        frame = frame.f_back
+
+
+def _is_generated(frame: FrameType) -> bool:
+    return frame.f_code.co_filename.startswith(CODE_FILENAME_PREFIX)
 
 
 def _trace_call(frame: FrameType, event: str, arg: Any) -> Any:
-    if frame.f_code.co_filename.startswith(CODE_FILENAME_PREFIX):
+    if _is_generated(frame):
         _check_deadline()
         return _trace_line
     return None

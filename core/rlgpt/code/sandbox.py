@@ -47,8 +47,13 @@ class CapturedOutput:
     size: int = 0
     truncated: bool = False
 
-    def print(self, *values: object, sep: str | None = " ", end: str | None = "\n") -> None:
-        """Stand-in for :func:`print` that appends to the capture instead of writing anywhere."""
+    def print(
+        self, *values: object, sep: str | None = " ", end: str | None = "\n", flush: bool = False
+    ) -> None:
+        """Stand-in for :func:`print` that appends to the capture instead of writing anywhere.
+
+        ``flush`` is accepted, as :func:`print` accepts it, and has nothing to do.
+        """
         text = (" " if sep is None else str(sep)).join(str(v) for v in values) + (
             "\n" if end is None else str(end)
         )

@@ -15,9 +15,13 @@ LEFT, RIGHT = 0, 1
 class Corridor(gym.Env):
     """Walk from cell 0 to the last cell; reaching it pays 1 and ends the episode."""
 
-    def __init__(self, length: int = 5, reset_delay_s: float = 0.0, max_steps: int = 50) -> None:
+    def __init__(
+        self, length: int = 5, reset_delay_s: float = 0.0, step_delay_s: float = 0.0, max_steps: int = 50
+    ) -> None:
         self.length = length
         self.reset_delay_s = reset_delay_s
+        self.step_delay_s = step_delay_s
+        self.in_step = False
         self.max_steps = max_steps
         self.observation_space = gym.spaces.Box(0, length, shape=(1,), dtype=np.float32)
         self.action_space = gym.spaces.Discrete(2)
@@ -32,7 +36,10 @@ class Corridor(gym.Env):
         return self._obs(), {"position": 0}
 
     def step(self, action: int):
-        """Move one cell left or right."""
+        """Move one cell left or right (after an optional delay, to test that timeouts wait for it)."""
+        self.in_step = True
+        time.sleep(self.step_delay_s)
+        self.in_step = False
         self.elapsed += 1
         self.position = max(0, self.position + (1 if action == RIGHT else -1))
         at_goal = self.position >= self.length

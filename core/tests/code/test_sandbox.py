@@ -6,12 +6,14 @@ import importlib
 import pickle
 import random
 import signal
+import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 from rlgpt.code import CodeRejected, FunctionSignature, call_with_limits, compile_program, extract_program
+from rlgpt.code.limits import GRACE_S
 from rlgpt.skills import Actuator, ReadOnlySkills, StepBudgetExceeded
 
 HERE = Path(__file__).parent
@@ -29,13 +31,13 @@ def corridor(monkeypatch):
     return importlib.import_module("code_tiny_env")
 
 
-def corridor_api(corridor, budget=None, read_only=False):
-    env = corridor.make_corridor(length=5)
+def corridor_api(corridor, budget=None, read_only=False, **env_kwargs):
+    env = corridor.make_corridor(length=5, **env_kwargs)
     obs, info = env.reset(seed=0)
     actuator = Actuator(
         step=None if read_only else env.step, obs=obs, info=info, budget=budget, read_only=read_only
     )
-    return corridor.CorridorSkills(actuator), actuator
+    return corridor.CorridorSkills(actuator), actuator, env
 
 
 def test_restricted_builtins_and_captured_print(capsys):
@@ -180,15 +182,38 @@ def test_step_budget_passes_through_unchanged_even_past_except_exception(corrido
         "def act(api):\n    for _ in range(10):\n        try:\n            api.right()\n"
         "        except Exception:\n            return 'swallowed'\n"
     )
-    api, actuator = corridor_api(corridor, budget=3)
+    api, actuator, _ = corridor_api(corridor, budget=3)
     with pytest.raises(StepBudgetExceeded):
         call_with_limits(act, api, timeout_s=2)
     assert actuator.steps == 3
 
 
+def test_the_timeout_waits_for_an_environment_step_in_progress(corridor):
+    act, _ = load("def act(api):\n    while True:\n        api.left()\n")
+    api, actuator, env = corridor_api(corridor, step_delay_s=0.15, max_steps=1000)
+    trace_before = sys.gettrace()
+    with pytest.raises(CodeRejected) as err:
+        call_with_limits(act, api, timeout_s=0.4)
+    assert err.value.reason == "timeout"
+    assert not env.in_step
+    assert actuator.steps == env.elapsed >= 2
+    assert sys.gettrace() is trace_before
+
+
+def test_a_hung_skill_is_interrupted_after_the_grace_period(corridor):
+    act, _ = load("def act(api):\n    api.left()\n")
+    api, _, env = corridor_api(corridor, step_delay_s=30)
+    started = time.monotonic()
+    with pytest.raises(CodeRejected) as err:
+        call_with_limits(act, api, timeout_s=0.2)
+    assert err.value.reason == "timeout"
+    assert 0.2 + GRACE_S <= time.monotonic() - started < 0.2 + GRACE_S + 2
+    assert env.in_step  # cut off mid-step: only a hung skill gets this
+
+
 def test_read_only_code_that_acts_raises_read_only_skills(corridor):
     act, _ = load("def act(api):\n    api.left()\n    return True\n")
-    api, _ = corridor_api(corridor, read_only=True)
+    api, _, _ = corridor_api(corridor, read_only=True)
     with pytest.raises(ReadOnlySkills):
         call_with_limits(act, api, timeout_s=2)
 
@@ -198,7 +223,7 @@ def test_a_good_program_walks_the_corridor(corridor):
         "def act(api):\n    while api.position() < 5 and not api.episode_over:\n        api.right()\n"
         "    return api.position()\n"
     )
-    api, actuator = corridor_api(corridor, budget=20)
+    api, actuator, _ = corridor_api(corridor, budget=20)
     assert call_with_limits(act, api, timeout_s=2) == 5
     assert (actuator.steps, actuator.reward, actuator.terminated) == (5, 1.0, True)
 
