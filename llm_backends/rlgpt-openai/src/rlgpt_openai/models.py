@@ -1,8 +1,8 @@
 """What the backend knows about OpenAI's models: aliases, image input, prices.
 
-Prices are OpenAI's published list prices for the Chat Completions API in USD per
-million tokens, taken from https://openai.com/api/pricing in August 2025. They may be
-out of date: check the vendor's page before relying on ``Completion.cost_usd``.
+Prices are OpenAI's list prices for the Chat Completions API in USD per million tokens,
+as published on https://openai.com/api/pricing in August 2025 (``PRICES_AS_OF``). They
+may be out of date: check the vendor's page before relying on ``Completion.cost_usd``.
 Cached-input discounts and batch prices are not modelled.
 """
 
