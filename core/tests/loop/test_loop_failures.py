@@ -10,7 +10,7 @@ from rlgpt.loop import Loop
 CODE_PLAN = {
     "subtasks": [
         {"name": "get_wood", "description": "Chop two wood.", "method": "code", "done_condition": "2 wood"},
-        {"name": "make_house", "description": "Craft and build.", "method": "code", "done_condition": "house"},
+        {"name": "make_house", "description": "Craft, build.", "method": "code", "done_condition": "house"},
     ]
 }
 HOUSE = """```python
