@@ -112,7 +112,7 @@ def _run(spec: DryRunSpec, findings: _Findings) -> None:
 def _call(spec: DryRunSpec, function: Any, api: Any, findings: _Findings) -> None:
     name = spec.function
     try:
-        value = call_with_limits(function, api, timeout_s=spec.call_timeout_s)
+        value = call_with_limits(function, api, *spec.call_args, timeout_s=spec.call_timeout_s)
     except StepBudgetExceeded:
         raise CodeRejected(
             "step_budget",

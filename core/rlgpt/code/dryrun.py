@@ -54,6 +54,8 @@ class DryRunSpec:
     :param wall_s: wall-clock limit of the whole child, enforced by the parent.
     :param episodes: how many episodes to try the function in.
     :param warmup_actions: primitive actions applied after each reset, before the call.
+    :param call_args: further positional arguments after the skill API (a parameterised
+        coded action's ``params``, say).
     :param extra_sys_path: directories put in front of the child's ``PYTHONPATH``.
     """
 
@@ -71,6 +73,7 @@ class DryRunSpec:
     wall_s: float = 60.0
     episodes: int = 1
     warmup_actions: tuple[Any, ...] = ()
+    call_args: tuple[Any, ...] = ()
     extra_sys_path: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:

@@ -92,6 +92,14 @@ def extract_program(text: str, required: Mapping[str, FunctionSignature]) -> Pro
     )
 
 
+def check_module_level(source: str) -> tuple[str, ...]:
+    """Parse extracted source and refuse anything that would run on load; return its functions.
+
+    :raises CodeRejected: ``syntax`` or ``forbidden_statement``, with the line.
+    """
+    return tuple(_check_module_level(_parse(source)))
+
+
 def normalised_digest(source_or_text: str) -> str:
     """A sha256 hex digest that ignores formatting, comments and docstrings.
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rlgpt.code.errors import SOURCE_KEY, code_filename
-from rlgpt.code.extract import Program, extract_program
+from rlgpt.code.extract import Program, check_module_level
 from rlgpt.code.policy import DEFAULT_ALLOWED_MODULES, check_policy
 
 _SAFE_BUILTIN_NAMES = (
@@ -106,7 +106,7 @@ def compile_program(
     :raises CodeRejected: a structural or policy violation.
     """
     allowed = tuple(allowed_modules)
-    extract_program(program.source, {})  # module level: definitions, imports and constants only
+    check_module_level(program.source)
     check_policy(program.source, allowed_modules=allowed, allowed_names=allowed_names)
     name = program.entry_points[0] if program.entry_points else (program.functions or ("module",))[0]
     flags = __future__.annotations.compiler_flag

@@ -49,6 +49,15 @@ def test_episodes_and_warmup_actions_add_up():
     assert (result.steps, result.reward) == (6, 2.0)
 
 
+def test_extra_call_arguments_follow_the_skill_api():
+    source = (
+        "def walk(api, params):\n    for _ in range(params[0]):\n        api.right()\n    return params\n"
+    )
+    result = dry_run(spec(source, call_args=((2, 0.5),)))
+    assert result.ok, result.error
+    assert (result.steps, result.return_value) == (2, "(2, 0.5)")
+
+
 def test_infinite_loop_is_stopped_by_the_call_timeout():
     result = dry_run(spec("def walk(api):\n    while True:\n        pass\n", call_timeout_s=0.5))
     assert not result.ok

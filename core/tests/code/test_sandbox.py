@@ -12,7 +12,14 @@ import time
 from pathlib import Path
 
 import pytest
-from rlgpt.code import CodeRejected, FunctionSignature, call_with_limits, compile_program, extract_program
+from rlgpt.code import (
+    CodeRejected,
+    FunctionSignature,
+    Program,
+    call_with_limits,
+    compile_program,
+    extract_program,
+)
 from rlgpt.code.limits import GRACE_S
 from rlgpt.skills import Actuator, ReadOnlySkills, StepBudgetExceeded
 
@@ -235,6 +242,24 @@ def test_code_rejected_round_trips_and_validates_its_reason():
     assert CodeRejected.from_dict(error.to_dict()).to_dict() == error.to_dict()
     with pytest.raises(ValueError, match="unknown rejection reason 'slow'"):
         CodeRejected("slow", "x")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        ("import os\ndef act(api):\n    return 1\n", "forbidden_import"),
+        ("print('loaded')\ndef act(api):\n    return 1\n", "forbidden_statement"),
+        (
+            'X = """```python\nprint(1)\n```"""\nprint(X)\ndef act(api):\n    return 1\n',
+            "forbidden_statement",
+        ),
+    ],
+)
+def test_compile_program_rechecks_hand_built_programs(source, reason):
+    program = Program(source=source, functions=("act",), entry_points=("act",), digest="0" * 64)
+    with pytest.raises(CodeRejected) as err:
+        compile_program(program)
+    assert err.value.reason == reason
 
 
 def test_compiled_program_names_its_functions():
