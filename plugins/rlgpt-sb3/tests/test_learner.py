@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import subprocess
+import sys
 
 import gymnasium as gym
 import numpy as np
@@ -137,3 +139,8 @@ def test_two_envs_run_in_subprocesses() -> None:
         assert all(point.length == 10 for point in result.episodes)
     finally:
         learner.close()
+
+
+def test_registering_does_not_load_torch() -> None:
+    code = "import sys, rlgpt_sb3.plugin; sys.exit(bool({'torch', 'stable_baselines3'} & set(sys.modules)))"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -1,5 +1,8 @@
-"""rlgpt learners from stable-baselines3: ``ppo`` (discrete, macro-aware budgets) and ``sac`` (continuous)."""
+"""rlgpt learners from stable-baselines3: ``ppo`` (discrete, macro-aware budgets) and ``sac`` (continuous).
 
-from rlgpt_sb3.learner import SB3Learner, ppo, sac
+The learner class is :class:`rlgpt_sb3.learner.SB3Learner`; importing this package does not load torch.
+"""
 
-__all__ = ["SB3Learner", "ppo", "sac"]
+from rlgpt_sb3.factories import ppo, sac
+
+__all__ = ["ppo", "sac"]

@@ -1,16 +1,20 @@
-"""The stable-baselines3 algorithms this plugin offers, their CPU defaults and hyperparameter checks."""
+"""The stable-baselines3 algorithms this plugin offers, their CPU defaults and hyperparameter checks.
+
+Importing this module stays cheap (no torch, no SB3), so registering the learners does not load them.
+"""
 
 from __future__ import annotations
 
 import copy
 import difflib
+import importlib
 import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from stable_baselines3 import PPO, SAC
-from stable_baselines3.common.base_class import BaseAlgorithm
+if TYPE_CHECKING:
+    from stable_baselines3.common.base_class import BaseAlgorithm
 
 # Keywords of the SB3 constructors that the learner sets itself.
 _MANAGED = frozenset({"self", "policy", "env", "seed", "_init_setup_model"})
@@ -23,7 +27,7 @@ class Algorithm:
     """One SB3 algorithm as a learner.
 
     :param name: learner id (``ppo``).
-    :param cls: the SB3 algorithm class.
+    :param class_name: the algorithm's class in ``stable_baselines3`` (``"PPO"``).
     :param action_space: ``"discrete"`` or ``"continuous"``: the action-space kind it trains on.
     :param description: one line for ``rlgpt plugins``.
     :param defaults: constructor keywords used unless the user overrides them; sized for
@@ -31,10 +35,15 @@ class Algorithm:
     """
 
     name: str
-    cls: type[BaseAlgorithm]
+    class_name: str
     action_space: str
     description: str
     defaults: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def cls(self) -> type[BaseAlgorithm]:
+        """The SB3 algorithm class (imports stable-baselines3)."""
+        return getattr(importlib.import_module("stable_baselines3"), self.class_name)
 
     def valid_keys(self) -> frozenset[str]:
         """Hyperparameter names accepted by this algorithm's factory."""
@@ -68,7 +77,7 @@ _SMALL_MLP = {"net_arch": [64, 64]}
 
 PPO_ALGORITHM = Algorithm(
     name="ppo",
-    cls=PPO,
+    class_name="PPO",
     action_space="discrete",
     description="PPO (stable-baselines3) for discrete actions, including primitives plus coded macro actions",
     defaults={
@@ -86,7 +95,7 @@ PPO_ALGORITHM = Algorithm(
 
 SAC_ALGORITHM = Algorithm(
     name="sac",
-    cls=SAC,
+    class_name="SAC",
     action_space="continuous",
     description="SAC (stable-baselines3) for continuous Box actions",
     defaults={

@@ -13,7 +13,7 @@ from rlgpt import TrainingResult
 from rlgpt.learning import ProgressCallback
 from stable_baselines3.common.base_class import BaseAlgorithm
 
-from rlgpt_sb3.algorithms import PPO_ALGORITHM, SAC_ALGORITHM, Algorithm
+from rlgpt_sb3.algorithms import Algorithm
 from rlgpt_sb3.budget import BudgetCallback, BudgetReached
 from rlgpt_sb3.progress import progress_reporter
 from rlgpt_sb3.vec import EnvFn, action_space_kind, make_vec_env, policy_for
@@ -150,32 +150,4 @@ def _check_action_space(algorithm: Algorithm, action_space: spaces.Space) -> Non
     raise ValueError(
         f"learner {algorithm.name!r} trains on {algorithm.action_space} action spaces, "
         f"the env has {action_space}{hint}"
-    )
-
-
-def ppo(
-    env_fn: EnvFn,
-    *,
-    seed: int = 0,
-    n_envs: int = 1,
-    checkpoint_dir: Path | None = None,
-    **hyperparameters: Any,
-) -> SB3Learner:
-    """PPO learner for discrete action spaces (primitives plus coded macro actions)."""
-    return SB3Learner(
-        PPO_ALGORITHM, env_fn, seed=seed, n_envs=n_envs, checkpoint_dir=checkpoint_dir, **hyperparameters
-    )
-
-
-def sac(
-    env_fn: EnvFn,
-    *,
-    seed: int = 0,
-    n_envs: int = 1,
-    checkpoint_dir: Path | None = None,
-    **hyperparameters: Any,
-) -> SB3Learner:
-    """SAC learner for continuous ``Box`` action spaces."""
-    return SB3Learner(
-        SAC_ALGORITHM, env_fn, seed=seed, n_envs=n_envs, checkpoint_dir=checkpoint_dir, **hyperparameters
     )

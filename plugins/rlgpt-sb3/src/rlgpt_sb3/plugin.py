@@ -8,7 +8,7 @@ import rlgpt
 from rlgpt import LearnerSpec
 
 from rlgpt_sb3.algorithms import PPO_ALGORITHM, SAC_ALGORITHM
-from rlgpt_sb3.learner import ppo, sac
+from rlgpt_sb3.factories import ppo, sac
 
 
 @rlgpt.hookimpl
