@@ -37,7 +37,7 @@ def never(api):
 def test_coded_action_is_one_macro_step_with_summed_reward():
     env = CodedActions(make_env("collect_wood"), GridcraftSkills, {"chop_wood": chop_wood})
     assert env.action_space == gym.spaces.Discrete(9)
-    obs, info = env.reset(seed=3)
+    _, info = env.reset(seed=3)
     distance = abs(info["tree_offset"][0]) + abs(info["tree_offset"][1])
     _obs, reward, terminated, _truncated, info = env.step(8)
     assert info["macro"] == "chop_wood" and info["macro_applied"]
@@ -75,8 +75,13 @@ def test_step_budget_ends_a_macro_and_idle_macros_truncate_as_stuck():
     def nothing(api):
         return False
 
-    env = CodedActions(make_env(), GridcraftSkills, {"wander": wander, "nothing": nothing},
-                       macro_step_budget=7, max_idle_macros=3)
+    env = CodedActions(
+        make_env(),
+        GridcraftSkills,
+        {"wander": wander, "nothing": nothing},
+        macro_step_budget=7,
+        max_idle_macros=3,
+    )
     env.reset(seed=0)
     assert env.step(8)[4]["macro_steps"] == 7
     for _ in range(2):
@@ -95,8 +100,13 @@ def test_chain_runs_code_subtasks_in_order_and_reports_outcomes():
     env = make_env("make_plank")
     policies = [
         CodePolicy("chop", chop_wood, has_wood, GridcraftSkills, max_steps=30),
-        CodePolicy("craft", lambda api: api.craft_plank(), lambda api: api.inventory()["plank"] >= 1,
-                   GridcraftSkills, max_steps=5),
+        CodePolicy(
+            "craft",
+            lambda api: api.craft_plank(),
+            lambda api: api.inventory()["plank"] >= 1,
+            GridcraftSkills,
+            max_steps=5,
+        ),
     ]
     obs, info = env.reset(seed=1)
     result = run_chain(env, policies, obs, info)
@@ -108,8 +118,10 @@ def test_chain_runs_code_subtasks_in_order_and_reports_outcomes():
 def test_chain_stops_at_a_failing_subtask_and_names_the_reason():
     env = make_env("make_plank")
     obs, info = env.reset(seed=1)
-    policies = [CodePolicy("spin", lambda api: None, never, GridcraftSkills, max_steps=10),
-                CodePolicy("never_run", chop_wood, has_wood, GridcraftSkills, max_steps=10)]
+    policies = [
+        CodePolicy("spin", lambda api: None, never, GridcraftSkills, max_steps=10),
+        CodePolicy("never_run", chop_wood, has_wood, GridcraftSkills, max_steps=10),
+    ]
     result = run_chain(env, policies, obs, info)
     assert [o.stop for o in result.outcomes] == ["stuck"]
 
@@ -124,8 +136,12 @@ def test_chain_stops_at_a_failing_subtask_and_names_the_reason():
 
 def test_subtask_chain_resets_into_the_prefix_end_state_and_charges_its_steps():
     prefix = [CodePolicy("chop", chop_wood, has_wood, GridcraftSkills, max_steps=30)]
-    inner = DoneCondition(SubtaskChain(make_env("make_plank"), prefix),
-                          lambda api: api.inventory()["plank"] >= 1, GridcraftSkills, max_steps=10)
+    inner = DoneCondition(
+        SubtaskChain(make_env("make_plank"), prefix),
+        lambda api: api.inventory()["plank"] >= 1,
+        GridcraftSkills,
+        max_steps=10,
+    )
     env = CodedActions(inner, GridcraftSkills, {"chop_wood": chop_wood}, keep_primitives=[6])
     _obs, info = env.reset(seed=5)
     assert info["inventory"]["wood"] == 1 and info["prefix"] == ["chop"]

@@ -6,7 +6,7 @@ RL-GPT loop, PPO included, runs in tests within seconds.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
@@ -24,7 +24,7 @@ class GridcraftEnv(gym.Env):
     episode terminates when the task succeeds and ``info["is_success"]`` says so.
     """
 
-    metadata = {"render_modes": ["ansi"]}
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi"]}
 
     def __init__(
         self,
@@ -91,7 +91,13 @@ class GridcraftEnv(gym.Env):
             row = ""
             for x in range(SIZE):
                 cell = np.array([x, y])
-                row += "@" if np.array_equal(cell, self._pos) else "T" if np.array_equal(cell, self._tree) else "."
+                row += (
+                    "@"
+                    if np.array_equal(cell, self._pos)
+                    else "T"
+                    if np.array_equal(cell, self._tree)
+                    else "."
+                )
             rows.append(row)
         return "\n".join(rows)
 
@@ -101,9 +107,9 @@ class GridcraftEnv(gym.Env):
     def _obs(self) -> np.ndarray:
         offset = self._tree - self._pos
         inv = self._inventory
-        return np.array([*self._pos, *offset, inv["wood"], inv["plank"], inv["house"]], dtype=np.float32).clip(
-            -SIZE, SIZE
-        )
+        return np.array(
+            [*self._pos, *offset, inv["wood"], inv["plank"], inv["house"]], dtype=np.float32
+        ).clip(-SIZE, SIZE)
 
     def _info(self) -> dict[str, Any]:
         info: dict[str, Any] = {
@@ -123,4 +129,6 @@ def make_env(
     render_mode: str | None = None,
 ) -> GridcraftEnv:
     """Gymnasium factory of the gridcraft environment (the spec's entry point)."""
-    return GridcraftEnv(task=task, obs_mode=obs_mode, max_episode_steps=max_episode_steps, render_mode=render_mode)
+    return GridcraftEnv(
+        task=task, obs_mode=obs_mode, max_episode_steps=max_episode_steps, render_mode=render_mode
+    )

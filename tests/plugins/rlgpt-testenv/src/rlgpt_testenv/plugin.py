@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rlgpt import EnvironmentSpec, TaskSpec, hookimpl
+
 from rlgpt_testenv.env import ACTIONS
 from rlgpt_testenv.skills import GridcraftSkills
 
@@ -21,7 +22,9 @@ TASKS = {
     for task in (
         TaskSpec("collect_wood", "Collect one piece of wood from the tree.", _has("wood"), 40),
         TaskSpec("make_plank", "Make one plank (chop wood at the tree, then craft it).", _has("plank"), 50),
-        TaskSpec("build_house", "Build a house: it needs 2 planks, each made from 1 wood.", _has("house"), 80),
+        TaskSpec(
+            "build_house", "Build a house: it needs 2 planks, each made from 1 wood.", _has("house"), 80
+        ),
     )
 }
 
