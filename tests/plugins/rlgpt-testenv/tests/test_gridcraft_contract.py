@@ -1,0 +1,7 @@
+"""Gridcraft keeps the environment contract every environment plugin signs."""
+
+from rlgpt.testing import EnvironmentContract
+
+
+class TestGridcraftContract(EnvironmentContract):
+    env_name = "gridcraft"
