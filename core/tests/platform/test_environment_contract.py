@@ -12,19 +12,24 @@ import numpy as np
 from rlgpt.testing.environment import same_value
 
 BROKEN_ENV = '''
-import random
+import itertools
 
-import numpy as np
 from rlgpt_example_plugin.env import CorridorEnv
+
+RESETS = itertools.count()
 
 
 class UnseededCorridor(CorridorEnv):
-    """Starts at a cell drawn from an unseeded generator."""
+    """Ignores the seed (each reset of any instance starts one cell further on) and
+    returns float64 observations from a float32 observation space."""
 
     def reset(self, *, seed=None, options=None):
-        obs, info = super().reset(seed=seed, options=options)
-        self._position = random.randrange(4)
+        super().reset(seed=seed, options=options)
+        self._position = next(RESETS) % 4
         return self._obs(), self._info()
+
+    def _obs(self):
+        return super()._obs().astype("float64")
 '''
 
 BROKEN_TEST = '''

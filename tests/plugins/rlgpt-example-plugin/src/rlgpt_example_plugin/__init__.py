@@ -2,41 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from rlgpt import EnvironmentSpec, SkillAPI, TaskSpec, hookimpl
+from rlgpt import EnvironmentSpec, TaskSpec, hookimpl
 
 from rlgpt_example_plugin.env import ACTIONS, LENGTH
-
-
-class CorridorSkills(SkillAPI):
-    """Walk along a corridor of cells numbered from 0 (left) to its length minus 1."""
-
-    def step_left(self) -> None:
-        """Move one cell to the left."""
-        self.act(0)
-
-    def step_right(self) -> None:
-        """Move one cell to the right."""
-        self.act(1)
-
-    def position(self) -> int:
-        """The number of the agent's current cell."""
-        return int(self.info["position"])
-
-    def walk_to(self, cell: int) -> None:
-        """Walk to ``cell`` (stops early when the episode ends)."""
-        while self.position() != cell and not self.episode_over:
-            if cell > self.position():
-                self.step_right()
-            else:
-                self.step_left()
-
-
-def describe(obs: Any, info: Any) -> str:
-    """The state in words, for critics."""
-    return f"The agent is in cell {info['position']} of a corridor of {info['length']} cells."
-
+from rlgpt_example_plugin.skills import CorridorSkills, describe
 
 SPEC = EnvironmentSpec(
     name="corridor",
