@@ -59,6 +59,7 @@ class _Findings:
 def main(argv: list[str]) -> int:
     """Run the spec at ``argv[0]`` and write the findings to ``argv[1]``."""
     spec_path, result_path = argv
+    _lower(resource.RLIMIT_CORE, 0, 0)  # a child killed by a signal leaves no core file behind
     spec: DryRunSpec = pickle.loads(Path(spec_path).read_bytes())
     findings = _Findings()
     try:
@@ -141,7 +142,6 @@ def _limit_resources(spec: DryRunSpec) -> None:
     _lower(resource.RLIMIT_CPU, cpu_soft, cpu_soft + 1)
     address_space = _address_space() + spec.memory_mb * 2**20
     _lower(resource.RLIMIT_AS, address_space, address_space)
-    _lower(resource.RLIMIT_CORE, 0, 0)
 
 
 def _lower(which: int, soft: int, hard: int) -> None:

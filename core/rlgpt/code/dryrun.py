@@ -11,9 +11,10 @@ parent kills the whole process group at ``wall_s``.
 Outcomes: a step budget used up without returning is a failure
 (``step_budget``: the code must return when done); an episode that ends while
 the code acts is not (``terminated`` is set). A child that dies maps to
-``timeout`` (SIGXCPU: the CPU rlimit, or the parent's wall-clock kill),
-``memory`` (MemoryError, or SIGKILL, which is how the kernel ends a process
-out of memory) or ``crashed`` (anything else, with the tail of its stderr).
+``timeout`` (SIGXCPU: the CPU rlimit; SIGKILL after at least ``cpu_s`` seconds:
+the hard CPU limit; or the parent's wall-clock kill), ``memory`` (MemoryError,
+or an earlier SIGKILL, which is how the kernel ends a process out of memory) or
+``crashed`` (anything else, with the tail of its stderr).
 """
 
 from __future__ import annotations
@@ -138,7 +139,7 @@ def dry_run(spec: DryRunSpec) -> DryRunResult:
             return DryRunResult(ok=False, error=CodeRejected("timeout", message), wall_s=wall)
         if result_path.exists():
             return _read_result(result_path, wall)
-        return DryRunResult(ok=False, error=_death(child.returncode, stderr, spec), wall_s=wall)
+        return DryRunResult(ok=False, error=_death(child.returncode, stderr, spec, wall), wall_s=wall)
 
 
 def _read_result(path: Path, wall: float) -> DryRunResult:
@@ -156,10 +157,16 @@ def _read_result(path: Path, wall: float) -> DryRunResult:
     )
 
 
-def _death(returncode: int, stderr: bytes, spec: DryRunSpec) -> CodeRejected:
-    """Explain a child that exited without writing its result."""
+def _death(returncode: int, stderr: bytes, spec: DryRunSpec, wall: float) -> CodeRejected:
+    """Explain a child that exited without writing its result.
+
+    SIGKILL is the kernel's answer both to running out of memory and to passing the
+    hard CPU limit; a child that ran for less wall time than its CPU allowance cannot
+    have done the latter.
+    """
     tail = stderr.decode(errors="replace")[-_STDERR_TAIL:].strip()
-    if returncode == -signal.SIGXCPU:
+    cpu_exhausted = returncode == -signal.SIGXCPU or (returncode == -signal.SIGKILL and wall >= spec.cpu_s)
+    if cpu_exhausted:
         return CodeRejected(
             "timeout",
             f"`{spec.function}` used more than {spec.cpu_s:g} s of CPU time and was stopped; avoid huge "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -16,8 +17,14 @@ class Corridor(gym.Env):
     """Walk from cell 0 to the last cell; reaching it pays 1 and ends the episode."""
 
     def __init__(
-        self, length: int = 5, reset_delay_s: float = 0.0, step_delay_s: float = 0.0, max_steps: int = 50
+        self,
+        length: int = 5,
+        reset_delay_s: float = 0.0,
+        step_delay_s: float = 0.0,
+        max_steps: int = 50,
+        abort_on_reset: bool = False,
     ) -> None:
+        self.abort_on_reset = abort_on_reset
         self.length = length
         self.reset_delay_s = reset_delay_s
         self.step_delay_s = step_delay_s
@@ -29,8 +36,10 @@ class Corridor(gym.Env):
         self.elapsed = 0
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        """Start at cell 0 (after an optional delay, to test wall-clock kills)."""
+        """Start at cell 0 (after an optional delay, or abort the process: to test kills and crashes)."""
         super().reset(seed=seed)
+        if self.abort_on_reset:
+            os.abort()
         time.sleep(self.reset_delay_s)
         self.position, self.elapsed = 0, 0
         return self._obs(), {"position": 0}
