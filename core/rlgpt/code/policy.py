@@ -57,7 +57,7 @@ _CAUGHT_TOO_BROADLY = frozenset({"BaseException", "KeyboardInterrupt", "SystemEx
 _DUNDER_TEXT = re.compile(r"__[A-Za-z]\w*__")
 _HINTS = {
     "getattr": "write `obj.name` directly",
-    "setattr": "assign `obj.name = value` directly",
+    "setattr": "keep the value in a local variable or a dict",
     "hasattr": "call the skill API's perception helpers instead",
     "type": "use isinstance()",
     "open": "all the information the code may use comes from the skill API",
