@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 from importlib.metadata import entry_points
+from pathlib import Path
 
 import pluggy
 import pytest
@@ -110,3 +111,10 @@ def test_describe_names_what_the_critic_needs() -> None:
     info["achievements"] = {**info["achievements"], "collect_wood": 1}
     text = describe(None, info)
     assert "night, asleep" in text and "inventory: wood 2" in text and "(1/22): collect_wood" in text
+
+
+def test_readme_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    example = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile(example, "README.md", "exec"), {})
+    assert capsys.readouterr().out.rstrip().endswith("task collect_wood: done")
