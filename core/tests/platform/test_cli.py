@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from rlgpt.cli import build_parser, main
+from rlgpt.runs import RunDirectory
 
 
 @pytest.fixture(autouse=True)
@@ -102,3 +106,48 @@ def test_bench_rejects_bad_seeds(capsys: pytest.CaptureFixture[str]) -> None:
         build_parser().parse_args(["bench", "--seeds", "0,one"])
     assert excinfo.value.code == 2
     assert "expected comma-separated integers (e.g. 0,1,2), got '0,one'" in capsys.readouterr().err
+
+
+PURE_RL = """
+env = "gridcraft"
+task = "collect_wood"
+method = "pure-rl"
+runs_dir = "runs"
+max_iterations = 1
+
+[llm]
+options = { transcript = "empty.jsonl" }
+
+[learner]
+total_timesteps = 256
+hyperparameters = { n_steps = 128 }
+
+[evaluation]
+episodes = 2
+"""
+
+
+def test_run_report_and_resume_through_the_command(tmp_path: Path) -> None:
+    (tmp_path / "run.toml").write_text(PURE_RL)
+    (tmp_path / "empty.jsonl").write_text("")
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "RLGPT_LOAD_PLUGINS": "testenv,sb3"}
+
+    def rlgpt(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [str(Path(sys.executable).with_name("rlgpt")), *args]
+        return subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+
+    started = rlgpt("run", "run.toml", "--set", "seed=7")
+    assert started.returncode == 0, started.stderr
+    [run_dir] = (tmp_path / "runs").iterdir()
+    run = RunDirectory.open(run_dir)
+    assert run.config["seed"] == 7 and run.config["method"] == "pure-rl"
+    kinds = [event["kind"] for event in run.read_events()]
+    assert kinds[0] == "run_start" and kinds[-1] == "run_end"
+
+    reported = rlgpt("report", str(run_dir))
+    assert reported.returncode == 0, reported.stderr
+    assert reported.stdout.strip() == str(run_dir / "report.md")
+
+    resumed = rlgpt("run", "--resume", str(run_dir))
+    assert resumed.returncode == 0, resumed.stderr
+    assert [e["kind"] for e in run.read_events()][: len(kinds)] == kinds
