@@ -87,6 +87,6 @@ class SubtaskChain(gym.Wrapper):
     def step(self, action: Any):
         obs, reward, terminated, truncated, info = self.env.step(action)
         if self._pending_steps:
-            info = {**info, RESET_STEPS: self._pending_steps}
+            info[RESET_STEPS] = self._pending_steps
             self._pending_steps = 0
         return obs, reward, terminated, truncated, info

@@ -100,8 +100,7 @@ class CodedActions(gym.Wrapper):
         if choice is None:
             obs, reward, terminated, truncated, info = self.env.step(primitive)
             self._obs, self._info, self._idle = obs, info, 0
-            steps = 1 + int(info.get(RESET_STEPS, 0))
-            info = {**info, "macro": None, "macro_steps": steps, "macro_applied": True}
+            info.update(macro=None, macro_steps=1 + int(info.get(RESET_STEPS, 0)), macro_applied=True)
             return obs, reward, terminated, truncated, info
         return self._run_macro(choice, params)
 

@@ -49,7 +49,7 @@ class DoneCondition(gym.Wrapper):
         obs, reward, terminated, truncated, info = self.env.step(action)
         self._steps += 1
         reached, error = holds(self._done, self._skill_api, obs, info)
-        info = {**info, "is_success": reached}
+        info["is_success"] = reached
         if error:
             info["done_error"] = error
         if reached:
