@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,6 +21,7 @@ class Reply:
     body: bytes = b""
     content_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
+    delay_s: float = 0.0
 
 
 @dataclass
@@ -121,6 +123,7 @@ class FakeClaude:
                         )
                     )
                     reply = fake.replies.pop(0) if len(fake.replies) > 1 else fake.replies[0]
+                time.sleep(reply.delay_s)
                 self.send_response(reply.status)
                 self.send_header("content-type", reply.content_type)
                 self.send_header("content-length", str(len(reply.body)))
@@ -148,6 +151,20 @@ class FakeClaude:
     def stream(self, pieces: list[str], model: str = "claude-haiku-4-5-20251001", **usage: int) -> None:
         """Queue a server-sent-event answer."""
         self.reply(Reply(body=message_sse(pieces, model=model, **usage), content_type="text/event-stream"))
+
+    def stream_error(self, kind: str, message: str) -> None:
+        """Queue a stream that starts, then reports an error event (as the API does when overloaded)."""
+        head = message_sse(["partial"], model="claude-haiku-4-5-20251001").split(
+            b"event: content_block_stop"
+        )[0]
+        error = json.dumps({"type": "error", "error": {"type": kind, "message": message}})
+        self.reply(
+            Reply(body=head + f"event: error\ndata: {error}\n\n".encode(), content_type="text/event-stream")
+        )
+
+    def hang(self, delay_s: float) -> None:
+        """Queue a reply that arrives only after ``delay_s`` seconds."""
+        self.reply(Reply(body=b"{}", delay_s=delay_s))
 
     def raw(self, body: bytes, content_type: str) -> None:
         """Queue a 200 reply with an arbitrary body."""

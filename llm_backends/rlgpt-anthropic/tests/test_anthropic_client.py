@@ -123,6 +123,19 @@ def test_overload_and_server_errors_are_transient(claude, status: int, kind: str
     assert len(claude.seen) == 1
 
 
+def test_error_event_inside_a_stream_is_transient(claude) -> None:
+    claude.stream_error("overloaded_error", "Overloaded")
+    with pytest.raises(TransientLLMError, match=r"HTTP 200.*Overloaded.*retry later"):
+        llm_for(claude, stream=True).complete(ask(Message("user", "hi")))
+
+
+def test_slow_server_times_out_as_transient(claude) -> None:
+    claude.hang(1.0)
+    llm = AnthropicLLM("claude-haiku-4-5", api_key="k", base_url=claude.url, timeout_s=0.2)
+    with pytest.raises(TransientLLMError, match=r"timed out after 0\.2 s: raise timeout_s"):
+        llm.complete(ask(Message("user", "hi")))
+
+
 def test_bad_key_is_permanent_and_names_the_variable(claude) -> None:
     claude.fail(401, "authentication_error", "invalid x-api-key")
     with pytest.raises(LLMError, match="set a valid ANTHROPIC_API_KEY") as caught:

@@ -15,6 +15,9 @@ from collections.abc import Mapping
 import anthropic
 from rlgpt import LLMError, TransientLLMError
 
+TRANSIENT_TYPES = frozenset({"overloaded_error", "api_error", "timeout_error"})
+"""Error types worth retrying; a stream reports them in an ``error`` event after HTTP 200."""
+
 
 def one_line(text: object, limit: int = 300) -> str:
     """Collapse whitespace in ``text`` to single spaces and cut it to ``limit`` characters."""
@@ -72,11 +75,10 @@ def _from_status(error: anthropic.APIStatusError, *, model: str) -> LLMError:
     status = error.status_code
     detail = one_line(error.api_message or error.body or error.message)
     where = f"HTTP {status}, model {model!r}: {detail}"
-    if status == 429:
-        wait = retry_after_seconds(error.response.headers)
+    wait = retry_after_seconds(error.response.headers)
+    if status == 429 or error.type == "rate_limit_error":
         return transient(f"Anthropic rate limit ({where}): wait and retry, or lower the request rate", wait)
-    if status == 529 or status >= 500 or status == 408:
-        wait = retry_after_seconds(error.response.headers)
+    if status >= 500 or status == 408 or error.type in TRANSIENT_TYPES:
         return transient(f"Anthropic API unavailable ({where}): retry later", wait)
     if status == 401:
         return LLMError(f"Anthropic rejected the API key ({where}): set a valid ANTHROPIC_API_KEY")
