@@ -18,11 +18,14 @@ from rich.console import Console
 from rich.table import Table
 
 from rlgpt.config import ConfigError, load_config, validate_against_registry
+from rlgpt.llm.transcript import TranscriptError
+from rlgpt.llm.types import LLMError
 from rlgpt.plugins import KINDS, PluginError, Registry, get_registry
 from rlgpt.runs import RunDirectory, RunDirectoryError
 
-USAGE_ERRORS = (ConfigError, PluginError, RunDirectoryError)
-"""Exceptions that are the user's to fix: shown as one line, no traceback."""
+USAGE_ERRORS = (ConfigError, PluginError, RunDirectoryError, TranscriptError, LLMError)
+"""Exceptions that are the user's to fix (config, plugins, run folders, transcripts, an LLM
+refusing for good, e.g. a bad key): shown as one line, no traceback."""
 
 
 def _registry(show_errors: bool = True) -> Registry:

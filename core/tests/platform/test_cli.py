@@ -127,15 +127,21 @@ episodes = 2
 """
 
 
-def test_run_report_and_resume_through_the_command(tmp_path: Path) -> None:
+@pytest.fixture
+def rlgpt(tmp_path: Path):
+    """Run the installed ``rlgpt`` command in ``tmp_path`` with gridcraft and the SB3 learners."""
     (tmp_path / "run.toml").write_text(PURE_RL)
     (tmp_path / "empty.jsonl").write_text("")
     env = {**os.environ, "OMP_NUM_THREADS": "1", "RLGPT_LOAD_PLUGINS": "testenv,sb3"}
 
-    def rlgpt(*args: str) -> subprocess.CompletedProcess[str]:
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
         command = [str(Path(sys.executable).with_name("rlgpt")), *args]
         return subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
 
+    return run
+
+
+def test_run_report_and_resume_through_the_command(rlgpt, tmp_path: Path) -> None:
     started = rlgpt("run", "run.toml", "--set", "seed=7")
     assert started.returncode == 0, started.stderr
     [run_dir] = (tmp_path / "runs").iterdir()
@@ -151,3 +157,11 @@ def test_run_report_and_resume_through_the_command(tmp_path: Path) -> None:
     resumed = rlgpt("run", "--resume", str(run_dir))
     assert resumed.returncode == 0, resumed.stderr
     assert [e["kind"] for e in run.read_events()][: len(kinds)] == kinds
+
+
+def test_a_bad_transcript_is_one_line(rlgpt, tmp_path: Path) -> None:
+    (tmp_path / "bad.jsonl").write_text("this is not json\n")
+    result = rlgpt("run", "run.toml", "--set", "llm.options.transcript=bad.jsonl")
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: ") and "bad.jsonl" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
