@@ -69,6 +69,12 @@ def test_programs_over_the_skill_api_solve_early_tasks(task: str, seed: int) -> 
     assert books.terminated and books.steps < 100
 
 
+def test_collect_wood_explores_when_no_tree_is_visible() -> None:
+    assert skills_at(seed=0).nearest("tree") is None
+    books = run_program("collect_wood", 0)
+    assert books.info["is_success"] and books.steps > 3
+
+
 def test_nearby_agrees_with_the_local_view() -> None:
     skills = skills_at(seed=3)
     for _ in range(40):

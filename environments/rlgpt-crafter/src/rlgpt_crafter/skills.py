@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 from crafter import constants
-from rlgpt import Actuator, SkillAPI
+from rlgpt import SkillAPI
 
 from rlgpt_crafter._choices import check_choice
 from rlgpt_crafter.engine import CLASS_NAMES, DIRECTIONS, LOCAL_VIEW
@@ -37,10 +37,6 @@ class CrafterSkills(SkillAPI):
     Moving towards a free cell walks there; towards a blocked cell (tree, stone, water, table,
     creature...) it only turns the player to face it. ``do()`` acts on the faced cell.
     """
-
-    def __init__(self, actuator: Actuator) -> None:
-        super().__init__(actuator)
-        self._rng = random.Random(0)
 
     # Primitive actions: one environment step each.
 
@@ -175,11 +171,13 @@ class CrafterSkills(SkillAPI):
         (never lava). Use it when what you need is not visible. Returns True when the player
         changed cell. Costs 1 step.
         """
+        # Seeded by the game state: the same state wanders the same way, every state differently.
+        rng = random.Random(f"{self.position()} {self.info['daylight']!r} {self.vitals()}")
         heading = self.direction()
         free = [name for name, offset in DIRECTIONS.items() if self._walkable(offset)]
-        if heading in free and self._rng.random() < _EXPLORE_KEEP_HEADING:
+        if heading in free and rng.random() < _EXPLORE_KEEP_HEADING:
             return self.move(heading)
-        return self.move(self._rng.choice(free or list(DIRECTIONS)))
+        return self.move(rng.choice(free or list(DIRECTIONS)))
 
     def _unlock(self, verb: str, item: str, rules: dict[str, Any]) -> bool:
         check_choice(item, rules, f"{'placeable' if verb == 'place' else 'makeable'} item")
