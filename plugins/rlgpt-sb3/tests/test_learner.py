@@ -144,3 +144,25 @@ def test_two_envs_run_in_subprocesses() -> None:
 def test_registering_does_not_load_torch() -> None:
     code = "import sys, rlgpt_sb3.plugin; sys.exit(bool({'torch', 'stable_baselines3'} & set(sys.modules)))"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+class TinyImages(gym.Env):
+    """36x36 RGB frames; the reward is 1 for action 1."""
+
+    def __init__(self) -> None:
+        self.observation_space = spaces.Box(0, 255, (36, 36, 3), np.uint8)
+        self.action_space = spaces.Discrete(2)
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        return self.observation_space.sample(), {}
+
+    def step(self, action):
+        return self.observation_space.sample(), float(action), False, True, {}
+
+
+def test_image_observations_train_a_cnn() -> None:
+    learner = ppo(TinyImages, n_steps=64, batch_size=32)
+    assert type(learner.model.policy).__name__ == "ActorCriticCnnPolicy"
+    assert learner.learn(64).timesteps == 64
+    assert learner.predict(TinyImages().observation_space.sample()) in (0, 1)
