@@ -76,6 +76,17 @@ def test_vicuna_format_when_tokenizer_has_no_template(tiny_plain_model: Path) ->
     assert completion.usage.prompt_tokens == len(prompt_ids["input_ids"])
 
 
+def test_template_that_refuses_a_role_gives_a_clear_error(tiny_model: Path, tmp_path: Path) -> None:
+    strict = tmp_path / "strict"
+    shutil.copytree(tiny_model, strict)
+    refusing = "{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}"
+    refusing += "{% endif %}"
+    (strict / "chat_template.jinja").write_text(refusing)
+    llm = TransformersLLM(str(strict), device="cpu")
+    with pytest.raises(LLMError, match=r"rejects this conversation \(System role not supported\): merge"):
+        llm.complete(ask(*CHAT))
+
+
 def test_max_tokens_cuts_the_greedy_answer(llm: TransformersLLM) -> None:
     long = llm.complete(ask(Message("user", "Name a colour."), max_tokens=30))
     short = llm.complete(ask(Message("user", "Name a colour."), max_tokens=3))

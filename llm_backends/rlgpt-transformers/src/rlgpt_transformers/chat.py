@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from jinja2 import TemplateError
 from rlgpt import LLMError, Message
 
 VICUNA_SYSTEM = (
@@ -37,5 +38,11 @@ def render_prompt(tokenizer: Any, messages: Sequence[Message]) -> str:
         raise LLMError("request has no user message: add one")
     if getattr(tokenizer, "chat_template", None):
         turns = [{"role": m.role, "content": m.content} for m in messages]
-        return tokenizer.apply_chat_template(turns, tokenize=False, add_generation_prompt=True)
+        try:
+            return tokenizer.apply_chat_template(turns, tokenize=False, add_generation_prompt=True)
+        except TemplateError as error:
+            raise LLMError(
+                f"the model's chat template rejects this conversation ({error}): "
+                "merge the system message into the first user message or use another model"
+            ) from error
     return vicuna_prompt(messages, bos=tokenizer.bos_token or "", eos=tokenizer.eos_token or "</s>")
