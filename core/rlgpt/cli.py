@@ -39,21 +39,17 @@ def _registry(show_errors: bool = True) -> Registry:
 
 def plugins_report(registry: Registry) -> dict[str, object]:
     """What ``rlgpt plugins --json`` prints: every plugin, its hooks and registrations, and load errors."""
-    manager = registry.manager
-    plugins = []
-    for info in registry.plugins:
-        plugin = manager.get_plugin(info.name) if manager else None
-        callers = (manager.get_hookcallers(plugin) if manager and plugin is not None else None) or []
-        plugins.append(
-            {
-                "name": info.name,
-                "distribution": info.distribution,
-                "version": info.version,
-                "builtin": info.builtin,
-                "hooks": sorted(caller.name for caller in callers),
-                "registers": registry.registered_by(info),
-            }
-        )
+    plugins = [
+        {
+            "name": info.name,
+            "distribution": info.distribution,
+            "version": info.version,
+            "builtin": info.builtin,
+            "hooks": registry.hooks_of(info),
+            "registers": registry.registered_by(info),
+        }
+        for info in registry.plugins
+    ]
     errors = [
         {
             "distribution": e.distribution,

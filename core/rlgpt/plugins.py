@@ -154,15 +154,11 @@ class LoadedPlugins:
         """The :class:`PluginInfo` of a registered plugin object."""
         return next(p for p in self.plugins if self.manager.get_plugin(p.name) is plugin)
 
-    def hooks(self, info: PluginInfo) -> list[str]:
-        """Names of the hooks the plugin implements, in hook-spec order."""
-        callers = self.manager.get_hookcallers(self.manager.get_plugin(info.name)) or []
-        names = {caller.name for caller in callers}
-        return [name for name in _hookspec_names() if name in names]
 
-
-def _hookspec_names() -> list[str]:
-    return [name for name in vars(hookspecs) if hasattr(getattr(hookspecs, name), "rlgpt_spec")]
+def hookspec_names() -> list[str]:
+    """Names of every hook in :mod:`rlgpt.hookspecs`, in definition order."""
+    marker = f"{hookspecs.PROJECT_NAME}_spec"
+    return [name for name, obj in vars(hookspecs).items() if callable(obj) and hasattr(obj, marker)]
 
 
 def discover_entry_points(path: Sequence[str] | None = None) -> list[importlib.metadata.EntryPoint]:
@@ -279,7 +275,7 @@ def _validation_message(loaded: LoadedPlugins, exc: pluggy.PluginValidationError
         if not caller.has_spec() and not caller.name.startswith("_")
     ]
     for hook in unknown:
-        close = difflib.get_close_matches(hook, _hookspec_names(), n=1)
+        close = difflib.get_close_matches(hook, hookspec_names(), n=1)
         if close:
             message += f" - did you mean {close[0]!r} instead of {hook!r}?"
     return message
@@ -342,6 +338,14 @@ class Registry:
     def critic(self, name: str) -> AgentSpec:
         """The critic called ``name``."""
         return self.lookup("critics", name)
+
+    def hooks_of(self, plugin: PluginInfo) -> list[str]:
+        """Names of the hooks a loaded plugin implements, in hook-spec order."""
+        if self.manager is None or not self.manager.has_plugin(plugin.name):
+            return []
+        callers = self.manager.get_hookcallers(self.manager.get_plugin(plugin.name)) or []
+        implemented = {caller.name for caller in callers}
+        return [name for name in hookspec_names() if name in implemented]
 
     def registered_by(self, plugin: PluginInfo) -> dict[str, list[str]]:
         """What one plugin registered: kind key -> names (kinds it registered nothing of are left out)."""

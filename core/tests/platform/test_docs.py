@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from rlgpt import hookspecs, specs
+from rlgpt.plugins import hookspec_names
 
 DOC = (Path(__file__).resolve().parents[3] / "docs" / "plugins.md").read_text()
 
@@ -21,6 +22,7 @@ def hook_signatures() -> dict[str, str]:
             sig = inspect.signature(func)
             params = ", ".join(f"{p.name}: {p.annotation}" for p in sig.parameters.values())
             out[name] = f"def {name}({params}) -> {sig.return_annotation}"
+    assert list(out) == hookspec_names()
     return out
 
 
