@@ -164,6 +164,8 @@ def test_explore_never_steps_on_lava_and_moves() -> None:
         (lambda s: s.make("pickaxe"), r"unknown makeable item 'pickaxe' \(makeable items: wood_pickaxe, "),
         (lambda s: s.can_make("sword"), r"unknown makeable item 'sword'"),
         (lambda s: s.can_place("diamond"), r"unknown placeable item 'diamond'"),
+        (lambda s: s.step_towards(None), r"pair of integers \(dx, dy\), got None; nearest\(\) returns"),
+        (lambda s: s.cell((1, 2, 3)), r"an offset is a pair of integers \(dx, dy\), got \(1, 2, 3\)"),
     ],
 )
 def test_bad_arguments_name_the_valid_values(call, message: str) -> None:

@@ -19,11 +19,10 @@ VISIBLE: tuple[str, ...] = tuple(name for name in CLASS_NAMES if name not in ("o
 """Names ``nearby``/``nearest`` accept: terrain materials and creatures."""
 
 WALKABLE = frozenset(constants.walkable)
-"""Materials the player can walk on (lava too, but it kills, so helpers never step on it)."""
+"""Materials the helpers walk on (the player can also enter lava, which kills, so they never do)."""
 
 _CENTRE = (LOCAL_VIEW[0] // 2, LOCAL_VIEW[1] // 2)
 _IDS = {name: index for index, name in enumerate(CLASS_NAMES)}
-_WALKABLE_IDS = np.array([name in WALKABLE for name in CLASS_NAMES])
 _EXPLORE_KEEP_HEADING = 0.8
 
 
@@ -55,14 +54,16 @@ class CrafterSkills(SkillAPI):
         return self.position() != before
 
     def do(self) -> None:
-        """Act on the faced cell: collect material (tree gives wood; stone/coal need a wood pickaxe,
-        iron a stone pickaxe, diamond an iron pickaxe), drink water, hit or eat a creature, eat a ripe
-        plant. Costs 1 step.
+        """Act on the faced cell: collect material (a tree gives 1 wood and turns into grass; stone and
+        coal need a wood pickaxe, iron a stone pickaxe, diamond an iron pickaxe), drink water, hit or
+        eat a creature, eat a ripe plant. Costs 1 step.
         """
         self.act(ACTIONS.index("do"))
 
     def sleep(self) -> None:
-        """Sleep (only when energy is below 9); the player wakes when energy is full. Costs 1 step."""
+        """Fall asleep (only when energy is below 9). Asleep, every action is ignored until energy is
+        full and the player wakes (or is hurt). Costs 1 step.
+        """
         self.act(ACTIONS.index("sleep"))
 
     def place(self, item: str) -> bool:
@@ -109,7 +110,8 @@ class CrafterSkills(SkillAPI):
 
     def cell(self, offset: tuple[int, int]) -> str:
         """What is visible at ``offset`` ``(dx, dy)``; "unseen" outside the 9x7 view. Costs 0 steps."""
-        column, row = _CENTRE[0] + int(offset[0]), _CENTRE[1] + int(offset[1])
+        dx, dy = _offset(offset)
+        column, row = _CENTRE[0] + dx, _CENTRE[1] + dy
         if not (0 <= column < LOCAL_VIEW[0] and 0 <= row < LOCAL_VIEW[1]):
             return "unseen"
         return CLASS_NAMES[self._view()[row, column]]
@@ -156,7 +158,7 @@ class CrafterSkills(SkillAPI):
         that block walking (trees, stone, water, tables, creatures); re-read the offset after each
         step. Costs 1 step, or 0 when already facing the target.
         """
-        target = (int(offset[0]), int(offset[1]))
+        target = _offset(offset)
         if abs(target[0]) + abs(target[1]) == 1:
             direction = _direction_of(target)
             if self.direction() == direction:
@@ -211,6 +213,18 @@ class CrafterSkills(SkillAPI):
                     first[there] = first[here] or name
                     queue.append(there)
         return _direction_of(target)
+
+
+def _offset(value: Any) -> tuple[int, int]:
+    """``value`` as an ``(dx, dy)`` pair of ints, or a ``ValueError`` saying what an offset is."""
+    try:
+        dx, dy = value
+        return int(dx), int(dy)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"an offset is a pair of integers (dx, dy), got {value!r}; nearest() returns None when "
+            "nothing of that material is visible"
+        ) from None
 
 
 def _direction_of(unit: tuple[int, int]) -> str:
