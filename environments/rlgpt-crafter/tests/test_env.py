@@ -193,6 +193,7 @@ def test_seed_decides_the_world_and_unseeded_resets_follow_it() -> None:
         ({"max_episode_steps": 0}, r"max_episode_steps must be a positive integer or None, got 0"),
         ({"area": (8, 8)}, r"area must be at least \(16, 16\)"),
         ({"area": "big"}, r"area must be two integers \(width, height\), got 'big'"),
+        ({"size": (4, 4)}, r"size must be at least \(9, 9\), got \(4, 4\)"),
     ],
 )
 def test_bad_arguments_name_the_fix(kwargs: dict, message: str) -> None:
@@ -207,6 +208,12 @@ def test_bad_actions_and_step_before_reset() -> None:
     env.reset(seed=SEED)
     with pytest.raises(ValueError, match=r"action 17 is not an index 0..16 into \('noop', 'move_left'"):
         env.step(17)
+
+
+def test_pixel_size_sets_the_observation_space() -> None:
+    env = make_env(obs_mode="pixels", size=[96, 72])
+    obs, _ = env.reset(seed=SEED)
+    assert env.observation_space.shape == obs.shape == (72, 96, 3)
 
 
 def test_small_world() -> None:

@@ -25,6 +25,9 @@ EPISODE_STEPS = 10_000
 MIN_AREA = 16
 """Smallest world side, in cells (terrain generation needs room around the centre)."""
 
+MIN_SIZE = 9
+"""Smallest image side, in pixels (one pixel per cell of Crafter's 9x9 view)."""
+
 _FACING_NAMES = {offset: name for name, offset in DIRECTIONS.items()}
 
 
@@ -68,14 +71,15 @@ class CrafterEnv(gym.Env):
             check_choice(render_mode, self.metadata["render_modes"], "render mode")
         self.render_mode = render_mode
         self.max_episode_steps = _budget(max_episode_steps, self.task)
+        width, height = _pair(size, "size", MIN_SIZE)
         self._engine = Engine(
-            _pair(area, "area", MIN_AREA), _pair(size, "size", 9), draw_frames=self.obs_mode == "pixels"
+            _pair(area, "area", MIN_AREA), (width, height), draw_frames=self.obs_mode == "pixels"
         )
         self.action_space = gym.spaces.Discrete(len(ACTIONS))
         if self.obs_mode == "symbolic":
             self.observation_space = symbolic_space()
         else:
-            self.observation_space = gym.spaces.Box(0, 255, (size[1], size[0], 3), np.uint8)
+            self.observation_space = gym.spaces.Box(0, 255, (height, width, 3), np.uint8)
         self._steps = 0
         self._frame: np.ndarray | None = None
         self._started = False
