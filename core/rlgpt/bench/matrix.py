@@ -1,0 +1,211 @@
+"""The trial matrix: a base config times methods, tasks, seeds and LLMs.
+
+Each :class:`Trial` is one fully resolved :class:`~rlgpt.config.RunConfig`. Its id is
+readable (``<task>-<method>-<llm>-s<seed>``) and ends with a hash of the resolved config,
+so a rerun of the same matrix finds the trials it already finished. ``pure-rl`` never
+asks an LLM: it is one trial per task and seed, whatever ``--llm`` lists, and its hash
+leaves the LLM settings out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rlgpt.config import ConfigError, RunConfig, validate_against_registry
+from rlgpt.plugins import Registry, unknown_name_message
+
+METHODS = ("rl-gpt", "pure-rl", "pure-code")
+NO_LLM = "-"
+"""The LLM label of trials that use no LLM (pure RL)."""
+REPLAY = "replay"
+_HASH_EXCLUDED = ("runs_dir", "name")
+_LLM_KEYS = ("llm", "agents", "planner", "coder", "critic")
+
+
+@dataclass(frozen=True)
+class LLMChoice:
+    """One item of ``--llm``: a backend, a model and the options the backend is built with."""
+
+    backend: str
+    model: str
+    options: dict[str, Any]
+
+    @property
+    def label(self) -> str:
+        """``backend:model``, as tables show it."""
+        return f"{self.backend}:{self.model}"
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One cell of the matrix: one run of the loop.
+
+    :param id: ``<task>-<method>-<llm>-s<seed>-<hash>``; the hash covers the resolved config.
+    :param config: the resolved run config (its ``runs_dir`` is the bench's ``runs/`` folder).
+    :param llm: the LLM label, or ``-`` for pure RL.
+    """
+
+    id: str
+    config: RunConfig
+    llm: str
+
+    @property
+    def method(self) -> str:
+        """The trial's method."""
+        return self.config.method
+
+    @property
+    def task(self) -> str:
+        """The trial's task id."""
+        return self.config.task
+
+    @property
+    def seed(self) -> int:
+        """The trial's seed."""
+        return self.config.seed
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (what a worker process receives)."""
+        return {"id": self.id, "llm": self.llm, "config": self.config.model_dump(mode="json")}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Trial:
+        """Rebuild from :meth:`to_dict` output."""
+        return cls(id=data["id"], config=RunConfig.model_validate(data["config"]), llm=data["llm"])
+
+
+def parse_llm(item: str, base: RunConfig, registry: Registry) -> LLMChoice:
+    """Resolve one ``--llm`` item: ``backend:model``, a bare backend name, or a model alias.
+
+    A bare backend takes the base config's model when the base config uses that backend,
+    else the backend's first listed model. A bare name that is no backend is looked up among
+    every backend's aliases and models. Options come from the base config when its backend
+    is the same one; other backends get none (API keys come from the environment).
+
+    :raises ConfigError: unknown backend or model, or replay without a transcript.
+    """
+    backend, sep, model = item.partition(":")
+    if sep:
+        if not model:
+            raise ConfigError(f"--llm {item!r}: no model after ':' (e.g. openai:gpt-4o)")
+        _known_backend(item, backend, registry)
+    elif backend in registry.llm_backends:
+        model = base.llm.model if base.llm.backend == backend else _first_model(item, registry, backend)
+    else:
+        backend, model = _backend_of_model(item, registry), item
+    options = dict(base.llm.options) if backend == base.llm.backend else {}
+    if backend == REPLAY and "transcript" not in options:
+        raise ConfigError(
+            f"--llm {item!r}: the replay backend answers from the base config's transcript, and it has none; "
+            'give --config with [llm] backend = "replay" and [llm.options] transcript = "<file.jsonl>"'
+        )
+    if backend == REPLAY:
+        options["transcript"] = str(Path(options["transcript"]).resolve())
+    return LLMChoice(backend, model, options)
+
+
+def _known_backend(item: str, backend: str, registry: Registry) -> None:
+    if backend not in registry.llm_backends:
+        message = unknown_name_message("LLM backend", backend, registry.llm_backends)
+        raise ConfigError(f"--llm {item!r}: {message}")
+
+
+def _first_model(item: str, registry: Registry, backend: str) -> str:
+    models = registry.llm_backends[backend].models
+    if not models:
+        raise ConfigError(f"--llm {item!r}: backend {backend!r} lists no model; give {backend}:<model>")
+    return models[0]
+
+
+def _backend_of_model(item: str, registry: Registry) -> str:
+    owners = sorted(
+        name
+        for name, spec in registry.llm_backends.items()
+        if item in spec.aliases or item in spec.models
+    )
+    if len(owners) == 1:
+        return owners[0]
+    if owners:
+        choices = ", ".join(f"{owner}:{item}" for owner in owners)
+        raise ConfigError(f"--llm {item!r}: several backends know this model; give one of {choices}")
+    known = set(registry.llm_backends)
+    for spec in registry.llm_backends.values():
+        known.update(spec.aliases, spec.models)
+    message = unknown_name_message("LLM", item, known, listing="backends and models")
+    raise ConfigError(f"--llm {message} (or give backend:model)")
+
+
+def check_methods(methods: Sequence[str]) -> list[str]:
+    """The methods, each checked against :data:`METHODS`, duplicates dropped."""
+    for method in methods:
+        if method not in METHODS:
+            raise ConfigError(f"--methods: {unknown_name_message('method', method, METHODS, 'methods')}")
+    return list(dict.fromkeys(methods))
+
+
+def config_hash(config: RunConfig) -> str:
+    """Hash of what decides a trial's outcome: the config without where it is stored.
+
+    Pure RL leaves out the LLM and agent settings, which it never uses.
+    """
+    data = config.model_dump(mode="json", exclude=set(_HASH_EXCLUDED))
+    if config.method == "pure-rl":
+        for key in _LLM_KEYS:
+            data.pop(key)
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._]+", "_", text).strip("_")
+
+
+def make_trial(
+    base: RunConfig, method: str, task: str, seed: int, llm: LLMChoice | None, runs_dir: Path
+) -> Trial:
+    """Resolve one cell: the base config with the cell's method, task, seed and LLM.
+
+    A pure-RL trial still gets an LLM that can be built (the loop builds one) but is labelled ``-``.
+    """
+    update: dict[str, Any] = {"method": method, "task": task, "seed": seed, "runs_dir": runs_dir}
+    if llm is not None:
+        update["llm"] = base.llm.model_copy(
+            update={"backend": llm.backend, "model": llm.model, "options": llm.options}
+        )
+    config = base.model_copy(update=update)
+    label = NO_LLM if method == "pure-rl" or llm is None else llm.label
+    readable = "-".join([task, method, *([_slug(label)] if label != NO_LLM else []), f"s{seed}"])
+    trial_id = f"{readable}-{config_hash(config)}"
+    return Trial(id=trial_id, config=config.model_copy(update={"name": trial_id}), llm=label)
+
+
+def build_trials(
+    base: RunConfig,
+    *,
+    methods: Sequence[str],
+    tasks: Sequence[str],
+    seeds: Sequence[int],
+    llms: Sequence[LLMChoice],
+    runs_dir: Path,
+    registry: Registry,
+) -> list[Trial]:
+    """Every trial of the matrix, in task, method, LLM, seed order; each config checked against plugins.
+
+    Pure RL runs once per task and seed, with the first LLM (which it never asks).
+
+    :raises ConfigError: a method, task or plugin name is unknown.
+    """
+    trials = []
+    for task in dict.fromkeys(tasks):
+        for method in check_methods(methods):
+            for llm in llms[:1] if method == "pure-rl" else llms:
+                for seed in dict.fromkeys(seeds):
+                    trial = make_trial(base, method, task, seed, llm, runs_dir)
+                    validate_against_registry(trial.config, registry)
+                    trials.append(trial)
+    return trials

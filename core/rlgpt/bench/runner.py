@@ -1,0 +1,171 @@
+"""The ``rlgpt bench`` command: build the matrix, run what is not finished, write the outputs.
+
+Outputs in ``--out``: ``trials/<id>.json`` (one per trial, written when it ends),
+``runs/<id>/`` (each trial's run directory), ``logs/<id>.log`` (local executor),
+``results.md``, ``results.json`` and ``success_vs_steps.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import sys
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from rlgpt.bench.executors import Executor, make_executor
+from rlgpt.bench.matrix import METHODS, Trial, build_trials, check_methods, parse_llm
+from rlgpt.bench.plots import plot_success_vs_steps
+from rlgpt.bench.tables import llm_rows, method_rows, results_markdown
+from rlgpt.bench.trial import FINISHED, write_json
+from rlgpt.config import ConfigError, RunConfig, load_config, parse_config
+from rlgpt.plugins import Registry, UnknownPluginError, get_registry
+
+DEFAULT_SEEDS = (0, 1, 2)
+PLOT_FILE = "success_vs_steps.png"
+
+
+def base_config(args: argparse.Namespace, registry: Registry) -> tuple[RunConfig, list[str]]:
+    """The base run config (``--config`` or defaults, with ``--env``/``--budget``) and the task list.
+
+    Without ``--tasks`` the tasks are the base config's task, or every task of the environment
+    when no config file is given.
+    """
+    if args.budget is not None and args.budget < 1:
+        raise ConfigError(f"--budget: must be a positive number of env steps per trial, got {args.budget}")
+    if args.config is None and not args.env:
+        installed = ", ".join(sorted(registry.environments)) or "none installed"
+        raise ConfigError(f"bench: give --env ENV (installed: {installed}) or --config FILE")
+    if args.env:
+        try:
+            env = registry.environment(args.env)
+        except UnknownPluginError as exc:
+            raise ConfigError(f"--env: {exc}") from None
+    overrides = [f"env={json.dumps(args.env)}"] if args.env else []
+    if args.tasks:
+        overrides.append(f"task={json.dumps(args.tasks[0])}")
+    elif args.config is None:
+        overrides.append(f"task={json.dumps(env.tasks[0].id)}")
+    if args.budget is not None:
+        overrides.append(f"learner.total_timesteps={args.budget}")
+    if args.config is not None:
+        base = load_config(args.config, overrides)
+        tasks = args.tasks or [base.task]
+    else:
+        base = parse_config({}, overrides)
+        tasks = args.tasks or [task.id for task in env.tasks]
+    return base, list(tasks)
+
+
+def plan_trials(args: argparse.Namespace, registry: Registry) -> list[Trial]:
+    """Every trial the arguments describe, checked against the installed plugins."""
+    base, tasks = base_config(args, registry)
+    methods = check_methods(args.methods or METHODS)
+    items = args.llm or [f"{base.llm.backend}:{base.llm.model}"]
+    llms = [parse_llm(item, base, registry) for item in dict.fromkeys(items)]
+    return build_trials(
+        base,
+        methods=methods,
+        tasks=tasks,
+        seeds=args.seeds or DEFAULT_SEEDS,
+        llms=llms,
+        runs_dir=(args.out / "runs").resolve(),
+        registry=registry,
+    )
+
+
+def finished_result(path: Path) -> dict[str, Any] | None:
+    """The stored result at ``path`` if that trial finished (failed or unreadable ones run again)."""
+    try:
+        result = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    return result if result.get("status") == FINISHED else None
+
+
+def run_matrix(trials: Sequence[Trial], executor: Executor, out: Path, console: Console) -> list[dict]:
+    """Run the trials without a finished result; store each result as it comes; return all, in order."""
+    results: dict[str, dict[str, Any]] = {}
+    todo = []
+    for trial in trials:
+        stored = finished_result(out / "trials" / f"{trial.id}.json")
+        if stored is None:
+            todo.append(trial)
+        else:
+            results[trial.id] = stored
+    console.print(f"{len(trials)} trials: {len(results)} already finished, {len(todo)} to run")
+    columns = (
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as progress:
+        bar = progress.add_task("trials", total=len(todo))
+        for done, result in enumerate(executor.run(todo), start=1):
+            write_json(out / "trials" / f"{result['id']}.json", result)
+            results[result["id"]] = result
+            if result["status"] != FINISHED:
+                progress.console.print(f"[red]failed[/] {result['id']}: {result['error']}", markup=True)
+            progress.update(bar, advance=1, description=f"trial {done}/{len(todo)} {result['status']}")
+    return [results[trial.id] for trial in trials]
+
+
+def machine() -> str:
+    """The machine in one line: CPU cores, Python, platform."""
+    return f"{os.cpu_count()} CPU cores, Python {platform.python_version()}, {platform.platform()}"
+
+
+def write_outputs(out: Path, results: Sequence[dict[str, Any]], command: str) -> Path:
+    """Write ``results.md``, ``results.json`` and the plot into ``out``; return the markdown's path."""
+    plot_success_vs_steps(results, out / PLOT_FILE)
+    write_json(
+        out / "results.json",
+        {
+            "command": command,
+            "machine": machine(),
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "rows": [row.to_dict() for row in method_rows(results)],
+            "by_llm": [row.to_dict() for row in llm_rows(results)],
+            "trials": list(results),
+        },
+    )
+    path = out / "results.md"
+    path.write_text(results_markdown(command, machine(), results, PLOT_FILE), encoding="utf-8")
+    return path
+
+
+def main(args: argparse.Namespace, argv: Sequence[str] | None = None) -> int:
+    """Run the matrix; 0 when every trial finished, 1 when some failed (their errors are in the table).
+
+    :param argv: the command line shown in ``results.md`` (default: ``sys.argv``).
+    """
+    registry = get_registry()
+    trials = plan_trials(args, registry)
+    executor = make_executor(args.executor, args.out)
+    console = Console(stderr=True, highlight=False)
+    args.out.mkdir(parents=True, exist_ok=True)
+    results = run_matrix(trials, executor, args.out, console)
+    path = write_outputs(args.out, results, shlex.join(sys.argv if argv is None else argv))
+    failed = sum(result["status"] != FINISHED for result in results)
+    if failed:
+        console.print(f"[red]{failed} of {len(results)} trials failed[/] (listed in {path})", markup=True)
+    print(path)
+    return 1 if failed else 0
