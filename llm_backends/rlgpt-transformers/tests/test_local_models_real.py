@@ -46,6 +46,12 @@ def models(request: pytest.FixtureRequest) -> Path:
     return directory
 
 
+@pytest.fixture(scope="module")
+def smollm2(models: Path) -> TransformersLLM:
+    """SmolLM2-135M-Instruct loaded in this process, once for the module."""
+    return TransformersLLM("smollm2-135m", models_dir=models, device="cpu")
+
+
 def check(models: Path, alias: str, max_tokens: int) -> tuple[float, str]:
     """Run ``local_models check`` in a fresh process; return its tokens per second and its answer."""
     result = subprocess.run(
@@ -91,11 +97,6 @@ class TestSmolLM2Contract(LLMBackendContract):
     """The backend contract on a real instruct model."""
 
     backend_name = "transformers"
-
-    @pytest.fixture(scope="class")
-    def smollm2(self, models: Path) -> TransformersLLM:
-        """SmolLM2-135M-Instruct, loaded once for the class."""
-        return TransformersLLM("smollm2-135m", models_dir=models, device="cpu")
 
     @pytest.fixture
     def llm(self, smollm2: TransformersLLM) -> LLM:
