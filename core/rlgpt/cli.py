@@ -13,9 +13,11 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from rlgpt.config import ConfigError, load_config, validate_against_registry
 from rlgpt.llm.transcript import TranscriptError
@@ -37,7 +39,7 @@ def _registry(show_errors: bool = True) -> Registry:
     return registry
 
 
-def plugins_report(registry: Registry) -> dict[str, object]:
+def plugins_report(registry: Registry) -> dict[str, list[dict[str, Any]]]:
     """What ``rlgpt plugins --json`` prints: every plugin, its hooks and registrations, and load errors."""
     plugins = [
         {
@@ -72,7 +74,7 @@ def cmd_plugins(args: argparse.Namespace, console: Console) -> int:
     for column in ("plugin", "distribution", "hooks", "registers"):
         table.add_column(column, overflow="fold")
     labels = {kind.key: kind.label for kind in KINDS}
-    for plugin in report["plugins"]:  # type: ignore[union-attr]
+    for plugin in report["plugins"]:
         registers = "\n".join(
             f"{labels[key]}: {', '.join(names)}" for key, names in plugin["registers"].items()
         )
@@ -83,13 +85,9 @@ def cmd_plugins(args: argparse.Namespace, console: Console) -> int:
             registers or "-",
         )
     console.print(table)
-    for error in report["errors"]:  # type: ignore[union-attr]
-        console.print(
-            f"[red]broken[/red] {error['entry_point']} ({error['distribution']} {error['version']}): "
-            f"{error['error']}",
-            markup=True,
-            highlight=False,
-        )
+    for error in report["errors"]:
+        where = f" {error['entry_point']} ({error['distribution']} {error['version']}): {error['error']}"
+        console.print(Text.assemble(("broken", "red"), where))
     return 0
 
 
