@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from rlgpt import __version__
 from rlgpt.config import ConfigError, load_config, validate_against_registry
 from rlgpt.llm.transcript import TranscriptError
 from rlgpt.llm.types import LLMError
@@ -169,6 +170,7 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``rlgpt`` command."""
     parser = argparse.ArgumentParser(prog="rlgpt", description="LLM agents and RL share embodied tasks")
+    parser.add_argument("--version", action="version", version=f"rlgpt {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("plugins", help="list installed plugins, their hooks and registrations")

@@ -165,3 +165,15 @@ def test_a_bad_transcript_is_one_line(rlgpt, tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("error: ") and "bad.jsonl" in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_bench_usage_errors_are_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run_cli(capsys, "bench", "--out", str(tmp_path))
+    assert code == 2
+    assert err.splitlines()[-1].startswith("error: bench: give --env ENV (installed: ")
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as excinfo:
+        main(["--version"])
+    assert excinfo.value.code == 0 and capsys.readouterr().out.strip() == "rlgpt 0.1.0"
