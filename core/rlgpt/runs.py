@@ -215,6 +215,9 @@ class RunDirectory:
 
     def append_event(self, kind: str, **data: Any) -> dict[str, Any]:
         """Append ``{"seq", "time", "kind", **data}`` as one line, flushed and fsynced; return it."""
+        reserved = sorted({"seq", "time"} & data.keys())
+        if reserved:
+            raise ValueError(f"append_event: {', '.join(reserved)} are set by the log; rename those fields")
         with self._lock:
             if self._next_seq is None:
                 self._next_seq = self._repair_tail()

@@ -54,6 +54,11 @@ def test_events_are_numbered_and_read_back(run: RunDirectory) -> None:
     assert RunDirectory.open(run.path).append_event("resumed")["seq"] == 2
 
 
+def test_events_may_not_set_seq_or_time(run: RunDirectory) -> None:
+    with pytest.raises(ValueError, match="seq, time are set by the log"):
+        run.append_event("x", time=3, seq=1)
+
+
 def test_files_are_written_inside_the_run(run: RunDirectory) -> None:
     run.write_json("metrics/summary.json", {"success": 0.5})
     run.write_text("code/v1.py", "def f():\n    pass\n")
