@@ -105,48 +105,34 @@ def _success(row: Row) -> str:
     return f"{row.success:.2f} [{row.ci_low:.2f}, {row.ci_high:.2f}] (n={row.episodes})"
 
 
-def _markdown(header: Sequence[str], lines: Iterable[Sequence[str]]) -> list[str]:
-    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    out += ["| " + " | ".join(cells) + " |" for cells in lines]
-    return out
+COLUMNS: dict[str, tuple[str, Callable[[Row], str]]] = {
+    "method": ("method", lambda r: r.method),
+    "llm": ("LLM", lambda r: r.llm),
+    "trials": ("trials ok", lambda r: f"{r.finished}/{r.trials}"),
+    "success": ("success [95% CI]", _success),
+    "dead_loop_rate": ("dead-loop rate", lambda r: f"{r.dead_loop_rate:.2f}"),
+    "iterations": ("iterations", lambda r: f"{r.iterations:.1f}"),
+    "code_rejections": ("code rejections", lambda r: f"{r.code_rejections:.1f}"),
+    "malformed_answers": ("malformed answers", lambda r: f"{r.malformed_answers:.1f}"),
+    "tokens": ("tokens", lambda r: f"{r.tokens:.0f}"),
+    "env_steps": ("env steps", lambda r: f"{r.env_steps:.0f}"),
+    "wall_time_s": ("wall time (s)", lambda r: f"{r.wall_time_s:.1f}"),
+}
+METHOD_COLUMNS = (
+    "method", "llm", "trials", "success", "dead_loop_rate", "iterations", "code_rejections", "tokens",
+    "env_steps", "wall_time_s",
+)
+LLM_COLUMNS = (
+    "llm", "trials", "success", "dead_loop_rate", "iterations", "code_rejections", "malformed_answers",
+    "tokens", "wall_time_s",
+)
 
 
-def method_table(rows: Sequence[Row]) -> list[str]:
-    """Markdown table: method and LLM rows of one task."""
-    header = (
-        "method", "LLM", "trials ok", "success [95% CI]", "dead-loop rate", "iterations",
-        "code rejections", "tokens", "env steps", "wall time (s)",
-    )
-    return _markdown(
-        header,
-        (
-            (
-                r.method, r.llm, f"{r.finished}/{r.trials}", _success(r), f"{r.dead_loop_rate:.2f}",
-                f"{r.iterations:.1f}", f"{r.code_rejections:.1f}", f"{r.tokens:.0f}", f"{r.env_steps:.0f}",
-                f"{r.wall_time_s:.1f}",
-            )
-            for r in rows
-        ),
-    )
-
-
-def llm_table(rows: Sequence[Row]) -> list[str]:
-    """Markdown table: one row per LLM."""
-    header = (
-        "LLM", "trials ok", "success [95% CI]", "dead-loop rate", "iterations", "code rejections",
-        "malformed answers", "tokens", "wall time (s)",
-    )
-    return _markdown(
-        header,
-        (
-            (
-                r.llm, f"{r.finished}/{r.trials}", _success(r), f"{r.dead_loop_rate:.2f}", f"{r.iterations:.1f}",
-                f"{r.code_rejections:.1f}", f"{r.malformed_answers:.1f}", f"{r.tokens:.0f}",
-                f"{r.wall_time_s:.1f}",
-            )
-            for r in rows
-        ),
-    )
+def markdown_table(rows: Sequence[Row], columns: Sequence[str]) -> list[str]:
+    """Markdown table lines of ``rows`` with the named :data:`COLUMNS`."""
+    specs = [COLUMNS[name] for name in columns]
+    lines = ["| " + " | ".join(header for header, _ in specs) + " |", "|" + "---|" * len(specs)]
+    return lines + ["| " + " | ".join(cell(row) for _, cell in specs) + " |" for row in rows]
 
 
 def results_markdown(
@@ -169,10 +155,11 @@ def results_markdown(
         "",
     ]
     for task in dict.fromkeys(row.task for row in rows):
-        lines += [f"## {task}", "", *method_table([r for r in rows if r.task == task]), ""]
+        lines += [f"## {task}", "", *markdown_table([r for r in rows if r.task == task], METHOD_COLUMNS), ""]
     by_llm = llm_rows(results)
     if len(by_llm) > 1:
-        lines += ["## By LLM (all tasks, methods that use an LLM)", "", *llm_table(by_llm), ""]
+        title = "## By LLM (all tasks, methods that use an LLM)"
+        lines += [title, "", *markdown_table(by_llm, LLM_COLUMNS), ""]
     lines += [f"![success against env steps]({plot_name})", ""]
     failed = [r for r in results if r["status"] != FINISHED]
     if failed:

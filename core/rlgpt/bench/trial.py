@@ -23,7 +23,7 @@ from rich.console import Console
 
 from rlgpt.bench.matrix import Trial
 from rlgpt.metrics import IterationRecord
-from rlgpt.runs import CONFIG_FILE, RunDirectory, atomic_write_bytes, to_json
+from rlgpt.runs import CONFIG_FILE, atomic_write_bytes, to_json
 
 FINISHED = "finished"
 FAILED = "failed"
