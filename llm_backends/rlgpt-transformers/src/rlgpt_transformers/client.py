@@ -93,7 +93,8 @@ class TransformersLLM:
         prompt_tokens = int(inputs["input_ids"].shape[1])
         options = self._generation_options(request, prompt_tokens)
         seed = request.params.seed if options["do_sample"] and request.params.seed is not None else None
-        with self._lock, torch.inference_mode(), torch.random.fork_rng(devices=[], enabled=seed is not None):
+        devices = [self.lm.device] if self.lm.device.type == "cuda" else []
+        with self._lock, torch.inference_mode(), torch.random.fork_rng(devices, enabled=seed is not None):
             if seed is not None:
                 torch.manual_seed(seed)
             output = self.lm.generate(**inputs, **options)
