@@ -1,6 +1,6 @@
 """The ppo and sac learners pass the core's learner contract."""
 
-from rlgpt.testing.learner import LearnerContract
+from rlgpt.testing import LearnerContract
 
 
 class TestPPOContract(LearnerContract):
