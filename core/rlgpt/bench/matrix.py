@@ -199,7 +199,13 @@ def build_trials(
     Pure RL runs once per task and seed, with the first LLM (which it never asks).
 
     :raises ConfigError: a method, task or plugin name is unknown.
+    :raises UnknownPluginError: the base config's environment is not installed.
     """
+    task_ids = [task.id for task in registry.environment(base.env).tasks]
+    for task in tasks:
+        if task not in task_ids:
+            listing = f"tasks of {base.env!r}"
+            raise ConfigError(f"--tasks: {unknown_name_message('task', task, task_ids, listing=listing)}")
     trials = []
     for task in dict.fromkeys(tasks):
         for method in check_methods(methods):
