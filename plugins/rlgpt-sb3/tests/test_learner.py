@@ -41,6 +41,10 @@ def test_hyperparameters_override_defaults() -> None:
     assert ppo(Corridor).model.policy_kwargs.get("activation_fn") is not torch.nn.ReLU
 
 
+def test_train_freq_from_a_config_list() -> None:
+    assert sac(Reach, train_freq=[2, "episode"]).model.train_freq.unit.value == "episode"
+
+
 @pytest.mark.parametrize(
     ("factory", "env_fn", "hint"),
     [(ppo, Reach, "use learner 'sac'"), (sac, Corridor, "use learner 'ppo'")],

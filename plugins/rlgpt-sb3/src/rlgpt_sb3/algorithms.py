@@ -62,6 +62,8 @@ class Algorithm:
         merged = {**copy.deepcopy(dict(self.defaults)), **overrides}
         if overrides.get("policy_kwargs") is not None:
             merged["policy_kwargs"] = {**self.defaults.get("policy_kwargs", {}), **overrides["policy_kwargs"]}
+        if isinstance(merged.get("train_freq"), list):  # TOML configs have lists, not tuples
+            merged["train_freq"] = tuple(merged["train_freq"])
         # SB3 writes into policy_kwargs; every learner gets its own copy.
         return copy.deepcopy(merged)
 
