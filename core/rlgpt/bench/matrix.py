@@ -100,14 +100,25 @@ def parse_llm(item: str, base: RunConfig, registry: Registry) -> LLMChoice:
     else:
         backend, model = _backend_of_model(item, registry), item
     options = dict(base.llm.options) if backend == base.llm.backend else {}
-    if backend == REPLAY and "transcript" not in options:
+    if backend == REPLAY:
+        options["transcript"] = _replay_transcript(item, options)
+    return LLMChoice(backend, model, options)
+
+
+def _replay_transcript(item: str, options: dict[str, Any]) -> str:
+    """The absolute path of the base config's replay transcript, which must exist."""
+    if "transcript" not in options:
         raise ConfigError(
             f"--llm {item!r}: the replay backend answers from the base config's transcript, and it has none; "
             'give --config with [llm] backend = "replay" and [llm.options] transcript = "<file.jsonl>"'
         )
-    if backend == REPLAY:
-        options["transcript"] = str(Path(options["transcript"]).resolve())
-    return LLMChoice(backend, model, options)
+    transcript = Path(options["transcript"]).resolve()
+    if not transcript.is_file():
+        raise ConfigError(
+            f"--llm {item!r}: replay transcript {transcript} not found; "
+            "fix llm.options.transcript in the base config (relative paths count from here)"
+        )
+    return str(transcript)
 
 
 def _known_backend(item: str, backend: str, registry: Registry) -> None:
@@ -152,12 +163,16 @@ def check_methods(methods: Sequence[str]) -> list[str]:
 def config_hash(config: RunConfig) -> str:
     """Hash of what decides a trial's outcome: the config without where it is stored.
 
-    Pure RL leaves out the LLM and agent settings, which it never uses.
+    Pure RL leaves out the LLM and agent settings, which it never uses. A replay LLM's
+    transcript counts by content, so editing the answers makes new trials.
     """
     data = config.model_dump(mode="json", exclude=set(_HASH_EXCLUDED))
     if config.method == "pure-rl":
         for key in _LLM_KEYS:
             data.pop(key)
+    elif config.llm.backend == REPLAY:
+        transcript = Path(config.llm.options["transcript"]).read_bytes()
+        data["transcript_sha256"] = hashlib.sha256(transcript).hexdigest()
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:12]
 
 

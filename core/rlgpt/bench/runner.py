@@ -43,33 +43,28 @@ PLOT_FILE = "success_vs_steps.png"
 def base_config(args: argparse.Namespace, registry: Registry) -> tuple[RunConfig, list[str]]:
     """The base run config (``--config`` or defaults, with ``--env``/``--budget``) and the task list.
 
-    Without ``--tasks`` the tasks are the base config's task, or every task of the environment
-    when no config file is given.
+    Without ``--tasks`` the tasks are the config file's task, or every task of the environment
+    when ``--env`` is given or there is no config file.
     """
     if args.budget is not None and args.budget < 1:
         raise ConfigError(f"--budget: must be a positive number of env steps per trial, got {args.budget}")
     if args.config is None and not args.env:
         installed = ", ".join(sorted(registry.environments)) or "none installed"
         raise ConfigError(f"bench: give --env ENV (installed: {installed}) or --config FILE")
+    env_tasks: list[str] = []
+    overrides = []
     if args.env:
         try:
-            env = registry.environment(args.env)
+            env_tasks = [task.id for task in registry.environment(args.env).tasks]
         except UnknownPluginError as exc:
             raise ConfigError(f"--env: {exc}") from None
-    overrides = [f"env={json.dumps(args.env)}"] if args.env else []
-    if args.tasks:
-        overrides.append(f"task={json.dumps(args.tasks[0])}")
-    elif args.config is None:
-        overrides.append(f"task={json.dumps(env.tasks[0].id)}")
+        overrides.append(f"env={json.dumps(args.env)}")
+    if args.tasks or args.config is None:
+        overrides.append(f"task={json.dumps((args.tasks or env_tasks)[0])}")
     if args.budget is not None:
         overrides.append(f"learner.total_timesteps={args.budget}")
-    if args.config is not None:
-        base = load_config(args.config, overrides)
-        tasks = args.tasks or [base.task]
-    else:
-        base = parse_config({}, overrides)
-        tasks = args.tasks or [task.id for task in env.tasks]
-    return base, list(tasks)
+    base = parse_config({}, overrides) if args.config is None else load_config(args.config, overrides)
+    return base, list(args.tasks or env_tasks or [base.task])
 
 
 def plan_trials(args: argparse.Namespace, registry: Registry) -> list[Trial]:
@@ -118,13 +113,14 @@ def run_matrix(trials: Sequence[Trial], executor: Executor, out: Path, console: 
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=console, transient=False) as progress:
-        bar = progress.add_task("trials", total=len(todo))
+        bar = progress.add_task(f"running {len(todo)} trials", total=len(todo))
         for done, result in enumerate(executor.run(todo), start=1):
             write_json(out / "trials" / f"{result['id']}.json", result)
             results[result["id"]] = result
             if result["status"] != FINISHED:
                 progress.console.print(f"[red]failed[/] {result['id']}: {result['error']}", markup=True)
-            progress.update(bar, advance=1, description=f"trial {done}/{len(todo)} {result['status']}")
+            description = f"trial {done}/{len(todo)} {result['status']}: {result['id']}"
+            progress.update(bar, advance=1, description=description)
     return [results[trial.id] for trial in trials]
 
 

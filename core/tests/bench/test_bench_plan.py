@@ -60,6 +60,22 @@ def test_trial_ids_hash_the_resolved_config(plan):
     assert other_llm.id == rl.id and rl.id.startswith("build_house-pure-rl-s0-")
 
 
+def test_editing_the_replay_transcript_makes_new_trials(plan, tmp_path):
+    before = {t.method: t.id for t in plan(seeds=[0])}
+    transcript = tmp_path / "transcript.jsonl"
+    transcript.write_text(transcript.read_text() + "# one more comment\n")
+    after = {t.method: t.id for t in plan(seeds=[0])}
+    assert after["pure-rl"] == before["pure-rl"]
+    assert after["pure-code"] != before["pure-code"] and after["rl-gpt"] != before["rl-gpt"]
+
+
+def test_env_without_tasks_means_every_task(plan):
+    assert {t.task for t in plan(env="gridcraft", methods=["pure-rl"], seeds=[0])} == {
+        "collect_wood", "make_plank", "build_house"
+    }
+    assert {t.task for t in plan(methods=["pure-rl"], seeds=[0])} == {"build_house"}  # the config's task
+
+
 def test_budget_sets_every_trials_timesteps(plan):
     assert {t.config.learner.total_timesteps for t in plan(budget=96)} == {96}
 
@@ -105,6 +121,12 @@ def test_replay_needs_the_base_configs_transcript(registry, tmp_path, bench_args
     with pytest.raises(ConfigError, match=r"replay backend answers from the base config's transcript.*"
                        r"\[llm.options\] transcript"):
         plan_trials(args, registry)
+
+
+def test_missing_replay_transcript(plan, tmp_path):
+    (tmp_path / "transcript.jsonl").unlink()
+    with pytest.raises(ConfigError, match=r"replay transcript .*transcript.jsonl not found; fix llm.options"):
+        plan()
 
 
 def test_no_env_and_no_config(registry, tmp_path, bench_args):
