@@ -4,7 +4,8 @@ Run: ``OMP_NUM_THREADS=1 python environments/rlgpt-crafter/benchmarks/steps_per_
 Every variant plays the same worlds (reset ``k`` uses seed ``k``) with the same seeded random
 actions for ``steps`` steps (default 5000), best of three interleaved runs. Steps and resets are
 timed apart (a reset generates a whole world); the first reset, which may compile numba code, is
-not timed.
+not timed. Times are CPU seconds of this process (``time.process_time``), so other work on a shared
+machine disturbs the numbers less; run with ``OMP_NUM_THREADS=1``.
 """
 
 from __future__ import annotations
@@ -62,17 +63,17 @@ def measure(build: Callable[[], tuple[Step, Reset]], actions: np.ndarray) -> tup
     step_time = reset_time = 0.0
     resets = 0
     for action in actions:
-        start = time.perf_counter()
+        start = time.process_time()
         over = step(int(action))
-        step_time += time.perf_counter() - start
+        step_time += time.process_time() - start
         if over:
-            start = time.perf_counter()
+            start = time.process_time()
             reset()
-            reset_time += time.perf_counter() - start
+            reset_time += time.process_time() - start
             resets += 1
-    start = time.perf_counter()
+    start = time.process_time()
     reset()
-    reset_time += time.perf_counter() - start
+    reset_time += time.process_time() - start
     return len(actions) / step_time, 1000 * reset_time / (resets + 1)
 
 
