@@ -134,11 +134,19 @@ def test_alias_resolves_under_the_models_dir(tiny_model: Path, tmp_path: Path, m
     assert vicuna.complete(ask(Message("user", "hi"), max_tokens=4)).usage.completion_tokens > 0
 
 
-def test_gguf_file_path_resolves_to_directory_and_file(tmp_path: Path) -> None:
-    gguf = tmp_path / "model.Q4.gguf"
-    gguf.write_bytes(b"GGUF")
-    source = resolve_source(str(gguf))
-    assert (source.directory, source.gguf_file) == (tmp_path, "model.Q4.gguf")
+def test_gguf_file_answers_like_the_model_it_was_converted_from(
+    llm: TransformersLLM, tiny_gguf: Path, tmp_path: Path
+) -> None:
+    shutil.copy(tiny_gguf, tmp_path / "SmolLM2-135M-Instruct.Q4_1.gguf")
+    from_gguf = TransformersLLM("smollm2-135m", models_dir=tmp_path, device="cpu")
+    assert (from_gguf.source.directory, from_gguf.source.gguf_file) == (
+        tmp_path,
+        "SmolLM2-135M-Instruct.Q4_1.gguf",
+    )
+    expected = llm.complete(ask(*CHAT, max_tokens=20))
+    answer = from_gguf.complete(ask(*CHAT, max_tokens=20))
+    assert (answer.text, answer.usage) == (expected.text, expected.usage)
+    assert answer.model == "smollm2-135m"
 
 
 def test_missing_installable_alias_names_make_local_models(tmp_path: Path) -> None:
