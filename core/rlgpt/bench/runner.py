@@ -104,6 +104,8 @@ def run_matrix(trials: Sequence[Trial], executor: Executor, out: Path, console: 
         else:
             results[trial.id] = stored
     console.print(f"{len(trials)} trials: {len(results)} already finished, {len(todo)} to run")
+    if not todo:
+        return [results[trial.id] for trial in trials]
     columns = (
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
