@@ -63,7 +63,7 @@ class LocalExecutor:
         log_path = self.logs / f"{trial.id}.log"
         started = time.perf_counter()
         env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
-        with log_path.open("w", encoding="utf-8") as log:
+        with log_path.open("a", encoding="utf-8") as log:  # a resumed trial keeps its earlier output
             process = subprocess.run(
                 [sys.executable, "-m", "rlgpt.bench.trial", str(spec), str(result_path)],
                 stdout=log,
@@ -78,7 +78,9 @@ class LocalExecutor:
             result["log"] = str(log_path)
             return result
         tail = log_path.read_text(encoding="utf-8", errors="replace")[-LOG_TAIL_CHARS:]
-        error = f"trial process exited with status {process.returncode} (see {log_path})"
+        code = process.returncode
+        ended = f"was killed by signal {-code}" if code < 0 else f"exited with status {code}"
+        error = f"trial process {ended} without a result (see {log_path})"
         result = failed_result(trial, error, time.perf_counter() - started, tail)
         result["log"] = str(log_path)
         return result

@@ -38,6 +38,22 @@ def test_make_executor_names(tmp_path):
         make_executor("dask", tmp_path)
 
 
+def test_local_trial_process_killed_is_a_failed_trial(monkeypatch, tmp_path, bench_files, bench_entries,
+                                                     bench_args):
+    config = bench_files(tmp_path, bench_entries)
+    (trial,) = plan_trials(bench_args(tmp_path / "out", config=config, methods=["pure-code"], seeds=[0]),
+                           get_registry())
+    dying = tmp_path / "dying-python"
+    dying.write_text("#!/bin/sh\necho started a trial\nkill -9 $$\n")
+    dying.chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(dying))  # the trial's interpreter dies as in an OOM kill
+    (result,) = LocalExecutor(tmp_path / "out").run([trial])
+    log = tmp_path / "out" / "logs" / f"{trial.id}.log"
+    assert result["status"] == "failed" and result["summary"] is None
+    assert result["error"] == f"trial process was killed by signal 9 without a result (see {log})"
+    assert result["details"] == "started a trial\n" and result["log"] == str(log)
+
+
 def stand_in_ray(pool: ProcessPoolExecutor, calls: list) -> types.ModuleType:
     """The part of Ray's API the executor uses, backed by a process pool (one fresh process per task)."""
     ray = types.ModuleType("ray")
