@@ -314,6 +314,7 @@ class Loop:
                 source=source,
                 function=name,
                 kind="predicate" if name == DONE else "action",
+                call_args=self._parameter_probe if name != DONE and self.env_spec.continuous else (),
                 seed=self.config.seed,
                 step_budget=code.macro_step_budget,
                 call_timeout_s=code.call_timeout_s,
@@ -498,6 +499,14 @@ class Loop:
         if subtask:
             tags["subtask"] = subtask
         return tags
+
+    @functools.cached_property
+    def _parameter_probe(self) -> tuple[list[float]]:
+        """Mid-range parameters for dry-running a parameterised coded action (continuous envs)."""
+        env = self.env_spec.make(**self._env_kwargs())
+        space = env.action_space
+        env.close()
+        return (((space.low + space.high) / 2).tolist(),)
 
     def _env_kwargs(self) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"task": self.task.id, "obs_mode": self.obs_mode, **self.task.env_kwargs}

@@ -5,3 +5,7 @@ from rlgpt.testing import EnvironmentContract
 
 class TestGridcraftContract(EnvironmentContract):
     env_name = "gridcraft"
+
+
+class TestReachContract(EnvironmentContract):
+    env_name = "reach"

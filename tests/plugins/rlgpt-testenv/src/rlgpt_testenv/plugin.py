@@ -7,6 +7,7 @@ from typing import Any
 from rlgpt import EnvironmentSpec, TaskSpec, hookimpl
 
 from rlgpt_testenv.env import ACTIONS
+from rlgpt_testenv.reach import ReachSkills
 from rlgpt_testenv.skills import GridcraftSkills
 
 
@@ -50,7 +51,25 @@ SPEC = EnvironmentSpec(
 )
 
 
+REACH = EnvironmentSpec(
+    name="reach",
+    entry_point="rlgpt_testenv.reach:make_reach",
+    description="point mass reaching a target with continuous actions, for rlgpt's own tests",
+    primitive_actions=(),
+    observation_modes=("state",),
+    tasks=(
+        TaskSpec(
+            "reach_target", "Move the point onto the target.", lambda info: bool(info["is_success"]), 60
+        ),
+    ),
+    skill_api=ReachSkills,
+    describe=lambda obs, info: f"offset to target {info['target_offset']}, distance {info['distance']:.2f}",
+    continuous=True,
+)
+
+
 @hookimpl
 def register_environments(register):
-    """Register gridcraft."""
+    """Register gridcraft and reach."""
     register(SPEC)
+    register(REACH)
