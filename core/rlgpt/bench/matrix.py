@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from rlgpt.config import ConfigError, RunConfig, validate_against_registry
-from rlgpt.plugins import Registry, unknown_name_message
+from rlgpt.plugins import Registry, UnknownPluginError, unknown_name_message
 
 METHODS = ("rl-gpt", "pure-rl", "pure-code")
 NO_LLM = "-"
@@ -213,10 +213,12 @@ def build_trials(
 
     Pure RL runs once per task and seed, with the first LLM (which it never asks).
 
-    :raises ConfigError: a method, task or plugin name is unknown.
-    :raises UnknownPluginError: the base config's environment is not installed.
+    :raises ConfigError: a method, environment, task or plugin name is unknown.
     """
-    task_ids = [task.id for task in registry.environment(base.env).tasks]
+    try:
+        task_ids = [task.id for task in registry.environment(base.env).tasks]
+    except UnknownPluginError as exc:
+        raise ConfigError(f"env: {exc}") from None
     for task in tasks:
         if task not in task_ids:
             listing = f"tasks of {base.env!r}"

@@ -123,6 +123,13 @@ def test_replay_needs_the_base_configs_transcript(registry, tmp_path, bench_args
         plan_trials(args, registry)
 
 
+def test_unknown_environment_in_the_config(plan, tmp_path):
+    config = tmp_path / "base.toml"
+    config.write_text(config.read_text().replace('env = "gridcraft"', 'env = "gridcraf"'))
+    with pytest.raises(ConfigError, match=r"^env: unknown environment 'gridcraf' .* mean 'gridcraft'"):
+        plan()
+
+
 def test_missing_replay_transcript(plan, tmp_path):
     (tmp_path / "transcript.jsonl").unlink()
     with pytest.raises(ConfigError, match=r"replay transcript .*transcript.jsonl not found; fix llm.options"):
