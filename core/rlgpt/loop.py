@@ -49,7 +49,7 @@ from rlgpt.execution import (
 )
 from rlgpt.llm import build_llm
 from rlgpt.llm.types import LLMError
-from rlgpt.metrics import IterationRecord, LLMUsage, RunSummary
+from rlgpt.metrics import IterationRecord, RunSummary
 from rlgpt.plugins import Registry, get_registry
 from rlgpt.recording import RecordingLLM
 from rlgpt.runs import RunDirectory
@@ -175,8 +175,8 @@ class Loop:
     def _iteration(self, iteration: int, earlier: list[IterationRecord]) -> IterationRecord:
         started = time.perf_counter()
         record = IterationRecord(iteration=iteration)
-        llm = self._recording_llm()
-        llm.usage = record.llm = LLMUsage()
+        if self.config.method != "pure-rl":  # pure RL never asks an LLM
+            self._recording_llm().usage = record.llm
         history = tuple(_feedback(r) for r in earlier)
         self.console.rule(f"iteration {iteration}")
         plan, planner = self._plan(iteration, history, record)
@@ -369,6 +369,9 @@ class Loop:
             checkpoint = result.checkpoint or learner.save(
                 self.run_dir.subdir(f"checkpoints/iter-{iteration}/{name}") / "policy.zip"
             )
+            close = getattr(learner, "close", None)
+            if close:  # free training envs (vectorised-env subprocesses); predict needs none
+                close()
             checkpoints[name] = str(checkpoint)
             predictors[name] = functools.partial(learner.predict, deterministic=True)
             record.env_steps["train"] += result.timesteps

@@ -9,6 +9,7 @@ from rlgpt import LearnerSpec
 
 from rlgpt_sb3.algorithms import PPO_ALGORITHM, SAC_ALGORITHM
 from rlgpt_sb3.factories import ppo, sac
+from rlgpt_sb3.policy import CheckpointLoader
 
 
 @rlgpt.hookimpl
@@ -21,5 +22,6 @@ def register_learners(register: Callable[[LearnerSpec], None]) -> None:
                 factory=factory,
                 description=algorithm.description,
                 action_spaces=frozenset({algorithm.action_space}),
+                load_policy=CheckpointLoader(algorithm),
             )
         )
