@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-
 from rlgpt.plugins import get_registry
 from rlgpt.testing.learner import Corridor
 
