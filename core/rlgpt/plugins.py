@@ -414,15 +414,20 @@ def _call_registration(registry: Registry, loaded: LoadedPlugins, kind: Kind, pl
         registry.provenance[(kind.key, name)] = info
 
 
-_REGISTRY: Registry | None = None
+_CACHE: dict[str, Any] = {}
 
 
 def get_registry(refresh: bool = False) -> Registry:
-    """The process-wide registry, built from ``os.environ`` on first use (or when ``refresh``)."""
-    global _REGISTRY
-    if _REGISTRY is None or refresh:
-        _REGISTRY = build_registry()
-    return _REGISTRY
+    """The process-wide registry, built from ``os.environ`` on first use.
+
+    It is rebuilt when ``refresh`` is true or when ``RLGPT_LOAD_PLUGINS`` /
+    ``RLGPT_DISABLE_PLUGIN_AUTOLOAD`` changed since it was built.
+    """
+    selection = (os.environ.get(LOAD_PLUGINS_VAR), os.environ.get(DISABLE_AUTOLOAD_VAR))
+    if refresh or _CACHE.get("selection") != selection or "registry" not in _CACHE:
+        _CACHE["registry"] = build_registry()
+        _CACHE["selection"] = selection
+    return _CACHE["registry"]
 
 
 def get_plugin_manager() -> pluggy.PluginManager:

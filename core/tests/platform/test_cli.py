@@ -14,8 +14,10 @@ from rlgpt.runs import RunDirectory
 
 
 @pytest.fixture(autouse=True)
-def wide_tables(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Rich sizes tables to COLUMNS when output is not a terminal."""
+def environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every installed plugin, and wide tables (rich sizes them to COLUMNS when not on a terminal)."""
+    monkeypatch.delenv("RLGPT_LOAD_PLUGINS", raising=False)
+    monkeypatch.delenv("RLGPT_DISABLE_PLUGIN_AUTOLOAD", raising=False)
     monkeypatch.setenv("COLUMNS", "200")
 
 
@@ -161,7 +163,7 @@ def test_run_report_and_resume_through_the_command(rlgpt, tmp_path: Path) -> Non
 
 def test_a_bad_transcript_is_one_line(rlgpt, tmp_path: Path) -> None:
     (tmp_path / "bad.jsonl").write_text("this is not json\n")
-    result = rlgpt("run", "run.toml", "--set", "llm.options.transcript=bad.jsonl")
+    result = rlgpt("run", "run.toml", "--set", "method=rl-gpt", "--set", "llm.options.transcript=bad.jsonl")
     assert result.returncode == 2
     assert result.stderr.startswith("error: ") and "bad.jsonl" in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1

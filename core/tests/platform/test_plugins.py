@@ -200,11 +200,23 @@ def test_unknown_lookup_suggests_a_name() -> None:
     assert registry.llm_backend("openai") is spec
 
 
-def test_process_registry_is_cached() -> None:
+def test_process_registry_is_cached(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(LOAD_PLUGINS_VAR, raising=False)
     first = get_registry()
     assert get_registry() is first
     assert get_plugin_manager() is first.manager
-    assert get_registry(refresh=True) is not first
+    refreshed = get_registry(refresh=True)
+    assert refreshed is not first and "corridor" in refreshed.environments
+
+
+def test_process_registry_follows_the_plugin_selection(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(LOAD_PLUGINS_VAR, "example")
+    only_example = get_registry()
+    assert [p.name for p in only_example.plugins if not p.builtin] == ["example"]
+    monkeypatch.setenv(DISABLE_AUTOLOAD_VAR, "1")
+    assert "corridor" not in get_registry().environments
+    monkeypatch.delenv(DISABLE_AUTOLOAD_VAR)
+    assert get_registry() is not only_example and "corridor" in get_registry().environments
 
 
 def _rlgpt(*args: str, side: Path, load: str) -> subprocess.CompletedProcess[str]:
