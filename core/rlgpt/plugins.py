@@ -165,6 +165,8 @@ def discover_entry_points(path: Sequence[str] | None = None) -> list[importlib.m
     """Entry points of group ``rlgpt`` of the distributions on ``path`` (default ``sys.path``).
 
     A distribution found twice on the path (say an editable install and a copy) counts once.
+    They are sorted by distribution and entry-point name, so load order (and which of two
+    duplicates is named first) does not depend on the file system.
     """
     found: dict[tuple[str, str], importlib.metadata.EntryPoint] = {}
     search = {} if path is None else {"path": list(path)}
@@ -172,7 +174,7 @@ def discover_entry_points(path: Sequence[str] | None = None) -> list[importlib.m
         for ep in dist.entry_points:
             if ep.group == ENTRY_POINT_GROUP:
                 found.setdefault((dist.metadata["Name"] or "", ep.name), ep)
-    return list(found.values())
+    return [found[key] for key in sorted(found)]
 
 
 def _select_entry_points(
