@@ -3,8 +3,6 @@ VENV ?= .venv
 PY = $(VENV)/bin/python
 PYTHON ?= python3
 BENCH_ARGS ?=
-# CPU wheels of torch (PyPI's default build pulls the multi-GB CUDA stack).
-TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 
 export OMP_NUM_THREADS = 1
 export MKL_NUM_THREADS = 1
@@ -38,8 +36,6 @@ $(PY):
 
 # Reinstalls only when a pyproject.toml or the pins change; pip upgrades nothing already satisfied.
 $(STAMP): $(PY) constraints.txt pyproject.toml $(addsuffix /pyproject.toml,$(PRESENT_DISTS))
-	$(PY) -c "import torch" 2>/dev/null || \
-		$(PY) -m pip install -c constraints.txt --index-url $(TORCH_INDEX) torch
 	$(PY) -m pip install -c constraints.txt -e ".[test]" $(addprefix -e ,$(PRESENT_DISTS))
 	touch $@
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from rlgpt.hookspecs import hookimpl
 from rlgpt.llm.tags import format_tags
 from rlgpt.llm.tokens import estimate_prompt_tokens, estimate_tokens
-from rlgpt.llm.transcript import closest_miss, find_answer, load_transcript
+from rlgpt.llm.transcript import TranscriptError, closest_miss, find_answer, load_transcript
 from rlgpt.llm.types import Completion, LLMError, Request, Usage
 from rlgpt.specs import LLMBackendSpec
 
@@ -48,18 +48,18 @@ class ReplayLLM:
 
     def __init__(self, model: str = MODEL, *, transcript: str | Path | None = None) -> None:
         if model != MODEL:
-            raise ValueError(
+            raise TranscriptError(
                 f"the replay backend has one model, {MODEL!r}; got {model!r} - set the model to {MODEL!r}"
             )
         if transcript is None:
-            raise ValueError(
+            raise TranscriptError(
                 "the replay backend needs the 'transcript' option: the path of a JSONL transcript "
                 "such as examples/transcripts/crafter.jsonl"
             )
         self.transcript = Path(transcript)
         self.path = self.transcript.resolve()
         if not self.path.is_file():
-            raise FileNotFoundError(
+            raise TranscriptError(
                 f"replay transcript {self.transcript} not found (looked at {self.path}); "
                 "give an existing JSONL file, relative paths count from the current directory"
             )

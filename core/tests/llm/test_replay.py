@@ -9,6 +9,7 @@ import pytest
 from rlgpt import hookspecs
 from rlgpt.llm import LLM, LLMError, ReplayLLM, Request, estimate_prompt_tokens, estimate_tokens, system, user
 from rlgpt.llm import replay as replay_module
+from rlgpt.llm.transcript import TranscriptError
 from rlgpt.specs import LLMBackendSpec
 
 
@@ -79,7 +80,7 @@ def test_transcript_option_is_required() -> None:
 
 
 def test_missing_transcript_file_names_the_path(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match=r"replay transcript .*nope\.jsonl not found \(looked at"):
+    with pytest.raises(TranscriptError, match=r"replay transcript .*nope\.jsonl not found \(looked at"):
         ReplayLLM(transcript=tmp_path / "nope.jsonl")
 
 
