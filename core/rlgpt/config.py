@@ -7,11 +7,11 @@ and what is allowed, e.g. ``learner.total_timesteps: must be >= 1, got -5``.
 from __future__ import annotations
 
 import difflib
+import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-import tomllib
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from rlgpt.plugins import UnknownPluginError, unknown_name_message

@@ -14,7 +14,7 @@ import platform
 import shlex
 import sys
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -139,7 +139,7 @@ def write_outputs(out: Path, results: Sequence[dict[str, Any]], command: str) ->
         {
             "command": command,
             "machine": machine(),
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "rows": [row.to_dict() for row in method_rows(results)],
             "by_llm": [row.to_dict() for row in llm_rows(results)],
             "trials": list(results),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import email.utils
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from rlgpt import Image, LLMError, Message, Request, SamplingParams, TransientLLMError, Usage
@@ -193,7 +193,7 @@ def test_only_system_messages_is_an_error(claude) -> None:
 
 
 def test_retry_after_forms() -> None:
-    future = email.utils.format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
+    future = email.utils.format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
     assert retry_after_seconds({"retry-after-ms": "1500", "retry-after": "9"}) == 1.5
     assert retry_after_seconds({"retry-after": "2.5"}) == 2.5
     assert 25 < retry_after_seconds({"retry-after": future}) <= 30
