@@ -2,7 +2,9 @@
 VENV ?= .venv
 PY = $(VENV)/bin/python
 PYTHON ?= python3
-BENCH_ARGS ?=
+# The committed Crafter comparison (benchmarks/results/crafter); pass your own to change it.
+BENCH_ARGS ?= --config examples/crafter-stone-pickaxe.toml --tasks make_wood_pickaxe,make_stone_pickaxe \
+	--methods rl-gpt,pure-rl,pure-code --seeds 0,1,2 --budget 20000 --out benchmarks/results/crafter
 
 export OMP_NUM_THREADS = 1
 export MKL_NUM_THREADS = 1
