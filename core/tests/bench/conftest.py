@@ -10,23 +10,10 @@ import pytest
 from rlgpt.bench.runner import main as bench_main
 
 REFERENCE = Path(__file__).parents[1] / "loop" / "gridcraft_build_house.jsonl"
-PURE_CODE_BUILD = """```python
-def build(api):
-    while api.inventory()["wood"] > 0:
-        api.craft_plank()
-    api.build_house()
-
-
-def done(api):
-    return api.inventory()["house"] >= 1
-```"""
 
 
 def _entries() -> list[dict]:
-    match = {"role": "coder", "subtask": "build", "method": "pure-code"}
-    pure_code = {"match": match, "response": PURE_CODE_BUILD}
-    reference = [json.loads(line) for line in REFERENCE.read_text().splitlines() if line.startswith("{")]
-    return [pure_code, *reference]
+    return [json.loads(line) for line in REFERENCE.read_text().splitlines() if line.startswith("{")]
 
 
 def _write_bench_files(folder: Path, entries: list[dict]) -> Path:
@@ -61,8 +48,15 @@ call_timeout_s = 1.0
 
 def _bench_args(out: Path, **values) -> argparse.Namespace:
     defaults = dict(
-        methods=None, tasks=None, seeds=None, llm=None, env=None, config=None, budget=None,
-        out=out, executor="local",
+        methods=None,
+        tasks=None,
+        seeds=None,
+        llm=None,
+        env=None,
+        config=None,
+        budget=None,
+        out=out,
+        executor="local",
     )
     return argparse.Namespace(**{**defaults, **values})
 

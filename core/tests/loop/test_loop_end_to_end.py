@@ -59,7 +59,11 @@ TWO_RL_PLAN = {
 def test_a_later_rl_subtask_trains_from_where_the_earlier_learned_policy_leaves_it(
     make_config, reference_entries, write_transcript
 ):
-    code = {e["match"]["subtask"]: e["response"] for e in reference_entries if e["match"].get("subtask")}
+    code = {
+        e["match"]["subtask"]: e["response"]
+        for e in reference_entries
+        if set(e["match"]) == {"role", "subtask"}
+    }
     chop_wood = code["get_wood"].split("\n\n\ndef get_wood")[0] + (
         "\n\n\ndef chop_wood(api):\n    go_to_tree(api)\n    api.chop()\n"
         "\n\ndef done(api):\n    return api.inventory()['wood'] >= 2\n```"

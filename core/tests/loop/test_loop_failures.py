@@ -10,19 +10,9 @@ from rlgpt.loop import Loop
 CODE_PLAN = {
     "subtasks": [
         {"name": "get_wood", "description": "Chop two wood.", "method": "code", "done_condition": "2 wood"},
-        {"name": "make_house", "description": "Craft, build.", "method": "code", "done_condition": "house"},
+        {"name": "build", "description": "Craft, build.", "method": "code", "done_condition": "house"},
     ]
 }
-HOUSE = """```python
-def make_house(api):
-    while api.inventory()["wood"] > 0:
-        api.craft_plank()
-    api.build_house()
-
-
-def done(api):
-    return api.inventory()["house"] >= 1
-```"""
 
 
 def fenced(body: str) -> str:
@@ -35,11 +25,11 @@ def good_wood(reference_entries) -> str:
 
 
 @pytest.fixture
-def code_only(write_transcript):
+def code_only(write_transcript, reference_entries):
     """A transcript of a two-step all-code plan, with chosen answers for get_wood."""
 
     def build(wood_answers: list[str], more: tuple = ()):
-        return write_transcript(list(more) + _code_only_entries(wood_answers))  # earlier lines win ties
+        return write_transcript(list(more) + _code_only_entries(wood_answers) + reference_entries)
 
     return build
 
@@ -47,7 +37,6 @@ def code_only(write_transcript):
 def _code_only_entries(wood_answers: list[str]) -> list[dict]:
     entries = [
         {"match": {"role": "planner"}, "response": json.dumps(CODE_PLAN)},
-        {"match": {"role": "coder", "subtask": "make_house"}, "response": HOUSE},
         {"match": {"role": "critic"}, "response": json.dumps({"planner_feedback": "fine", "replan": False})},
     ]
     for attempt, answer in enumerate(wood_answers):
@@ -62,7 +51,7 @@ def only_record(loop):
 
 def test_code_that_raises_is_fixed_in_the_inner_loop(code_only, good_wood, make_config):
     broken = fenced("def get_wood(api):\n    api.chop()\n    return {}['wood']")
-    config = make_config(code_only([broken, good_wood]))
+    config = make_config(method="pure-code", transcript=code_only([broken, good_wood]))
     loop = Loop.from_config(config, progress_bar=False)
     assert loop.run().status == "target_reached"
     record = only_record(loop)
@@ -82,7 +71,7 @@ def test_unsafe_code_is_rejected_with_its_reason_and_the_run_goes_on(code_only, 
         fenced("def get_wood(api):\n    return ().__class__.__bases__[0].__subclasses__()"),
         fenced("def get_wood(api):\n    while True:\n        pass"),
     ]
-    config = make_config(code_only([*attacks, good_wood]), max_fixes=4)
+    config = make_config(method="pure-code", transcript=code_only([*attacks, good_wood]), max_fixes=4)
     loop = Loop.from_config(config, progress_bar=False)
     assert loop.run().status == "target_reached"
     assert only_record(loop)["code_rejections"] == {
@@ -95,7 +84,7 @@ def test_unsafe_code_is_rejected_with_its_reason_and_the_run_goes_on(code_only, 
 
 def test_code_never_fixed_counts_as_failure_not_crash(code_only, make_config):
     always_prose = {"match": {"role": "coder", "subtask": "get_wood"}, "response": "no code here, sorry"}
-    config = make_config(code_only([], more=[always_prose]), max_fixes=1)
+    config = make_config(method="pure-code", transcript=code_only([], more=[always_prose]), max_fixes=1)
     loop = Loop.from_config(config, progress_bar=False)
     summary = loop.run()
     record = only_record(loop)
@@ -110,7 +99,7 @@ def test_malformed_json_is_repaired_or_counted(code_only, good_wood, make_config
         {"match": {"role": "planner", "repair": "1"}, "response": json.dumps(CODE_PLAN)},
         {"match": {"role": "critic"}, "response": '{"verdicts": [{"subtask": "x", "verdict": "great"}]}'},
     ]
-    config = make_config(code_only([good_wood], more=entries))
+    config = make_config(method="pure-code", transcript=code_only([good_wood], more=entries))
     loop = Loop.from_config(config, progress_bar=False)
     loop.run()
     record = only_record(loop)
@@ -126,7 +115,8 @@ def test_a_plan_that_repeats_without_improving_ends_as_dead_loop(code_only, good
     plan = {"subtasks": [CODE_PLAN["subtasks"][0]]}  # never builds the house: success stays 0
     entries = [{"match": {"role": "planner"}, "response": json.dumps(plan)}]
     config = make_config(
-        code_only([good_wood], more=entries),
+        method="pure-code",
+        transcript=code_only([good_wood], more=entries),
         agents="slow+fast",
         max_iterations=6,
         dead_loop_patience=2,
