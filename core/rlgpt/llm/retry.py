@@ -19,7 +19,7 @@ class RetryingLLM:
     Before retry ``n`` (1-based) it sleeps a random time in ``[d/2, d]`` with
     ``d = min(max_delay_s, base_delay_s * 2 ** (n - 1))`` ("equal jitter", so
     concurrent clients spread out). When the error carries a ``retry_after_s``
-    attribute (a server's ``Retry-After``), it sleeps exactly that long instead.
+    (a server's ``Retry-After``), it sleeps exactly that long instead.
     Other errors pass through at once. After ``max_attempts`` failures it raises
     :class:`LLMError` naming the backend, model, attempts and the last error.
 
@@ -104,7 +104,6 @@ class RetryingLLM:
 
     def _delay_after(self, error: TransientLLMError, attempt: int) -> float:
         """The server's ``retry_after_s`` when the error carries one, else the backoff."""
-        retry_after = getattr(error, "retry_after_s", None)
-        if retry_after is not None:
-            return max(0.0, float(retry_after))
+        if error.retry_after_s is not None:
+            return max(0.0, float(error.retry_after_s))
         return self.backoff_s(attempt)

@@ -92,7 +92,16 @@ class LLMError(Exception):
 
 
 class TransientLLMError(LLMError):
-    """A request failed in a way worth retrying (rate limit, 5xx, timeout)."""
+    """A request failed in a way worth retrying (rate limit, 5xx, timeout).
+
+    :param args: the message (as for any exception).
+    :param retry_after_s: seconds the server asked to wait before the next try (its
+        ``Retry-After``), or ``None`` when it gave no hint and the retry policy's backoff applies.
+    """
+
+    def __init__(self, *args: object, retry_after_s: float | None = None) -> None:
+        super().__init__(*args)
+        self.retry_after_s = retry_after_s
 
 
 @runtime_checkable

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
+import pickle
 import random
 from pathlib import Path
 
 import pytest
 from rlgpt.llm import Completion, LLMError, ReplayLLM, Request, RetryingLLM, TransientLLMError, user
-
-
-class RateLimited(TransientLLMError):
-    """A transient error carrying the server's Retry-After, as live backends raise it."""
-
-    def __init__(self, message: str, retry_after_s: float | None) -> None:
-        super().__init__(message)
-        self.retry_after_s = retry_after_s
 
 
 class FlakyLLM:
@@ -70,13 +63,22 @@ def test_jitter_spreads_delays_and_the_cap_bounds_them(replay: ReplayLLM) -> Non
 
 
 def test_honours_retry_after_from_the_error(replay: ReplayLLM) -> None:
-    inner = FlakyLLM(replay, [RateLimited("429", retry_after_s=7.5), RateLimited("429", retry_after_s=None)])
+    errors: list[Exception] = [TransientLLMError("429", retry_after_s=7.5), TransientLLMError("429")]
+    inner = FlakyLLM(replay, errors)
     slept: list[float] = []
     llm = RetryingLLM(inner, base_delay_s=0.2, sleep=slept.append)
 
     assert llm.complete(REQUEST).text == "done"
     assert slept[0] == 7.5
     assert 0.2 <= slept[1] <= 0.4
+
+
+def test_a_transient_error_keeps_its_message_and_retry_after() -> None:
+    plain, hinted = TransientLLMError("503"), TransientLLMError("429", retry_after_s=2.0)
+    assert (str(plain), plain.retry_after_s) == ("503", None)
+    assert (str(hinted), hinted.retry_after_s) == ("429", 2.0)
+    revived = pickle.loads(pickle.dumps(hinted))
+    assert (str(revived), revived.retry_after_s) == ("429", 2.0)
 
 
 def test_gives_up_naming_backend_model_attempts_and_last_error(replay: ReplayLLM) -> None:
