@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from rlgpt.llm.types import LLM, Completion, Request, Usage
+from rlgpt.llm.wrapper import LLMWrapper
 
 KEY_VERSION = 1
 """Bumped whenever the key's content changes, so old entries stop matching."""
@@ -76,7 +77,7 @@ class CacheStats:
     misses: int
 
 
-class CachedLLM:
+class CachedLLM(LLMWrapper):
     """An :class:`~rlgpt.llm.types.LLM` that answers repeated requests from a sqlite file.
 
     A hit returns the stored :class:`Completion` with ``cached=True`` and
@@ -88,7 +89,7 @@ class CachedLLM:
     """
 
     def __init__(self, inner: LLM, path: Path | str) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.path = Path(path)
         if self.path.is_dir():
             raise ValueError(
@@ -101,21 +102,6 @@ class CachedLLM:
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(_SCHEMA)
-
-    @property
-    def backend(self) -> str:
-        """Backend id of the inner LLM."""
-        return self.inner.backend
-
-    @property
-    def model(self) -> str:
-        """Model id of the inner LLM."""
-        return self.inner.model
-
-    @property
-    def supports_images(self) -> bool:
-        """Whether the inner LLM accepts images."""
-        return self.inner.supports_images
 
     def complete(self, request: Request) -> Completion:
         """Answer from the cache, or ask the inner LLM and store its answer."""

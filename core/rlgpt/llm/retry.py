@@ -9,11 +9,12 @@ from collections.abc import Callable
 
 from rlgpt.llm.tags import format_tags
 from rlgpt.llm.types import LLM, Completion, LLMError, Request, TransientLLMError
+from rlgpt.llm.wrapper import LLMWrapper
 
 log = logging.getLogger(__name__)
 
 
-class RetryingLLM:
+class RetryingLLM(LLMWrapper):
     """An :class:`~rlgpt.llm.types.LLM` that retries its inner LLM on :class:`TransientLLMError`.
 
     Before retry ``n`` (1-based) it sleeps a random time in ``[d/2, d]`` with
@@ -47,27 +48,12 @@ class RetryingLLM:
                 f"need 0 <= base_delay_s <= max_delay_s, got base_delay_s={base_delay_s}, "
                 f"max_delay_s={max_delay_s}"
             )
-        self.inner = inner
+        super().__init__(inner)
         self.max_attempts = max_attempts
         self.base_delay_s = base_delay_s
         self.max_delay_s = max_delay_s
         self._sleep = sleep
         self._rng = rng or random.Random()
-
-    @property
-    def backend(self) -> str:
-        """Backend id of the inner LLM."""
-        return self.inner.backend
-
-    @property
-    def model(self) -> str:
-        """Model id of the inner LLM."""
-        return self.inner.model
-
-    @property
-    def supports_images(self) -> bool:
-        """Whether the inner LLM accepts images."""
-        return self.inner.supports_images
 
     def backoff_s(self, retry: int) -> float:
         """Seconds to wait before retry number ``retry`` (1-based), jitter included."""

@@ -1,0 +1,32 @@
+"""The base of LLMs that wrap another one (the cache, the retry policy)."""
+
+from __future__ import annotations
+
+from rlgpt.llm.types import LLM
+
+
+class LLMWrapper:
+    """Passes the inner LLM's identity through: ``backend``, ``model`` and ``supports_images``.
+
+    Subclasses implement ``complete`` around ``self.inner.complete``.
+
+    :param inner: the wrapped LLM.
+    """
+
+    def __init__(self, inner: LLM) -> None:
+        self.inner = inner
+
+    @property
+    def backend(self) -> str:
+        """Backend id of the inner LLM."""
+        return self.inner.backend
+
+    @property
+    def model(self) -> str:
+        """Model id of the inner LLM."""
+        return self.inner.model
+
+    @property
+    def supports_images(self) -> bool:
+        """Whether the inner LLM accepts images."""
+        return self.inner.supports_images
