@@ -1,11 +1,15 @@
 """The LLM layer: message types, the backend protocol, retries, the response cache and the replay backend.
 
+Backends also find here what they share: HTTP retry hints and status classification
+(:mod:`rlgpt.llm.http`).
+
 It knows nothing of what a request is for: callers label requests with opaque
 ``Request.tags``, which only the replay backend reads (to find answers).
 """
 
 from rlgpt.llm.cache import CachedLLM, CacheStats, cache_key
 from rlgpt.llm.factory import build_llm
+from rlgpt.llm.http import is_transient_status, one_line, retry_after_s
 from rlgpt.llm.replay import ReplayLLM
 from rlgpt.llm.retry import RetryingLLM
 from rlgpt.llm.tokens import estimate_prompt_tokens, estimate_tokens
@@ -47,6 +51,9 @@ __all__ = [
     "cache_key",
     "estimate_prompt_tokens",
     "estimate_tokens",
+    "is_transient_status",
+    "one_line",
+    "retry_after_s",
     "system",
     "user",
 ]

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import base64
-import email.utils
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from rlgpt import Image, LLMError, Message, Request, SamplingParams, TransientLLMError, Usage
 from rlgpt_anthropic import AnthropicLLM, cost_usd, resolve_model
-from rlgpt_anthropic.errors import retry_after_seconds
 
 
 def ask(*messages: Message, **params: object) -> Request:
@@ -190,15 +187,6 @@ def test_key_from_environment(claude, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_only_system_messages_is_an_error(claude) -> None:
     with pytest.raises(LLMError, match="add a user message"):
         llm_for(claude).complete(ask(Message("system", "be brief")))
-
-
-def test_retry_after_forms() -> None:
-    future = email.utils.format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
-    assert retry_after_seconds({"retry-after-ms": "1500", "retry-after": "9"}) == 1.5
-    assert retry_after_seconds({"retry-after": "2.5"}) == 2.5
-    assert 25 < retry_after_seconds({"retry-after": future}) <= 30
-    assert retry_after_seconds({"retry-after": "soon"}) is None
-    assert retry_after_seconds({}) is None
 
 
 def test_aliases_and_prices() -> None:

@@ -9,8 +9,9 @@ from typing import Any
 
 import openai
 from rlgpt import Completion, LLMError, Request, Usage
+from rlgpt.llm import one_line
 
-from rlgpt_openai.errors import map_error, one_line
+from rlgpt_openai.errors import map_error
 from rlgpt_openai.messages import to_chat_messages
 from rlgpt_openai.models import cost_usd, model_info, resolve_model
 
@@ -88,7 +89,7 @@ class OpenAILLM:
         except openai.OpenAIError as error:
             raise map_error(error, model=self.model, base_url=self.base_url) from error
         except ValueError as error:  # a body that is not JSON, or JSON of the wrong shape
-            raise self._malformed(one_line(str(error))) from error
+            raise self._malformed(one_line(error)) from error
         latency = time.perf_counter() - start
         cost = cost_usd(self.model, usage.prompt_tokens, usage.completion_tokens) if self.is_openai else None
         return Completion(

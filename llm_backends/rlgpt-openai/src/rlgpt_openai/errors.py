@@ -7,49 +7,12 @@ else fails for good with a one-line message that names the fix.
 
 from __future__ import annotations
 
-import email.utils
-import time
-from collections.abc import Mapping
-
 import openai
 from rlgpt import LLMError, TransientLLMError
+from rlgpt.llm import is_transient_status, one_line, retry_after_s
 
-TRANSIENT_STATUS = frozenset({408, 409, 429})
-
-
-def retry_after_s(headers: Mapping[str, str]) -> float | None:
-    """Seconds the server asks us to wait (``retry-after-ms``, ``Retry-After`` seconds or HTTP date)."""
-    millis = headers.get("retry-after-ms")
-    if millis is not None:
-        try:
-            return max(0.0, float(millis) / 1000)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
-def transient(message: str, retry_after: float | None = None) -> TransientLLMError:
-    """A :class:`TransientLLMError` carrying ``retry_after_s`` (``None`` when the server gave none)."""
-    error = TransientLLMError(message)
-    error.retry_after_s = retry_after  # type: ignore[attr-defined]
-    return error
-
-
-def one_line(text: str, limit: int = 300) -> str:
-    """``text`` with its whitespace collapsed, cut to ``limit`` characters."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+CONFLICT = 409
+"""Also transient here: OpenAI answers 409 on a lock timeout of its own, and its clients retry it."""
 
 
 def _status_fix(status: int, model: str, base_url: str) -> str:
@@ -66,17 +29,23 @@ def _status_fix(status: int, model: str, base_url: str) -> str:
 def map_error(error: openai.OpenAIError, *, model: str, base_url: str) -> LLMError:
     """The rlgpt error for one ``openai`` exception raised while asking ``model`` at ``base_url``."""
     if isinstance(error, openai.APITimeoutError):
-        return transient(f"request to {base_url} timed out; retry later or raise options.timeout_s")
+        return TransientLLMError(f"request to {base_url} timed out; retry later or raise options.timeout_s")
     if isinstance(error, openai.APIConnectionError):
-        return transient(f"cannot connect to {base_url}; check options.base_url and that the server is up")
+        return TransientLLMError(
+            f"cannot connect to {base_url}; check options.base_url and that the server is up"
+        )
     if isinstance(error, openai.APIStatusError):
         status = error.status_code
         detail = f"{base_url} answered {one_line(error.message)}"
-        if status in TRANSIENT_STATUS or status >= 500:
-            return transient(f"{detail}; retry later", retry_after_s(error.response.headers))
+        if is_transient_status(status, also=(CONFLICT,)):
+            return TransientLLMError(
+                f"{detail}; retry later", retry_after_s=retry_after_s(error.response.headers)
+            )
         return LLMError(f"{detail}; {_status_fix(status, model, base_url)}")
     if isinstance(error, openai.APIError):  # an error event inside a stream: the server failed mid-answer
-        return transient(f"the answer from {base_url} broke off: {one_line(error.message)}; retry later")
+        return TransientLLMError(
+            f"the answer from {base_url} broke off: {one_line(error.message)}; retry later"
+        )
     return LLMError(
-        f"request to {base_url} failed: {one_line(str(error))}; check options.base_url and the model id"
+        f"request to {base_url} failed: {one_line(error)}; check options.base_url and the model id"
     )

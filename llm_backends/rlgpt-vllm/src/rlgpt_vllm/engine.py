@@ -6,10 +6,10 @@ import time
 from types import ModuleType
 
 from rlgpt import Completion, LLMError, Request, Usage
+from rlgpt.llm import one_line
 
 from rlgpt_vllm.chat import check_images, sampling_kwargs, to_chat_messages
 from rlgpt_vllm.engine_options import EngineOptions
-from rlgpt_vllm.text import one_line
 
 NOT_INSTALLED = 'vllm is not installed; pip install vllm (needs a CUDA GPU) or use mode="server"'
 

@@ -7,10 +7,10 @@ import weakref
 
 import openai
 from rlgpt import Completion, LLMError, Request, TransientLLMError, Usage
+from rlgpt.llm import is_transient_status, one_line, retry_after_s
 
 from rlgpt_vllm.chat import check_images, sampling_kwargs, to_chat_messages
 from rlgpt_vllm.server import VLLMServer
-from rlgpt_vllm.text import one_line
 
 NO_KEY = "no-key"  # vLLM only checks a key when started with --api-key
 
@@ -90,10 +90,9 @@ class VLLMServerLLM:
             )
         if isinstance(error, openai.APIStatusError):
             detail = f"the vLLM server at {self.base_url} answered {one_line(error.message)}"
-            if error.status_code in (408, 429) or error.status_code >= 500:
-                transient = TransientLLMError(f"{detail}; retry later")
-                header = error.response.headers.get("retry-after", "")
-                transient.retry_after_s = float(header) if header.isdigit() else None  # type: ignore[attr-defined]
-                return transient
+            if is_transient_status(error.status_code):
+                return TransientLLMError(
+                    f"{detail}; retry later", retry_after_s=retry_after_s(error.response.headers)
+                )
             return LLMError(f"{detail}; check the model id {self.model!r} and the sampling parameters")
         return LLMError(f"request to the vLLM server at {self.base_url} failed: {one_line(error)}")

@@ -18,9 +18,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rlgpt import LLMError
+from rlgpt.llm import one_line
 
 from rlgpt_vllm.engine_options import EngineOptions
-from rlgpt_vllm.text import one_line
 
 VLLM_SERVER = (sys.executable, "-m", "vllm.entrypoints.openai.api_server")
 
