@@ -9,10 +9,9 @@ from typing import Any
 
 import openai
 from rlgpt import Completion, LLMError, Request, Usage
-from rlgpt.llm import one_line
+from rlgpt.llm import one_line, to_chat_messages
 
 from rlgpt_openai.errors import map_error
-from rlgpt_openai.messages import to_chat_messages
 from rlgpt_openai.models import cost_usd, model_info, resolve_model
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"

@@ -6,9 +6,9 @@ import time
 from types import ModuleType
 
 from rlgpt import Completion, LLMError, Request, Usage
-from rlgpt.llm import one_line
+from rlgpt.llm import one_line, to_chat_messages
 
-from rlgpt_vllm.chat import check_images, sampling_kwargs, to_chat_messages
+from rlgpt_vllm.chat import check_images, sampling_kwargs
 from rlgpt_vllm.engine_options import EngineOptions
 
 NOT_INSTALLED = 'vllm is not installed; pip install vllm (needs a CUDA GPU) or use mode="server"'

@@ -7,9 +7,9 @@ import weakref
 
 import openai
 from rlgpt import Completion, LLMError, Request, TransientLLMError, Usage
-from rlgpt.llm import is_transient_status, one_line, retry_after_s
+from rlgpt.llm import is_transient_status, one_line, retry_after_s, to_chat_messages
 
-from rlgpt_vllm.chat import check_images, sampling_kwargs, to_chat_messages
+from rlgpt_vllm.chat import check_images, sampling_kwargs
 from rlgpt_vllm.server import VLLMServer
 
 NO_KEY = "no-key"  # vLLM only checks a key when started with --api-key

@@ -1,4 +1,4 @@
-"""Turn rlgpt messages into Chat Completions message dicts."""
+"""Messages in the OpenAI chat format, which OpenAI-compatible servers and ``vllm.LLM.chat`` take."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import base64
 from collections.abc import Sequence
 from typing import Any
 
-from rlgpt import LLMError, Message
+from rlgpt.llm.types import LLMError, Message
 
 
 def image_data_url(data: bytes, media_type: str) -> str:
@@ -15,9 +15,10 @@ def image_data_url(data: bytes, media_type: str) -> str:
 
 
 def to_chat_messages(messages: Sequence[Message]) -> list[dict[str, Any]]:
-    """Chat Completions ``messages`` for a conversation; images become ``image_url`` parts.
+    """OpenAI-style ``messages`` for a conversation; a message's images become ``image_url`` parts.
 
-    Only user messages may carry images (the API accepts them nowhere else).
+    A message with images has its text as the first part, then one part per image.
+    Only user messages may carry images (the format accepts them nowhere else).
     """
     converted: list[dict[str, Any]] = []
     for message in messages:
