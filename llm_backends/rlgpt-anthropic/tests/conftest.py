@@ -1,36 +1,19 @@
-"""A loopback HTTP server that plays the Anthropic Messages API from scripted replies."""
+"""A loopback server playing the Anthropic Messages API from scripted replies; no test reaches a network."""
 
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from rlgpt.testing import HTTPReply, HTTPRequest, LoopbackHTTPServer, refuse_non_loopback
 
 
-@dataclass
-class Reply:
-    """One scripted HTTP reply."""
-
-    status: int = 200
-    body: bytes = b""
-    content_type: str = "application/json"
-    headers: dict[str, str] = field(default_factory=dict)
-    delay_s: float = 0.0
-
-
-@dataclass
-class Seen:
-    """One request the server received."""
-
-    path: str
-    headers: dict[str, str]
-    body: dict[str, Any]
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every TCP connection to a non-loopback address fail, so no test reaches a network."""
+    refuse_non_loopback(monkeypatch)
 
 
 def message_json(text: str, *, model: str, input_tokens: int = 11, output_tokens: int = 7) -> bytes:
@@ -101,56 +84,29 @@ def error_json(kind: str, message: str) -> bytes:
     return json.dumps({"type": "error", "error": {"type": kind, "message": message}}).encode()
 
 
-class FakeClaude:
+class FakeClaude(LoopbackHTTPServer):
     """Serves scripted replies in order (the last one repeats) and records every request."""
 
     def __init__(self) -> None:
-        self.replies: list[Reply] = []
-        self.seen: list[Seen] = []
-        self._lock = threading.Lock()
-        fake = self
+        self.replies: list[HTTPReply] = []
+        super().__init__(self._next)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("content-length", "0"))
-                raw = self.rfile.read(length)
-                with fake._lock:
-                    fake.seen.append(
-                        Seen(
-                            self.path,
-                            {k.lower(): v for k, v in self.headers.items()},
-                            json.loads(raw or b"{}"),
-                        )
-                    )
-                    reply = fake.replies.pop(0) if len(fake.replies) > 1 else fake.replies[0]
-                time.sleep(reply.delay_s)
-                self.send_response(reply.status)
-                self.send_header("content-type", reply.content_type)
-                self.send_header("content-length", str(len(reply.body)))
-                for key, value in reply.headers.items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(reply.body)
+    def _next(self, request: HTTPRequest) -> HTTPReply:
+        return self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
 
-            def log_message(self, format: str, *args: Any) -> None:
-                """Keep test output quiet."""
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-        self._thread.start()
-
-    def reply(self, *replies: Reply) -> None:
+    def reply(self, *replies: HTTPReply) -> None:
         """Queue ``replies`` (the last one answers every later request too)."""
         self.replies.extend(replies)
 
     def answer(self, text: str, model: str = "claude-haiku-4-5-20251001", **usage: int) -> None:
         """Queue a JSON Messages API answer."""
-        self.reply(Reply(body=message_json(text, model=model, **usage)))
+        self.reply(HTTPReply(body=message_json(text, model=model, **usage)))
 
     def stream(self, pieces: list[str], model: str = "claude-haiku-4-5-20251001", **usage: int) -> None:
         """Queue a server-sent-event answer."""
-        self.reply(Reply(body=message_sse(pieces, model=model, **usage), content_type="text/event-stream"))
+        self.reply(
+            HTTPReply(body=message_sse(pieces, model=model, **usage), content_type="text/event-stream")
+        )
 
     def stream_error(self, kind: str, message: str) -> None:
         """Queue a stream that starts, then reports an error event (as the API does when overloaded)."""
@@ -159,36 +115,32 @@ class FakeClaude:
         )[0]
         error = json.dumps({"type": "error", "error": {"type": kind, "message": message}})
         self.reply(
-            Reply(body=head + f"event: error\ndata: {error}\n\n".encode(), content_type="text/event-stream")
+            HTTPReply(
+                body=head + f"event: error\ndata: {error}\n\n".encode(), content_type="text/event-stream"
+            )
         )
 
     def hang(self, delay_s: float) -> None:
         """Queue a reply that arrives only after ``delay_s`` seconds."""
-        self.reply(Reply(body=b"{}", delay_s=delay_s))
+        self.reply(HTTPReply(body=b"{}", delay_s=delay_s))
 
     def raw(self, body: bytes, content_type: str) -> None:
         """Queue a 200 reply with an arbitrary body."""
-        self.reply(Reply(body=body, content_type=content_type))
+        self.reply(HTTPReply(body=body, content_type=content_type))
 
     def fail(self, status: int, kind: str, message: str, **headers: str) -> None:
         """Queue an error reply (header names use ``_`` for ``-``)."""
         self.reply(
-            Reply(
+            HTTPReply(
                 status,
                 error_json(kind, message),
                 headers={k.replace("_", "-"): v for k, v in headers.items()},
             )
         )
 
-    def close(self) -> None:
-        """Stop serving."""
-        self.server.shutdown()
-        self.server.server_close()
-
 
 @pytest.fixture
 def claude() -> Iterator[FakeClaude]:
     """A running :class:`FakeClaude` on 127.0.0.1."""
-    fake = FakeClaude()
-    yield fake
-    fake.close()
+    with FakeClaude() as fake:
+        yield fake

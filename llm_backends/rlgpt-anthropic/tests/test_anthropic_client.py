@@ -39,17 +39,17 @@ def test_json_answer_sends_system_messages_and_counts_cost(claude) -> None:
     assert completion.backend == "anthropic"
     assert completion.cost_usd == pytest.approx((120 * 1.0 + 30 * 5.0) / 1e6)
     assert completion.latency_s > 0
-    [seen] = claude.seen
+    [seen] = claude.requests
     assert seen.path == "/v1/messages"
     assert seen.headers["authorization"] == "Bearer sk-test-key"
     assert seen.headers["anthropic-version"]
-    assert seen.body["model"] == "claude-haiku-4-5-20251001"
-    assert seen.body["system"] == "You write Python."
-    assert seen.body["max_tokens"] == 256
-    assert seen.body["temperature"] == 0.0
-    assert seen.body["stop_sequences"] == ["```"]
-    assert "stream" not in seen.body or seen.body["stream"] is False
-    assert seen.body["messages"] == [
+    assert seen.json["model"] == "claude-haiku-4-5-20251001"
+    assert seen.json["system"] == "You write Python."
+    assert seen.json["max_tokens"] == 256
+    assert seen.json["temperature"] == 0.0
+    assert seen.json["stop_sequences"] == ["```"]
+    assert "stream" not in seen.json or seen.json["stream"] is False
+    assert seen.json["messages"] == [
         {"role": "user", "content": "Write act."},
         {"role": "assistant", "content": "Which env?"},
         {"role": "user", "content": "Crafter."},
@@ -63,7 +63,7 @@ def test_images_become_base64_blocks_before_the_text(claude) -> None:
         "user", "What is in front of the agent?", images=(Image(png), Image(b"jpg", "image/jpeg"))
     )
     llm_for(claude).complete(ask(message))
-    content = claude.seen[0].body["messages"][0]["content"]
+    content = claude.requests[0].json["messages"][0]["content"]
     assert content == [
         {
             "type": "image",
@@ -79,14 +79,14 @@ def test_images_become_base64_blocks_before_the_text(claude) -> None:
         },
         {"type": "text", "text": "What is in front of the agent?"},
     ]
-    assert "system" not in claude.seen[0].body
+    assert "system" not in claude.requests[0].json
 
 
 def test_unsupported_image_type_names_the_accepted_ones(claude) -> None:
     message = Message("user", "look", images=(Image(b"x", "image/bmp"),))
     with pytest.raises(LLMError, match=r"image/bmp.*convert to one of image/gif, image/jpeg"):
         llm_for(claude).complete(ask(message))
-    assert claude.seen == []
+    assert claude.requests == []
 
 
 def test_streaming_joins_text_deltas_and_reads_usage(claude) -> None:
@@ -101,7 +101,7 @@ def test_streaming_joins_text_deltas_and_reads_usage(claude) -> None:
     assert completion.text == "def act(env):\n    return 3"
     assert completion.usage == Usage(40, 9)
     assert completion.cost_usd == pytest.approx((40 * 15 + 9 * 75) / 1e6)
-    assert claude.seen[0].body["stream"] is True
+    assert claude.requests[0].json["stream"] is True
 
 
 def test_rate_limit_is_transient_with_retry_after(claude) -> None:
@@ -109,7 +109,7 @@ def test_rate_limit_is_transient_with_retry_after(claude) -> None:
     with pytest.raises(TransientLLMError, match=r"rate limit \(HTTP 429") as caught:
         llm_for(claude).complete(ask(Message("user", "hi")))
     assert caught.value.retry_after_s == 7.0
-    assert len(claude.seen) == 1, "the client library must not retry on its own"
+    assert len(claude.requests) == 1, "the client library must not retry on its own"
 
 
 @pytest.mark.parametrize(
@@ -120,7 +120,7 @@ def test_overload_and_server_errors_are_transient(claude, status: int, kind: str
     with pytest.raises(TransientLLMError, match=rf"HTTP {status}.*retry later") as caught:
         llm_for(claude).complete(ask(Message("user", "hi")))
     assert caught.value.retry_after_s is None
-    assert len(claude.seen) == 1
+    assert len(claude.requests) == 1
 
 
 def test_error_event_inside_a_stream_is_transient(claude) -> None:
@@ -181,7 +181,7 @@ def test_key_from_environment(claude, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-from-env")
     claude.answer("ok")
     AnthropicLLM("claude-haiku-4-5", base_url=claude.url).complete(ask(Message("user", "hi")))
-    assert claude.seen[0].headers["authorization"] == "Bearer sk-from-env"
+    assert claude.requests[0].headers["authorization"] == "Bearer sk-from-env"
 
 
 def test_only_system_messages_is_an_error(claude) -> None:
@@ -202,5 +202,5 @@ def test_aliases_and_prices() -> None:
 def test_unknown_model_sends_no_temperature(claude) -> None:
     claude.answer("ok", model="claude-some-future-model")
     completion = llm_for(claude, model="claude-some-future-model").complete(ask(Message("user", "hi")))
-    assert "temperature" not in claude.seen[0].body
+    assert "temperature" not in claude.requests[0].json
     assert completion.cost_usd is None

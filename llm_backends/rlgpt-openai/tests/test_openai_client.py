@@ -34,7 +34,7 @@ def test_request_body_headers_and_completion(server):
     assert (answer.text, answer.model, answer.backend) == ("def loop(api): ...", "local-model-v2", "openai")
     assert (answer.usage.prompt_tokens, answer.usage.completion_tokens) == (42, 7)
     assert answer.latency_s > 0 and answer.cost_usd is None and not answer.cached
-    [seen] = server.seen
+    [seen] = server.requests
     assert seen.path == "/v1/chat/completions"
     assert seen.headers["authorization"] == "Bearer sk-test"
     assert seen.headers["openai-organization"] == "org-7"
@@ -51,7 +51,7 @@ def test_alias_resolves_and_images_become_data_urls(server):
 
     llm.complete(Request((Message("user", "What is in front of me?", images=(Image(PNG, "image/png"),)),)))
 
-    [seen] = server.seen
+    [seen] = server.requests
     assert seen.json["model"] == "gpt-4o-2024-08-06"
     text, image = seen.json["messages"][0]["content"]
     assert text == {"type": "text", "text": "What is in front of me?"}
@@ -63,7 +63,7 @@ def test_images_to_a_text_only_model_fail_before_sending(server):
     llm = make(server, model="gpt-4")
     with pytest.raises(LLMError, match=r"does not take images.*supports_images=true"):
         llm.complete(Request((Message("user", "look", images=(Image(PNG),)),)))
-    assert server.seen == []
+    assert server.requests == []
 
 
 def test_images_on_a_system_message_are_refused(server):
@@ -74,7 +74,7 @@ def test_images_on_a_system_message_are_refused(server):
 
 def test_reasoning_models_get_max_completion_tokens_and_no_temperature(server):
     make(server, model="o3-mini").complete(Request(CONVERSATION, SamplingParams(max_tokens=99)))
-    body = server.seen[0].json
+    body = server.requests[0].json
     assert body["max_completion_tokens"] == 99
     assert "max_tokens" not in body and "temperature" not in body
 
@@ -93,7 +93,7 @@ def test_streaming_joins_deltas_and_reads_usage(server):
     assert answer.text == "def loop(api): ..."
     assert (answer.usage.prompt_tokens, answer.usage.completion_tokens) == (30, 4)
     assert answer.model == "served-model"
-    body = server.seen[0].json
+    body = server.requests[0].json
     assert body["stream"] is True and body["stream_options"] == {"include_usage": True}
 
 
@@ -118,7 +118,7 @@ def test_rate_limit_is_transient_with_retry_after(server, headers, expected):
     with pytest.raises(TransientLLMError, match=r"Rate limit reached") as caught:
         make(server).complete(Request(CONVERSATION))
     assert caught.value.retry_after_s == expected
-    assert len(server.seen) == 1  # the client's own retries are off
+    assert len(server.requests) == 1  # the client's own retries are off
 
 
 def test_retry_after_as_http_date(server):
@@ -132,7 +132,7 @@ def test_server_error_is_transient(server):
     server.reply(status=500, json={"error": {"message": "boom"}})
     with pytest.raises(TransientLLMError, match=r"boom"):
         make(server).complete(Request(CONVERSATION))
-    assert len(server.seen) == 1
+    assert len(server.requests) == 1
 
 
 def test_bad_key_is_a_permanent_error_naming_the_fix(server):
@@ -199,11 +199,11 @@ def test_missing_key_for_openai_names_the_fix():
 def test_compatible_server_needs_no_key(server):
     make_no_key = OpenAILLM("llama3", base_url=server.base_url)
     assert make_no_key.complete(Request(CONVERSATION)).text == "default answer"
-    assert server.seen[0].headers["authorization"].startswith("Bearer ")
+    assert server.requests[0].headers["authorization"].startswith("Bearer ")
 
 
 def test_key_and_base_url_from_the_environment(server, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-env")
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
     OpenAILLM("local-model").complete(Request(CONVERSATION))
-    assert server.seen[0].headers["authorization"] == "Bearer sk-env"
+    assert server.requests[0].headers["authorization"] == "Bearer sk-env"

@@ -23,8 +23,8 @@ def test_core_builds_and_answers_through_the_backend(server):
     llm = build_llm(spec, "gpt-4o", {"base_url": server.base_url}, cache_path=None, retries=2)
     server.reply(status=503, json={"error": {"message": "overloaded"}}, headers={"retry-after": "0"})
     answer = llm.complete(Request((Message("user", "hi"),)))
-    assert answer.text == "default answer" and len(server.seen) == 2  # one retry by the core
-    assert server.seen[1].json["model"] == "gpt-4o-2024-08-06"
+    assert answer.text == "default answer" and len(server.requests) == 2  # one retry by the core
+    assert server.requests[1].json["model"] == "gpt-4o-2024-08-06"
 
 
 def test_unknown_option_lists_the_accepted_ones(server):

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rlgpt.testing import refuse_non_loopback
 
 CORPUS = [
     "def act(env): return env.step(0)",
@@ -155,15 +156,5 @@ def tiny_plain_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(autouse=True)
 def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fail any test that opens a connection to anything but 127.0.0.1 or a local socket file."""
-    import socket
-
-    connect = socket.socket.connect
-
-    def guarded(sock: socket.socket, address: object) -> None:
-        host = address[0] if isinstance(address, tuple) else None
-        if host is not None and host not in ("127.0.0.1", "::1", "localhost"):
-            raise AssertionError(f"test tried to open a network connection to {address!r}")
-        connect(sock, address)
-
-    monkeypatch.setattr(socket.socket, "connect", guarded)
+    """Make every TCP connection to a non-loopback address fail, so no test reaches a network."""
+    refuse_non_loopback(monkeypatch)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+from rlgpt.testing import refuse_non_loopback
 from rlgpt_vllm import VLLMServer
 
 FAKE_SERVER = (sys.executable, str(Path(__file__).with_name("fake_vllm_server.py")))
@@ -19,16 +17,7 @@ MODEL = "Qwen/Qwen2.5-0.5B-Instruct"
 @pytest.fixture(autouse=True)
 def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make every TCP connection to a non-loopback address fail, so no test reaches a network."""
-    real_connect = socket.socket.connect
-
-    def connect(sock: socket.socket, address: Any) -> Any:
-        if sock.family in (socket.AF_INET, socket.AF_INET6):
-            host = address[0]
-            if host != "localhost" and not ipaddress.ip_address(host).is_loopback:
-                raise OSError(f"test tried to reach {host}: only loopback is allowed")
-        return real_connect(sock, address)
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
+    refuse_non_loopback(monkeypatch)
 
 
 @pytest.fixture
