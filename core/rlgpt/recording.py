@@ -5,20 +5,19 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from rlgpt.llm.types import LLM, Completion, Request
+from rlgpt.llm.wrapper import LLMWrapper
 from rlgpt.metrics import LLMUsage
 from rlgpt.runs import RunDirectory
 
 
-class RecordingLLM:
+class RecordingLLM(LLMWrapper):
     """Wraps an LLM: logs each request and answer (``llm/<n>.json`` plus an event) and counts usage.
 
     :param usage: the counters to add to; the loop swaps in a fresh one per iteration.
     """
 
     def __init__(self, inner: LLM, run: RunDirectory) -> None:
-        self.inner = inner
-        self.backend, self.model = inner.backend, inner.model
-        self.supports_images = inner.supports_images
+        super().__init__(inner)
         self.usage = LLMUsage()
         self._run = run
         self._count = len(run.read_events().of_kind("llm_call"))
