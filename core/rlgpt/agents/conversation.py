@@ -12,7 +12,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from rlgpt.agents.base import MalformedAnswer, Tags
-from rlgpt.llm.types import LLM, Message, Request, SamplingParams
+from rlgpt.llm.types import LLM, Completion, Message, Request, SamplingParams
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -31,7 +31,12 @@ def render(name: str, **values: object) -> str:
 
 def ask(llm: LLM, messages: list[Message], tags: Tags, params: SamplingParams) -> str:
     """One request; returns the text."""
-    return llm.complete(Request(tuple(messages), params, dict(tags))).text
+    return complete(llm, messages, tags, params).text
+
+
+def complete(llm: LLM, messages: list[Message], tags: Tags, params: SamplingParams) -> Completion:
+    """One request; returns the whole completion (text and usage)."""
+    return llm.complete(Request(tuple(messages), params, dict(tags)))
 
 
 def parse_json(text: str, schema: type[Model]) -> Model:
@@ -61,11 +66,17 @@ def ask_json(
     llm: LLM, messages: list[Message], schema: type[Model], role: str, tags: Tags, params: SamplingParams
 ) -> Model:
     """Ask, validate, and on failure make one repair round-trip quoting the error."""
-    answer = ask(llm, messages, tags, params)
+    first_completion = complete(llm, messages, tags, params)
+    answer = first_completion.text
     try:
         return parse_json(answer, schema)
     except ValueError as first:
-        repair = [*messages, Message("assistant", answer), Message("user", render("repair", error=first))]
+        error = str(first)
+        if first_completion.usage.completion_tokens >= params.max_tokens:
+            error += (
+                f" (the answer was cut off at the limit of {params.max_tokens} tokens: answer more briefly)"
+            )
+        repair = [*messages, Message("assistant", answer), Message("user", render("repair", error=error))]
         second_answer = ask(llm, repair, {**tags, "repair": "1"}, params)
         try:
             return parse_json(second_answer, schema)

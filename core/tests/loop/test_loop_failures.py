@@ -127,3 +127,19 @@ def test_a_plan_that_repeats_without_improving_ends_as_dead_loop(code_only, good
     records = [e["record"] for e in loop.run_dir.read_events() if e["kind"] == "iteration_end"]
     assert [r["repeated"] for r in records] == [False, True, True]
     assert records[-1]["dead_loop"] and summary.dead_loop_iterations == 2
+
+
+def test_a_repair_says_when_the_answer_was_cut_off_at_max_tokens(code_only, good_wood, make_config):
+    long_prose = "I will now think about the plan in great detail. " * 40
+    entries = [
+        {"match": {"role": "planner"}, "response": long_prose},
+        {"match": {"role": "planner", "repair": "1"}, "response": json.dumps(CODE_PLAN)},
+    ]
+    config = make_config(
+        method="pure-code", transcript=code_only([good_wood], more=entries), llm={"max_tokens": 100}
+    )
+    loop = Loop.from_config(config, progress_bar=False)
+    loop.run()
+    repair = next(e for e in loop.run_dir.read_events() if e["kind"] == "llm_call" and "repair" in e["tags"])
+    sent = json.loads((loop.run_dir.path / repair["file"]).read_text())
+    assert "cut off at the limit of 100 tokens" in sent["messages"][-1]["content"]
