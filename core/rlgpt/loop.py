@@ -192,6 +192,8 @@ class Loop:
             record.fingerprint = _fingerprint(plan, programs) if self.config.method != "pure-rl" else ""
             record.plan = plan.model_dump()
             record.programs = programs
+        else:  # the same unusable answer again is a repeat too
+            record.fingerprint = hashlib.sha256(f"unusable plan: {record.summary}".encode()).hexdigest()
         self._detect_dead_loop(record, earlier)
         record.wall_time_s = time.perf_counter() - started
         return record

@@ -143,3 +143,14 @@ def test_a_repair_says_when_the_answer_was_cut_off_at_max_tokens(code_only, good
     repair = next(e for e in loop.run_dir.read_events() if e["kind"] == "llm_call" and "repair" in e["tags"])
     sent = json.loads((loop.run_dir.path / repair["file"]).read_text())
     assert "cut off at the limit of 100 tokens" in sent["messages"][-1]["content"]
+
+
+def test_the_same_unusable_plan_again_and_again_is_a_dead_loop(code_only, make_config):
+    entries = [{"match": {"role": "planner"}, "response": "I cannot plan this."}]
+    config = make_config(
+        method="pure-code", transcript=code_only([], more=entries), max_iterations=5, dead_loop_patience=2
+    )
+    loop = Loop.from_config(config, progress_bar=False)
+    summary = loop.run()
+    assert summary.status == "dead_loop" and summary.iterations == 3
+    assert summary.malformed_answers == 3
