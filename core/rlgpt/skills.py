@@ -13,7 +13,10 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
+
+import numpy as np
 
 StepResult = tuple[Any, float, bool, bool, dict[str, Any]]
 
@@ -86,13 +89,13 @@ class SkillAPI:
 
     @property
     def obs(self) -> Any:
-        """The current observation (what the agent sees)."""
-        return self._actuator.obs
+        """The current observation (what the agent sees), read-only."""
+        return _read_only(self._actuator.obs)
 
     @property
     def info(self) -> Mapping[str, Any]:
-        """The current step's ``info`` dict."""
-        return self._actuator.info
+        """The current step's ``info`` dict, read-only."""
+        return MappingProxyType(self._actuator.info)
 
     def act(self, action: Any) -> StepResult:
         """Take one primitive action; returns ``(obs, reward, terminated, truncated, info)``."""
@@ -102,6 +105,17 @@ class SkillAPI:
     def episode_over(self) -> bool:
         """True once the episode terminated or was truncated; code should return then."""
         return self._actuator.terminated or self._actuator.truncated
+
+
+def _read_only(obs: Any) -> Any:
+    """A non-writable view of array observations (dicts of arrays too); other values as they are."""
+    if isinstance(obs, np.ndarray):
+        view = obs.view()
+        view.flags.writeable = False
+        return view
+    if isinstance(obs, Mapping):
+        return MappingProxyType({key: _read_only(value) for key, value in obs.items()})
+    return obs
 
 
 def skill_names(api_cls: type[SkillAPI]) -> list[str]:
@@ -133,11 +147,36 @@ def render_skill_doc(api_cls: type[SkillAPI]) -> str:
         if isinstance(member, property):
             header = f"@property\ndef {name}(self)"
         else:
-            header = f"def {name}{inspect.signature(member)}"
-        lines.append(_indent(f'{header}:\n    """{doc}"""', 4))
+            header = f"def {name}{_signature(member)}"
+        body = doc.replace("\n", "\n    ")
+        lines.append(_indent(f'{header}:\n    """{body}"""', 4))
     return "\n".join(lines)
+
+
+def _signature(function: Any) -> str:
+    """``(self, direction: str) -> None``: annotations as written, even when they are postponed strings."""
+    signature = inspect.signature(function)
+
+    def annotation(value: Any) -> str:
+        return value if isinstance(value, str) else inspect.formatannotation(value)
+
+    params = []
+    for param in signature.parameters.values():
+        text = param.name
+        if param.annotation is not inspect.Parameter.empty:
+            text += f": {annotation(param.annotation)}"
+        if param.default is not inspect.Parameter.empty:
+            text += f" = {param.default!r}"
+        if param.kind is inspect.Parameter.VAR_POSITIONAL:
+            text = "*" + text
+        elif param.kind is inspect.Parameter.VAR_KEYWORD:
+            text = "**" + text
+        params.append(text)
+    returns = signature.return_annotation
+    suffix = "" if returns is inspect.Signature.empty else f" -> {annotation(returns)}"
+    return f"({', '.join(params)}){suffix}"
 
 
 def _indent(text: str, spaces: int) -> str:
     pad = " " * spaces
-    return "\n".join(pad + line if line else line for line in text.splitlines())
+    return "\n".join(pad + line if line.strip() else "" for line in text.splitlines())
