@@ -8,6 +8,7 @@ and every call runs under the wall-clock limit.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -61,8 +62,8 @@ class PlanRuntime:
     :param env_entry_point: ``"module:callable"`` factory of the primitive env.
     :param env_kwargs: its keyword arguments (task, obs_mode, ...).
     :param skill_api: ``"module:Class"`` of the environment's skill API.
-    :param task_success: ``"module:callable"``-free: the task predicate is looked up
-        through ``task_success_ref`` = ``(environment name, task id)`` in the registry.
+    :param task_ref: ``(environment name, task id)``; the task's success predicate is looked up
+        in the registry (predicates need not be picklable).
     :param plan: the plan (as JSON data).
     :param programs: sub-task name -> program source.
     :param checkpoints: RL sub-task name -> policy checkpoint.
@@ -95,8 +96,21 @@ class PlanRuntime:
         """A fresh primitive environment."""
         return load_object(self.env_entry_point)(**self.env_kwargs)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle the data only: compiled programs are not picklable and are rebuilt where needed."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    @functools.cached_property
+    def _compiled(self) -> dict[str, dict[str, Callable[..., Any]]]:
+        return {}
+
     def functions(self, subtask: Subtask) -> dict[str, Callable[..., Any]]:
-        """The sub-task's compiled functions, each call under the wall-clock limit."""
+        """The sub-task's compiled functions, each call under the wall-clock limit (compiled once)."""
+        if subtask.name not in self._compiled:
+            self._compiled[subtask.name] = self._compile(subtask)
+        return self._compiled[subtask.name]
+
+    def _compile(self, subtask: Subtask) -> dict[str, Callable[..., Any]]:
         if subtask.name not in self.programs:
             return {}
         required = required_functions(subtask, self.continuous)

@@ -20,6 +20,7 @@ import hashlib
 import json
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,15 +71,16 @@ class _Evaluation:
     macro_failures: dict[str, Counter[str]] = field(default_factory=dict)
     failure_states: dict[str, str] = field(default_factory=dict)
 
-    def add(self, outcome: SubtaskOutcome, state: str) -> None:
+    def add(self, outcome: SubtaskOutcome, state: Callable[[], str]) -> None:
+        """Count one sub-task outcome; ``state()`` describes the end state, asked for only when needed."""
         self.stops.setdefault(outcome.name, Counter())[outcome.stop] += 1
         self.reached[outcome.name] += int(outcome.reached)
         if outcome.error:
             self.errors[outcome.name] = outcome.error
         self.macros.setdefault(outcome.name, Counter()).update(outcome.macro_counts)
         self.macro_failures.setdefault(outcome.name, Counter()).update(outcome.macro_failures)
-        if not outcome.reached:
-            self.failure_states.setdefault(outcome.name, state)
+        if not outcome.reached and outcome.name not in self.failure_states:
+            self.failure_states[outcome.name] = state()
 
 
 class Loop:
@@ -272,11 +274,11 @@ class Loop:
         )
         self.console.print(f"[cyan]coder[/] writing {subtask.name} ({subtask.method})")
         answer = coder.write(request, self._tags("coder", iteration, subtask.name, 0))
+        folder = f"code/iter-{iteration}"
         for attempt in range(self.config.max_fixes + 1):
-            folder = f"code/iter-{iteration}"
             try:
                 program = extract_program(answer, signatures(required))
-                self._check_program(subtask, program.source, record)
+                self._check_program(required, program.source, record)
             except CodeRejected as rejection:
                 record.reject(rejection.reason)
                 self.run_dir.write_text(f"{folder}/{subtask.name}.attempt-{attempt}.rejected.txt", answer)
@@ -305,10 +307,12 @@ class Loop:
             return program.source
         return None
 
-    def _check_program(self, subtask: Subtask, source: str, record: IterationRecord) -> None:
-        """Dry-run every entry point in a child process with CPU and memory limits."""
+    def _check_program(
+        self, required: dict[str, tuple[str, ...]], source: str, record: IterationRecord
+    ) -> None:
+        """Dry-run every required function in a child process with CPU and memory limits."""
         code = self.config.code
-        for name in required_functions(subtask, self.env_spec.continuous):
+        for name in required:
             spec = DryRunSpec(
                 env_entry_point=self.env_spec.entry_point,
                 env_kwargs=self._env_kwargs(),
@@ -357,20 +361,19 @@ class Loop:
         checkpoints: dict[str, str] = {}
         for index in rl_indices:
             name = runtime.parsed_plan.subtasks[index].name
-            current = dataclasses.replace(runtime, checkpoints=dict(checkpoints))  # fresh: no cached state
+            current = dataclasses.replace(runtime, checkpoints=dict(checkpoints))  # the ones trained so far
             env_fn = functools.partial(build_training_env, current, index, self.task.max_episode_steps)
             self.console.print(f"[cyan]learner[/] {spec.name} training {name} for {budget} env steps")
+            checkpoint_dir = self.run_dir.subdir(f"checkpoints/iter-{iteration}/{name}")
             learner = spec.factory(
                 env_fn,
                 seed=self.config.seed + iteration,
                 n_envs=self.config.learner.n_envs,
-                checkpoint_dir=self.run_dir.subdir(f"checkpoints/iter-{iteration}/{name}"),
+                checkpoint_dir=checkpoint_dir,
                 **self.config.learner.hyperparameters,
             )
             result = learner.learn(budget, progress_bar=self.progress_bar)
-            checkpoint = result.checkpoint or learner.save(
-                self.run_dir.subdir(f"checkpoints/iter-{iteration}/{name}") / "policy.zip"
-            )
+            checkpoint = result.checkpoint or learner.save(checkpoint_dir / "policy.zip")
             close = getattr(learner, "close", None)
             if close:  # free training envs (vectorised-env subprocesses); predict needs none
                 close()
@@ -414,7 +417,7 @@ class Loop:
             chain = run_chain(env, policies, obs, info)
             evaluation.steps += chain.steps
             evaluation.successes += int(bool(self.task.success(chain.info)))
-            state = self.env_spec.describe(chain.obs, chain.info)
+            state = functools.partial(self.env_spec.describe, chain.obs, chain.info)
             for outcome in chain.outcomes:
                 evaluation.add(outcome, state)
         env.close()

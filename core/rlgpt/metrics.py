@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -110,9 +109,6 @@ class RunSummary:
     @classmethod
     def from_records(cls, status: str, records: list[IterationRecord]) -> RunSummary:
         """Totals over the iteration records."""
-        rejections: Counter[str] = Counter()
-        for record in records:
-            rejections.update(record.code_rejections)
         return cls(
             status=status,
             iterations=len(records),
@@ -121,7 +117,7 @@ class RunSummary:
             env_steps=sum(sum(r.env_steps.values()) for r in records),
             llm_calls=sum(r.llm.calls for r in records),
             tokens=sum(r.llm.tokens for r in records),
-            code_rejections=sum(rejections.values()),
+            code_rejections=sum(sum(r.code_rejections.values()) for r in records),
             malformed_answers=sum(sum(r.malformed_answers.values()) for r in records),
             dead_loop_iterations=sum(r.repeated for r in records),
             wall_time_s=sum(r.wall_time_s for r in records),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -120,21 +121,27 @@ def _plot_curves(run: RunDirectory) -> Path | None:
         points = data["episodes"]
         if not points:
             continue
-        window = max(1, len(points) // 20)
         returns = [p["episode_return"] for p in points]
-        smoothed = [
-            sum(returns[max(0, i - window + 1) : i + 1]) / len(returns[max(0, i - window + 1) : i + 1])
-            for i in range(len(returns))
-        ]
-        axis.plot([p["timestep"] for p in points], smoothed, label=file.stem)
+        axis.plot(
+            [p["timestep"] for p in points],
+            _trailing_mean(returns, max(1, len(points) // 20)),
+            label=file.stem,
+        )
     axis.set(xlabel="env steps", ylabel="episode return", title="Learning curves")
     axis.legend(fontsize=7)
     return _save(run, figure, "learning_curves.png")
 
 
-def _save(run: RunDirectory, figure, name: str) -> Path:
-    import io
+def _trailing_mean(values: list[float], window: int) -> list[float]:
+    """Mean of each value and up to ``window - 1`` values before it."""
+    means = []
+    for i in range(len(values)):
+        recent = values[max(0, i - window + 1) : i + 1]
+        means.append(sum(recent) / len(recent))
+    return means
 
+
+def _save(run: RunDirectory, figure, name: str) -> Path:
     buffer = io.BytesIO()
     figure.tight_layout()
     figure.savefig(buffer, format="png", dpi=100)

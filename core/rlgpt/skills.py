@@ -107,6 +107,25 @@ class SkillAPI:
         return self._actuator.terminated or self._actuator.truncated
 
 
+def run_program(program: Callable[..., Any], api: SkillAPI, *args: Any) -> tuple[Any, str | None]:
+    """Call ``program(api, *args)``; return ``(result, error message or None)``.
+
+    Running out of step budget or reaching the end of the episode ends the call quietly
+    (result ``None``); any exception of the program is returned as ``"Type: message"``.
+    """
+    try:
+        return program(api, *args), None
+    except (StepBudgetExceeded, EpisodeOver):
+        return None, None
+    except Exception as exc:  # generated code failed; the caller decides what that means
+        return None, f"{type(exc).__name__}: {exc}"
+
+
+def observer(api_cls: type[SkillAPI], obs: Any, info: Mapping[str, Any]) -> SkillAPI:
+    """A skill API that may only look at ``(obs, info)``: for done conditions and shaped rewards."""
+    return api_cls(Actuator(step=None, obs=obs, info=info, read_only=True))
+
+
 def _read_only(obs: Any) -> Any:
     """A non-writable view of array observations (dicts of arrays too); other values as they are."""
     if isinstance(obs, np.ndarray):

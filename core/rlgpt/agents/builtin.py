@@ -5,8 +5,6 @@ They register through the same hooks a third-party plugin uses.
 
 from __future__ import annotations
 
-from typing import Any
-
 from rlgpt.agents.base import (
     CodeRequest,
     CritiqueContext,
@@ -196,29 +194,22 @@ class OneAgent(_LLMAgent):
         return ask(self.llm, fix_messages(request, answer, error), tags, self.params)
 
 
-def _factory(cls: type[_LLMAgent]):
-    def build(llm: LLM, **options: Any) -> _LLMAgent:
-        return cls(llm, **options)
-
-    return build
-
-
 @hookimpl
 def register_planners(register):
     """The default slow agent and the single agent."""
     description = "RL-GPT slow agent: plan, code-or-RL per sub-task"
-    register(AgentSpec("default", _factory(DefaultPlanner), description))
-    register(AgentSpec("one-agent", _factory(OneAgent), "one agent plans and codes in a single answer"))
+    register(AgentSpec("default", DefaultPlanner, description))
+    register(AgentSpec("one-agent", OneAgent, "one agent plans and codes in a single answer"))
 
 
 @hookimpl
 def register_coders(register):
     """The default fast agent."""
     description = "RL-GPT fast agent: coded actions and RL settings"
-    register(AgentSpec("default", _factory(DefaultCoder), description))
+    register(AgentSpec("default", DefaultCoder, description))
 
 
 @hookimpl
 def register_critics(register):
     """The default critic."""
-    register(AgentSpec("default", _factory(DefaultCritic), "reads rollouts, feeds back to both agents"))
+    register(AgentSpec("default", DefaultCritic, "reads rollouts, feeds back to both agents"))

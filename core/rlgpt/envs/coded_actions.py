@@ -23,7 +23,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from rlgpt.skills import Actuator, EpisodeOver, SkillAPI, StepBudgetExceeded
+from rlgpt.skills import Actuator, SkillAPI, run_program
 
 Program = Callable[..., Any]
 
@@ -126,15 +126,9 @@ class CodedActions(gym.Wrapper):
             return result
 
         actuator = Actuator(step=counted_step, obs=self._obs, info=self._info, budget=self._budget)
-        api = self._skill_api(actuator)
-        error: str | None = None
-        result: Any = None
-        try:
-            result = self._programs[index](api) if params is None else self._programs[index](api, params)
-        except (StepBudgetExceeded, EpisodeOver):
-            pass
-        except Exception as exc:  # generated code failed: the macro ends, the episode goes on
-            error = f"{type(exc).__name__}: {exc}"
+        args = () if params is None else (params,)
+        # generated code that fails ends the macro; the episode goes on
+        result, error = run_program(self._programs[index], self._skill_api(actuator), *args)
         self._obs, self._info = actuator.obs, dict(actuator.info)
         applied = actuator.steps > 0 and result is not False and error is None
         self._idle = 0 if actuator.steps > 0 else self._idle + 1

@@ -13,7 +13,7 @@ from typing import Any
 import gymnasium as gym
 
 from rlgpt.envs.policies import Predicate, holds
-from rlgpt.skills import Actuator, SkillAPI
+from rlgpt.skills import SkillAPI, observer
 
 
 class DoneCondition(gym.Wrapper):
@@ -73,7 +73,7 @@ class ShapedReward(gym.Wrapper):
 
     def step(self, action: Any):
         obs, reward, terminated, truncated, info = self.env.step(action)
-        api = self._skill_api(Actuator(step=None, obs=obs, info=info, read_only=True))
+        api = observer(self._skill_api, obs, info)
         try:
             bonus = max(-self._clip, min(self._clip, float(self._reward(api))))
         except Exception as exc:

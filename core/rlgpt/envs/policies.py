@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import gymnasium as gym
 
 from rlgpt.envs.coded_actions import CodedActions
-from rlgpt.skills import Actuator, EpisodeOver, SkillAPI, StepBudgetExceeded
+from rlgpt.skills import Actuator, SkillAPI, observer, run_program
 
 Predicate = Callable[[SkillAPI], Any]
 
@@ -68,7 +68,7 @@ class SubtaskPolicy(Protocol):
 
 def holds(predicate: Predicate, skill_api: type[SkillAPI], obs: Any, info: Any) -> tuple[bool, str | None]:
     """Evaluate a done condition on a read-only skill API; errors count as "not done"."""
-    api = skill_api(Actuator(step=None, obs=obs, info=info, read_only=True))
+    api = observer(skill_api, obs, info)
     try:
         return bool(predicate(api)), None
     except Exception as exc:
@@ -106,12 +106,9 @@ class CodePolicy:
                 return PolicyResult(obs, info, terminated, truncated, outcome)
             budget = min(self.macro_step_budget, self.max_steps - steps)
             actuator = Actuator(step=env.step, obs=obs, info=info, budget=budget)
-            try:
-                self.program(self.skill_api(actuator))
-            except (StepBudgetExceeded, EpisodeOver):
-                pass
-            except Exception as exc:  # the program is broken: stop and report it
-                error, failed = f"{type(exc).__name__}: {exc}", True
+            _, call_error = run_program(self.program, self.skill_api(actuator))
+            if call_error:  # the program is broken: stop and report it
+                error, failed = call_error, True
             obs, info = actuator.obs, dict(actuator.info)
             terminated, truncated = actuator.terminated, actuator.truncated
             steps += actuator.steps
