@@ -93,13 +93,15 @@ def cmd_plugins(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_envs(args: argparse.Namespace, console: Console) -> int:
-    """List environments: name, number of tasks, observation modes, description."""
+    """List environments: name, number of tasks, observation modes, description, availability."""
     registry = _registry()
     table = Table(title="rlgpt environments")
-    for column in ("env", "tasks", "observation modes", "description"):
+    for column in ("env", "tasks", "observation modes", "description", "status"):
         table.add_column(column)
     for name, spec in sorted(registry.environments.items()):
-        table.add_row(name, str(len(spec.tasks)), ", ".join(spec.observation_modes), spec.description)
+        reason = spec.unavailable_reason()
+        status = "available" if reason is None else f"unavailable: {reason}"
+        table.add_row(name, str(len(spec.tasks)), ", ".join(spec.observation_modes), spec.description, status)
     console.print(table)
     return 0
 

@@ -199,6 +199,9 @@ def validate_against_registry(config: RunConfig, registry: Registry) -> None:
         env = registry.environment(config.env)
     except UnknownPluginError as exc:
         raise ConfigError(f"env: {exc}") from None
+    reason = env.unavailable_reason()
+    if reason is not None:
+        raise ConfigError(f"env: environment {env.name!r} is installed but unavailable: {reason}")
     task_ids = [task.id for task in env.tasks]
     if config.task not in task_ids:
         message = unknown_name_message("task", config.task, task_ids, listing=f"tasks of {env.name!r}")

@@ -61,6 +61,10 @@ class EnvironmentSpec:
         given; its public methods (with docstrings) are the functions LLM code may call.
     :param describe: ``describe(obs, info) -> str``: the text a critic reads about a state.
     :param continuous: true when the primitive action space is a ``Box``.
+    :param availability: optional zero-argument check, cheap and import-free, for environments
+        whose simulator is installed separately: returns ``None`` when the environment can be
+        built here, else one line saying what is missing and how to install it. ``rlgpt envs``
+        shows it and a run on the environment is refused with it before anything starts.
     """
 
     name: str
@@ -72,6 +76,11 @@ class EnvironmentSpec:
     skill_api: type[SkillAPI]
     describe: Callable[[Any, Info], str]
     continuous: bool = False
+    availability: Callable[[], str | None] | None = None
+
+    def unavailable_reason(self) -> str | None:
+        """Why this environment cannot be built here (see ``availability``), or ``None``."""
+        return self.availability() if self.availability is not None else None
 
     def task(self, task_id: str) -> TaskSpec:
         """Return the task called ``task_id``; ``KeyError`` names the known ones."""
