@@ -26,6 +26,8 @@ from rlgpt.skills import SkillAPI
 
 DONE = "done"
 REWARD = "reward"
+PRECONDITION = "can_"
+"""Prefix of a coded action's optional precondition: ``can_<action>(api) -> bool``."""
 TASK_SUCCESS = "the task's own success predicate"
 
 
@@ -138,6 +140,15 @@ class PlanRuntime:
             if action.name in functions
         }
 
+    def preconditions(self, subtask: Subtask) -> dict[str, Callable[..., Any]]:
+        """Each coded action's precondition, where the coder wrote one: ``can_<action>(api) -> bool``."""
+        functions = self.functions(subtask)
+        return {
+            action.name: functions[PRECONDITION + action.name]
+            for action in subtask.coded_actions
+            if action.name in functions and PRECONDITION + action.name in functions
+        }
+
     def kept_primitives(self, subtask: Subtask) -> list[int] | None:
         """Indices of the primitives an RL sub-task keeps (``None``: all)."""
         if self.continuous or not subtask.primitives:
@@ -156,6 +167,7 @@ class PlanRuntime:
             self.coded_actions(subtask),
             keep_primitives=self.kept_primitives(subtask),
             macro_step_budget=self.limits.macro_step_budget,
+            preconditions=None if self.continuous else self.preconditions(subtask),
         )
 
     def policy(

@@ -8,6 +8,11 @@ env), rewards are summed, and ``info`` reports ``macro`` (its name),
 below), ``macro_applied`` (whether it did
 anything) and ``macro_error`` (a message when it failed).
 
+A coded action may come with a precondition (``can_<name>(api) -> bool`` written
+beside it, over a read-only skill API): :meth:`CodedActions.action_masks` turns the
+preconditions into the action mask sb3-contrib's ``MaskablePPO`` expects, and a
+masked coded action that is chosen anyway does not run (``info["macro_masked"]``).
+
 Continuous environments (``Box``): coded actions become parameterised primitives.
 The action vector is ``[primitive dims..., one selector per choice]`` where the
 choices are "primitive" followed by each coded action; the highest selector
@@ -23,7 +28,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from rlgpt.skills import Actuator, SkillAPI, run_program
+from rlgpt.skills import Actuator, SkillAPI, observer, run_program
 
 Program = Callable[..., Any]
 
@@ -46,6 +51,8 @@ class CodedActions(gym.Wrapper):
     :param max_idle_macros: consecutive macro calls that take no step before the
         episode is truncated with ``info["stuck"] = True`` (a policy that keeps
         choosing a macro that cannot apply must not spin forever).
+    :param preconditions: coded action name -> ``applies(api) -> bool`` over a read-only
+        skill API (discrete envs); an action whose precondition is false, or raises, is masked.
     """
 
     def __init__(
@@ -57,8 +64,13 @@ class CodedActions(gym.Wrapper):
         keep_primitives: Sequence[int] | None = None,
         macro_step_budget: int = 100,
         max_idle_macros: int = 8,
+        preconditions: Mapping[str, Program] | None = None,
     ) -> None:
         super().__init__(env)
+        unknown = sorted(set(preconditions or {}) - set(programs))
+        if unknown:
+            raise ValueError(f"preconditions {unknown} name no coded action; actions: {list(programs)}")
+        self._preconditions = tuple((preconditions or {}).get(name) for name in programs)
         self._skill_api = skill_api
         self.macro_names = tuple(programs)
         self._programs = tuple(programs.values())
@@ -85,6 +97,32 @@ class CodedActions(gym.Wrapper):
             self.action_space = gym.spaces.Box(low, high, dtype=np.float32)
         else:
             raise TypeError(f"CodedActions supports Discrete and 1-D Box action spaces, not {base}")
+        if self.continuous and preconditions:
+            raise ValueError("preconditions (action masks) need a Discrete action space")
+
+    @property
+    def masked(self) -> bool:
+        """True when some coded action has a precondition, so :meth:`action_masks` can rule it out."""
+        return any(p is not None for p in self._preconditions)
+
+    def action_masks(self) -> np.ndarray:
+        """Which actions may be chosen now (primitives always; a coded action when its precondition holds).
+
+        Never all false: with nothing applicable every action is allowed (the episode must go on).
+        """
+        if self.continuous:
+            raise TypeError("action masks need a Discrete action space")
+        mask = np.ones(int(self.action_space.n), dtype=bool)
+        offset = len(self.kept_primitives)
+        for index, applies in enumerate(self._preconditions):
+            mask[offset + index] = applies is None or self._applies(applies)
+        return mask if mask.any() else np.ones_like(mask)
+
+    def _applies(self, precondition: Program) -> bool:
+        try:
+            return bool(precondition(observer(self._skill_api, self._obs, self._info)))
+        except Exception:  # a broken precondition rules its action out
+            return False
 
     def reset(self, **kwargs: Any):
         obs, info = self.env.reset(**kwargs)
@@ -117,6 +155,9 @@ class CodedActions(gym.Wrapper):
         return (None, params, None) if selected == 0 else (selected - 1, None, params)
 
     def _run_macro(self, index: int, params: Any):
+        precondition = self._preconditions[index] if not self.continuous else None
+        if precondition is not None and not self._applies(precondition):
+            return self._masked_choice(index)
         reset_steps = 0
 
         def counted_step(action: Any):
@@ -145,6 +186,16 @@ class CodedActions(gym.Wrapper):
             info["stuck"] = True
         truncated = actuator.truncated or (stuck and not actuator.terminated)
         return self._obs, actuator.reward, actuator.terminated, truncated, info
+
+    def _masked_choice(self, index: int):
+        """A chosen coded action whose precondition is false: no step, counted as idle."""
+        self._idle += 1
+        stuck = self._idle >= self._max_idle
+        info = {**self._info, "macro": self.macro_names[index], "macro_steps": 0, "macro_applied": False}
+        info["macro_masked"] = True
+        if stuck:
+            info["stuck"] = True
+        return self._obs, 0.0, False, stuck, info
 
     def action_names(self) -> list[str]:
         """Human-readable name of each action index (primitive indices as ``primitive:<i>``)."""

@@ -119,7 +119,8 @@ class CodePolicy:
 class LearnedPolicy:
     """Acts with a trained learner on the sub-task's coded-action view of the env.
 
-    :param predict: ``predict(obs) -> action`` of the trained learner.
+    :param predict: ``predict(obs) -> action`` of the trained learner; where the view has action
+        masks it is called as ``predict(obs, action_masks=mask)``, so it never picks a masked action.
     :param view: builds the :class:`CodedActions` view (this sub-task's action space) around an env.
     """
 
@@ -145,7 +146,8 @@ class LearnedPolicy:
             if stop:
                 outcome = SubtaskOutcome(self.name, reached, steps, stop, error, dict(counts), dict(failures))
                 return PolicyResult(obs, info, terminated, truncated, outcome)
-            obs, _, terminated, truncated, info = view.step(self.predict(obs))
+            action = self.predict(obs, action_masks=view.action_masks()) if view.masked else self.predict(obs)
+            obs, _, terminated, truncated, info = view.step(action)
             steps += int(info.get("macro_steps", 1))
             stuck = bool(info.get("stuck"))
             if info.get("macro"):

@@ -32,6 +32,7 @@ class Algorithm:
     :param description: one line for ``rlgpt plugins``.
     :param defaults: constructor keywords used unless the user overrides them; sized for
         small symbolic observations on one CPU thread.
+    :param module: the package that defines ``class_name``.
     """
 
     name: str
@@ -39,11 +40,12 @@ class Algorithm:
     action_space: str
     description: str
     defaults: Mapping[str, Any] = field(default_factory=dict)
+    module: str = "stable_baselines3"
 
     @property
     def cls(self) -> type[BaseAlgorithm]:
-        """The SB3 algorithm class (imports stable-baselines3)."""
-        return getattr(importlib.import_module("stable_baselines3"), self.class_name)
+        """The SB3 algorithm class (imports stable-baselines3, or sb3-contrib)."""
+        return getattr(importlib.import_module(self.module), self.class_name)
 
     def valid_keys(self) -> frozenset[str]:
         """Hyperparameter names accepted by this algorithm's factory."""
@@ -95,6 +97,16 @@ PPO_ALGORITHM = Algorithm(
     },
 )
 
+MASKABLE_PPO_ALGORITHM = Algorithm(
+    name="ppo",
+    class_name="MaskablePPO",
+    module="sb3_contrib",
+    action_space="discrete",
+    description="PPO with invalid-action masking (sb3-contrib), for coded actions with preconditions",
+    defaults=PPO_ALGORITHM.defaults,
+)
+"""What the ``ppo`` learner trains with when its env masks actions (``CodedActions.masked``)."""
+
 SAC_ALGORITHM = Algorithm(
     name="sac",
     class_name="SAC",
@@ -115,3 +127,8 @@ SAC_ALGORITHM = Algorithm(
 )
 
 ALGORITHMS: tuple[Algorithm, ...] = (PPO_ALGORITHM, SAC_ALGORITHM)
+
+
+def with_masks(algorithm: Algorithm, masked: bool) -> Algorithm:
+    """The algorithm to train with: ``ppo`` becomes MaskablePPO when the env masks actions."""
+    return MASKABLE_PPO_ALGORITHM if masked and algorithm == PPO_ALGORITHM else algorithm

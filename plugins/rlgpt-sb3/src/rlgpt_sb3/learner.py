@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 import time
 from pathlib import Path
 from typing import Any
@@ -13,10 +14,10 @@ from rlgpt import TrainingResult
 from rlgpt.learning import ProgressCallback
 from stable_baselines3.common.base_class import BaseAlgorithm
 
-from rlgpt_sb3.algorithms import Algorithm
+from rlgpt_sb3.algorithms import Algorithm, with_masks
 from rlgpt_sb3.budget import BudgetCallback, BudgetReached
 from rlgpt_sb3.progress import progress_reporter
-from rlgpt_sb3.vec import EnvFn, action_space_kind, make_vec_env, policy_for
+from rlgpt_sb3.vec import EnvFn, action_space_kind, has_action_masks, make_vec_env, policy_for
 
 # Model attribute holding the primitive env steps trained so far; SB3 saves it with the checkpoint.
 _ENV_STEPS = "primitive_env_steps"
@@ -48,10 +49,11 @@ class SB3Learner:
         params = algorithm.resolve(hyperparameters)
         _set_torch_threads(params.pop("torch_threads", 1))
         policy = params.pop("policy", None)
-        self.algorithm = algorithm
         self.checkpoint_dir = None if checkpoint_dir is None else Path(checkpoint_dir)
         self._env = make_vec_env(env_fn, n_envs)
         try:
+            algorithm = with_masks(algorithm, has_action_masks(self._env))
+            self.algorithm = algorithm
             _check_action_space(algorithm, self._env.action_space)
             policy = policy or policy_for(self._env.observation_space)
             self._model: BaseAlgorithm = algorithm.cls(policy, self._env, seed=seed, **params)
@@ -106,12 +108,12 @@ class SB3Learner:
             extra={"algorithm": self.algorithm.name, "total_env_steps": self.env_steps},
         )
 
-    def predict(self, obs: Any, *, deterministic: bool = True) -> Any:
-        """Action for one un-batched observation (an ``int`` for Discrete action spaces)."""
-        action, _ = self._model.predict(obs, deterministic=deterministic)
-        if isinstance(self._model.action_space, spaces.Discrete):
-            return int(action)
-        return action
+    def predict(self, obs: Any, *, deterministic: bool = True, action_masks: Any = None) -> Any:
+        """Action for one un-batched observation (an ``int`` for Discrete action spaces).
+
+        ``action_masks`` (allowed actions) is honoured by masked models and ignored by the others.
+        """
+        return predict_action(self._model, obs, deterministic=deterministic, action_masks=action_masks)
 
     def save(self, path: Path) -> Path:
         """Write an SB3 ``.zip`` checkpoint (the suffix is added when missing); return its path."""
@@ -132,6 +134,19 @@ class SB3Learner:
     def close(self) -> None:
         """Close the training envs (and their subprocesses)."""
         self._env.close()
+
+
+def predict_action(model: BaseAlgorithm, obs: Any, *, deterministic: bool, action_masks: Any = None) -> Any:
+    """One action of ``model`` for one observation; masks go to models that take them (MaskablePPO)."""
+    if action_masks is not None and _takes_masks(model):
+        action, _ = model.predict(obs, deterministic=deterministic, action_masks=action_masks)
+    else:
+        action, _ = model.predict(obs, deterministic=deterministic)
+    return int(action) if isinstance(model.action_space, spaces.Discrete) else action
+
+
+def _takes_masks(model: BaseAlgorithm) -> bool:
+    return "action_masks" in inspect.signature(model.predict).parameters
 
 
 def _set_torch_threads(threads: Any) -> None:

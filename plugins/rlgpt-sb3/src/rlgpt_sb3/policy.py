@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rlgpt_sb3.algorithms import Algorithm
+from rlgpt_sb3.algorithms import Algorithm, with_masks
 
 
 @dataclass(frozen=True)
@@ -20,17 +21,25 @@ class CheckpointLoader:
         path = Path(checkpoint)
         if not path.is_file():
             raise FileNotFoundError(f"no checkpoint at {path} - pass the .zip path the learner saved")
-        return CheckpointPolicy(self.algorithm.cls.load(path, device="cpu"))
+        algorithm = with_masks(self.algorithm, _saved_masked(path))
+        return CheckpointPolicy(algorithm.cls.load(path, device="cpu"))
 
 
 class CheckpointPolicy:
-    """Deterministic actions of a loaded model for one un-batched observation."""
+    """Actions of a loaded model for one un-batched observation (deterministic unless asked)."""
 
     def __init__(self, model: Any) -> None:
         self._model = model
-        self._discrete = hasattr(model.action_space, "n")
 
-    def __call__(self, obs: Any) -> Any:
-        """The action for ``obs`` (an ``int`` for Discrete action spaces)."""
-        action, _ = self._model.predict(obs, deterministic=True)
-        return int(action) if self._discrete else action
+    def __call__(self, obs: Any, *, deterministic: bool = True, action_masks: Any = None) -> Any:
+        """The action for ``obs`` (an ``int`` for Discrete action spaces); masked models honour
+        ``action_masks``."""
+        from rlgpt_sb3.learner import predict_action
+
+        return predict_action(self._model, obs, deterministic=deterministic, action_masks=action_masks)
+
+
+def _saved_masked(path: Path) -> bool:
+    """Whether the checkpoint holds a masked (sb3-contrib MaskablePPO) policy."""
+    with zipfile.ZipFile(path) as archive:
+        return b"MaskableActorCriticPolicy" in archive.read("data")

@@ -58,3 +58,8 @@ def action_space_kind(action_space: spaces.Space) -> str:
     if isinstance(action_space, (spaces.Discrete, spaces.MultiDiscrete, spaces.MultiBinary)):
         return "discrete"
     return type(action_space).__name__
+
+
+def has_action_masks(env: VecEnv) -> bool:
+    """True when the envs mask actions (:class:`rlgpt.envs.CodedActions` with preconditions)."""
+    return bool(env.has_attr("masked") and all(env.get_attr("masked")))
