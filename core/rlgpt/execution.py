@@ -3,7 +3,7 @@
 :class:`PlanRuntime` is plain, picklable data (entry-point strings, program
 sources, checkpoint paths) so training environments can be rebuilt inside
 vectorised-env worker processes. Programs are compiled under the code policy
-and every call runs under the wall-clock limit.
+and every call runs in a supervised child process under wall-clock and memory limits.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ import gymnasium as gym
 
 from rlgpt._imports import load_object
 from rlgpt.agents.schemas import Plan, Subtask
-from rlgpt.code import FunctionSignature, call_with_limits, compile_program, extract_program
+from rlgpt.code import FunctionSignature, compile_program, extract_program
+from rlgpt.code.host import CodeHost, HostLimits
 from rlgpt.envs import CodedActions, CodePolicy, DoneCondition, LearnedPolicy, ShapedReward, SubtaskChain
 from rlgpt.envs.policies import SubtaskPolicy
 from rlgpt.skills import SkillAPI
@@ -55,6 +56,11 @@ class CodeLimits:
 
     macro_step_budget: int = 100
     call_timeout_s: float = 2.0
+    call_memory_mb: int = 1024
+
+    def host_limits(self) -> HostLimits:
+        """The per-call limits of the process that runs the code (:class:`~rlgpt.code.host.CodeHost`)."""
+        return HostLimits(timeout_s=self.call_timeout_s, memory_mb=self.call_memory_mb)
 
 
 @dataclass(frozen=True)
@@ -117,12 +123,9 @@ class PlanRuntime:
             return {}
         required = required_functions(subtask, self.continuous)
         program = extract_program(self.programs[subtask.name], signatures(required))
-        compiled = compile_program(program)
-        timeout = self.limits.call_timeout_s
-        return {
-            name: functools.partial(call_with_limits, compiled.function(name), timeout_s=timeout)
-            for name in program.functions
-        }
+        compile_program(program)  # policy violations surface here, in the caller
+        host = CodeHost(program.source, self.skill_api, self.limits.host_limits())
+        return {name: host.function(name) for name in program.functions}
 
     def done_condition(self, subtask: Subtask) -> Callable[[SkillAPI], Any]:
         """The sub-task's done condition; the task's own success predicate when it has no code."""

@@ -107,6 +107,11 @@ class SkillAPI:
         return self._actuator.terminated or self._actuator.truncated
 
 
+def actuator_of(api: SkillAPI) -> Actuator:
+    """The actuator behind a skill API (for the host that runs code in another process)."""
+    return api._actuator
+
+
 def run_program(program: Callable[..., Any], api: SkillAPI, *args: Any) -> tuple[Any, str | None]:
     """Call ``program(api, *args)``; return ``(result, error message or None)``.
 

@@ -13,6 +13,7 @@ This package knows nothing of prompts, agents or the loop.
 from rlgpt.code.dryrun import DryRunResult, DryRunSpec, dry_run
 from rlgpt.code.errors import REJECT_REASONS, CodeRejected, CodeTimeout, RejectReason
 from rlgpt.code.extract import FunctionSignature, Program, extract_program, normalised_digest
+from rlgpt.code.host import CodeHost, HostLimits
 from rlgpt.code.limits import call_with_limits
 from rlgpt.code.policy import DEFAULT_ALLOWED_MODULES, FORBIDDEN_NAMES, check_policy
 from rlgpt.code.sandbox import SAFE_BUILTINS, CompiledProgram, compile_program
@@ -22,12 +23,14 @@ __all__ = [
     "FORBIDDEN_NAMES",
     "REJECT_REASONS",
     "SAFE_BUILTINS",
+    "CodeHost",
     "CodeRejected",
     "CodeTimeout",
     "CompiledProgram",
     "DryRunResult",
     "DryRunSpec",
     "FunctionSignature",
+    "HostLimits",
     "Program",
     "RejectReason",
     "call_with_limits",

@@ -16,7 +16,8 @@ the call.
 Limits nest: an inner call runs under the outer deadline as well, and a timer
 or handler that was installed before (``pytest-timeout``, say) is put back
 afterwards, with its remaining time. Neither mechanism interrupts a single long
-C call (``sum(range(10**12))``); the dry run's CPU rlimit covers that.
+C call (``sum(range(10**12))``): :class:`rlgpt.code.host.CodeHost` runs
+every call of a plan's programs in a supervised child process for that reason.
 
 How outcomes surface:
 
