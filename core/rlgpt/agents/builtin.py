@@ -12,10 +12,10 @@ from rlgpt.agents.base import (
     PlanningContext,
     Tags,
 )
-from rlgpt.agents.conversation import ask, ask_json, render
-from rlgpt.agents.schemas import Critique, OnePass, Plan
+from rlgpt.agents.conversation import ask, ask_json, complete, cut_off_note, render
+from rlgpt.agents.schemas import Critique, OnePass, Plan, critique_schema, plan_schema
 from rlgpt.hookspecs import hookimpl
-from rlgpt.llm.types import LLM, Message, SamplingParams
+from rlgpt.llm.types import LLM, Message, PythonBlock, SamplingParams
 from rlgpt.skills import render_skill_doc
 from rlgpt.specs import AgentSpec
 
@@ -62,7 +62,8 @@ class DefaultPlanner(_LLMAgent):
 
     def plan(self, context: PlanningContext, tags: Tags) -> Plan:
         """Ask for a JSON plan (one repair round-trip on a malformed answer)."""
-        return ask_json(self.llm, planner_messages(context), Plan, "planner", tags, self.params)
+        output = plan_schema(context.env.primitive_actions)
+        return ask_json(self.llm, planner_messages(context), Plan, "planner", tags, self.params, output)
 
 
 def planner_messages(context: PlanningContext) -> list[Message]:
@@ -126,16 +127,42 @@ def fix_messages(request: CodeRequest, answer: str, error: str) -> list[Message]
     ]
 
 
+def code_output(request: CodeRequest) -> PythonBlock:
+    """The shape of a coder answer: one fenced Python block defining the required functions."""
+    return PythonBlock(tuple(request.required))
+
+
 class DefaultCoder(_LLMAgent):
-    """The fast agent: writes coded actions, done conditions and shaped rewards."""
+    """The fast agent: writes coded actions, done conditions and shaped rewards.
+
+    A fix request says when the rejected answer had been cut off at the token limit, and a
+    fix that repeats the rejected answer byte for byte is asked once more, with that said.
+    """
+
+    def __init__(self, llm: LLM, temperature: float = 0.0, max_tokens: int = 2048) -> None:
+        super().__init__(llm, temperature, max_tokens)
+        self._cut_off: set[str] = set()
 
     def write(self, request: CodeRequest, tags: Tags) -> str:
         """Ask for the sub-task's program."""
-        return ask(self.llm, coder_messages(request), tags, self.params)
+        return self._ask(coder_messages(request), tags, request)
 
     def fix(self, request: CodeRequest, answer: str, error: str, tags: Tags) -> str:
         """Ask for a corrected program, quoting the rejection."""
-        return ask(self.llm, fix_messages(request, answer, error), tags, self.params)
+        if answer in self._cut_off:
+            error += f"\nYour answer was cut off at the limit of {self.params.max_tokens} tokens: write less."
+        messages = fix_messages(request, answer, error)
+        fixed = self._ask(messages, tags, request)
+        if fixed != answer:
+            return fixed
+        again = [*messages, Message("assistant", fixed), Message("user", render("coder_repeated"))]
+        return self._ask(again, {**tags, "repeated": "1"}, request)
+
+    def _ask(self, messages: list[Message], tags: Tags, request: CodeRequest) -> str:
+        completion = complete(self.llm, messages, tags, self.params, code_output(request))
+        if cut_off_note(completion, self.params):
+            self._cut_off.add(completion.text)
+        return completion.text
 
 
 class DefaultCritic(_LLMAgent):
@@ -157,7 +184,8 @@ class DefaultCritic(_LLMAgent):
                 ),
             ),
         ]
-        return ask_json(self.llm, messages, Critique, "critic", tags, self.params)
+        output = critique_schema([sub.name for sub in context.plan.subtasks])
+        return ask_json(self.llm, messages, Critique, "critic", tags, self.params, output)
 
 
 class OneAgent(_LLMAgent):

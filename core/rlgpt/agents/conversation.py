@@ -12,7 +12,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from rlgpt.agents.base import MalformedAnswer, Tags
-from rlgpt.llm.types import LLM, Completion, Message, Request, SamplingParams
+from rlgpt.llm.types import LLM, Completion, JsonSchema, Message, OutputFormat, Request, SamplingParams
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -29,14 +29,25 @@ def render(name: str, **values: object) -> str:
     return _template(name).substitute({key: str(value) for key, value in values.items()}).strip()
 
 
-def ask(llm: LLM, messages: list[Message], tags: Tags, params: SamplingParams) -> str:
+def ask(
+    llm: LLM, messages: list[Message], tags: Tags, params: SamplingParams, output: OutputFormat | None = None
+) -> str:
     """One request; returns the text."""
-    return complete(llm, messages, tags, params).text
+    return complete(llm, messages, tags, params, output).text
 
 
-def complete(llm: LLM, messages: list[Message], tags: Tags, params: SamplingParams) -> Completion:
-    """One request; returns the whole completion (text and usage)."""
-    return llm.complete(Request(tuple(messages), params, dict(tags)))
+def complete(
+    llm: LLM, messages: list[Message], tags: Tags, params: SamplingParams, output: OutputFormat | None = None
+) -> Completion:
+    """One request, asking for answers of shape ``output``; returns the whole completion (text and usage)."""
+    return llm.complete(Request(tuple(messages), params, dict(tags), output))
+
+
+def cut_off_note(completion: Completion, params: SamplingParams) -> str:
+    """A sentence for a repair request when ``completion`` stopped at the token limit, else ``""``."""
+    if completion.usage.completion_tokens < params.max_tokens:
+        return ""
+    return f" (the answer was cut off at the limit of {params.max_tokens} tokens: answer more briefly)"
 
 
 def parse_json(text: str, schema: type[Model]) -> Model:
@@ -63,22 +74,30 @@ def parse_json(text: str, schema: type[Model]) -> Model:
 
 
 def ask_json(
-    llm: LLM, messages: list[Message], schema: type[Model], role: str, tags: Tags, params: SamplingParams
+    llm: LLM,
+    messages: list[Message],
+    schema: type[Model],
+    role: str,
+    tags: Tags,
+    params: SamplingParams,
+    output: JsonSchema | None = None,
 ) -> Model:
-    """Ask, validate, and on failure make one repair round-trip quoting the error."""
-    first_completion = complete(llm, messages, tags, params)
-    answer = first_completion.text
+    """Ask (for answers matching ``output`` where the backend can constrain), validate, and on
+    failure make one repair round-trip quoting the error.
+
+    A repair that returns the rejected answer byte for byte ends the exchange at once: asking
+    again the same way would only repeat it.
+    """
+    first = complete(llm, messages, tags, params, output)
     try:
-        return parse_json(answer, schema)
-    except ValueError as first:
-        error = str(first)
-        if first_completion.usage.completion_tokens >= params.max_tokens:
-            error += (
-                f" (the answer was cut off at the limit of {params.max_tokens} tokens: answer more briefly)"
-            )
-        repair = [*messages, Message("assistant", answer), Message("user", render("repair", error=error))]
-        second_answer = ask(llm, repair, {**tags, "repair": "1"}, params)
-        try:
-            return parse_json(second_answer, schema)
-        except ValueError as second:
-            raise MalformedAnswer(role, str(second)) from None
+        return parse_json(first.text, schema)
+    except ValueError as problem:
+        error = str(problem) + cut_off_note(first, params)
+    repair = [*messages, Message("assistant", first.text), Message("user", render("repair", error=error))]
+    second = complete(llm, repair, {**tags, "repair": "1"}, params, output)
+    if second.text == first.text:
+        raise MalformedAnswer(role, f"{error}; the repair repeated the same answer")
+    try:
+        return parse_json(second.text, schema)
+    except ValueError as problem:
+        raise MalformedAnswer(role, str(problem) + cut_off_note(second, params)) from None

@@ -6,7 +6,8 @@ connection with a busy timeout, and an insert is one atomic statement (the
 first writer of a key wins; later writers of the same key are ignored).
 
 The key is the sha256 of canonical JSON of the backend, the model, the messages
-(role, content and the sha256 of each image) and the sampling parameters.
+(role, content and the sha256 of each image), the sampling parameters and the
+requested output format.
 Request tags are not part of the key: the same question asked from a different
 place of a run is the same question.
 """
@@ -20,13 +21,13 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from rlgpt.llm.types import LLM, Completion, Request, Usage
+from rlgpt.llm.types import LLM, Completion, OutputFormat, Request, Usage
 from rlgpt.llm.wrapper import LLMWrapper
 
-KEY_VERSION = 1
+KEY_VERSION = 2
 """Bumped whenever the key's content changes, so old entries stop matching."""
 
 BUSY_TIMEOUT_S = 60.0
@@ -64,9 +65,22 @@ def cache_key(backend: str, model: str, request: Request) -> str:
             for message in request.messages
         ],
         "params": asdict(request.params),
+        "output": _output_material(request.output),
     }
     canonical = json.dumps(material, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _output_material(output: OutputFormat | None) -> dict[str, object] | None:
+    """The requested output format as plain JSON (``None`` when there is none)."""
+    if output is None:
+        return None
+    return {"kind": output.kind, **asdict(output)}
+
+
+def storable(text: str) -> str:
+    """``text`` with lone surrogates (which UTF-8 and sqlite cannot hold) replaced by U+FFFD."""
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
 @dataclass(frozen=True)
@@ -111,6 +125,7 @@ class CachedLLM(LLMWrapper):
             self._count(hit=True)
             return stored
         completion = self.inner.complete(request)
+        completion = replace(completion, text=storable(completion.text))
         self._store(key, completion)
         self._count(hit=False)
         return completion

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
 Role = Literal["system", "user", "assistant"]
 
@@ -72,6 +73,40 @@ class SamplingParams:
 
 
 @dataclass(frozen=True)
+class JsonSchema:
+    """The answer must be one JSON object matching ``schema``.
+
+    :param name: a short identifier of the schema (``plan``, ``critique``), for APIs that name it.
+    :param schema: a JSON Schema in the subset strict structured-output APIs accept: every object
+        lists all its properties as required and forbids others; ``$defs``/``$ref``, ``anyOf``,
+        ``enum``, ``const``, ``pattern`` and ``minItems``/``maxItems`` may appear.
+    """
+
+    name: str
+    schema: Mapping[str, Any]
+
+    kind: ClassVar[str] = "json_schema"
+
+
+@dataclass(frozen=True)
+class PythonBlock:
+    """The answer must be one fenced Python block defining ``functions`` (in that order)."""
+
+    functions: tuple[str, ...]
+
+    kind: ClassVar[str] = "python_block"
+
+    def pattern(self) -> str:
+        """A regular expression every conforming answer matches in full (no backticks inside the block)."""
+        defs = "".join(rf"def {re.escape(name)}\([^`]*" for name in self.functions)
+        return rf"```python\n[^`]*{defs}```"
+
+
+OutputFormat = JsonSchema | PythonBlock
+"""A constraint on the shape of an answer; :func:`output_kinds` tells which ones a backend enforces."""
+
+
+@dataclass(frozen=True)
 class Request:
     """Everything a backend needs for one completion.
 
@@ -80,11 +115,15 @@ class Request:
     :param tags: opaque labels from the caller (e.g. which step of a run asks);
         backends must not interpret them except to find recorded answers
         (the replay backend) and to name the request in errors. Not part of the cache key.
+    :param output: the shape the answer must have. A backend that lists its ``kind`` in
+        ``output_kinds`` constrains decoding to it; others ignore it, and the caller validates
+        and repairs the answer as usual. Part of the cache key.
     """
 
     messages: tuple[Message, ...]
     params: SamplingParams = SamplingParams()
     tags: Mapping[str, str] = field(default_factory=dict)
+    output: OutputFormat | None = None
 
 
 class LLMError(Exception):
@@ -106,7 +145,11 @@ class TransientLLMError(LLMError):
 
 @runtime_checkable
 class LLM(Protocol):
-    """A chat model. Implementations must be safe to call repeatedly."""
+    """A chat model. Implementations must be safe to call repeatedly.
+
+    A backend that can constrain decoding also has ``output_kinds``: the ``kind`` of each
+    :data:`OutputFormat` it enforces (``"json_schema"``, ``"python_block"``); without it, none.
+    """
 
     backend: str
     model: str
@@ -115,6 +158,16 @@ class LLM(Protocol):
     def complete(self, request: Request) -> Completion:
         """Answer one request. Raise :class:`TransientLLMError` for retryable failures."""
         ...
+
+
+def output_kinds(llm: LLM) -> frozenset[str]:
+    """The :data:`OutputFormat` kinds ``llm`` enforces while decoding (its optional ``output_kinds``)."""
+    return frozenset(getattr(llm, "output_kinds", frozenset()))
+
+
+def constrains(llm: LLM, request: Request) -> bool:
+    """Whether ``llm`` enforces ``request.output`` (false when the request has none)."""
+    return request.output is not None and request.output.kind in output_kinds(llm)
 
 
 def user(content: str) -> Message:

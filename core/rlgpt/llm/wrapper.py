@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from rlgpt.llm.types import LLM
+from rlgpt.llm.types import LLM, output_kinds
 
 
 class LLMWrapper:
-    """Passes the inner LLM's identity through: ``backend``, ``model`` and ``supports_images``.
+    """Passes the inner LLM's identity through: ``backend``, ``model``, ``supports_images``, ``output_kinds``.
 
     Subclasses implement ``complete`` around ``self.inner.complete``.
 
@@ -30,3 +30,8 @@ class LLMWrapper:
     def supports_images(self) -> bool:
         """Whether the inner LLM accepts images."""
         return self.inner.supports_images
+
+    @property
+    def output_kinds(self) -> frozenset[str]:
+        """The output formats the inner LLM enforces."""
+        return output_kinds(self.inner)

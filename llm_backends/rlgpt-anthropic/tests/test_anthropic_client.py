@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
+import json
 
 import pytest
 from rlgpt import Image, LLMError, Message, Request, SamplingParams, TransientLLMError, Usage
+from rlgpt.llm import JsonSchema, PythonBlock
 from rlgpt_anthropic import AnthropicLLM, cost_usd, resolve_model
 
 
@@ -204,3 +206,41 @@ def test_unknown_model_sends_no_temperature(claude) -> None:
     completion = llm_for(claude, model="claude-some-future-model").complete(ask(Message("user", "hi")))
     assert "temperature" not in claude.requests[0].json
     assert completion.cost_usd is None
+
+
+def test_a_json_schema_is_a_forced_tool_and_its_input_the_answer(claude) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"plan": {"type": "string", "enum": ["chop", "craft"]}},
+        "required": ["plan"],
+        "additionalProperties": False,
+    }
+    tool_use = {"type": "tool_use", "id": "toolu_01", "name": "plan", "input": {"plan": "chop"}}
+    reply = {
+        "id": "msg_01",
+        "type": "message",
+        "role": "assistant",
+        "model": "claude-haiku-4-5-20251001",
+        "content": [tool_use],
+        "stop_reason": "tool_use",
+        "stop_sequence": None,
+        "usage": {"input_tokens": 40, "output_tokens": 9},
+    }
+    claude.raw(json.dumps(reply).encode(), "application/json")
+    llm = llm_for(claude)
+    assert llm.output_kinds == {"json_schema"}
+
+    completion = llm.complete(Request((Message("user", "Plan."),), output=JsonSchema("plan", schema)))
+
+    assert json.loads(completion.text) == {"plan": "chop"}
+    [seen] = claude.requests
+    [tool] = seen.json["tools"]
+    assert (tool["name"], tool["input_schema"]) == ("plan", schema)
+    assert seen.json["tool_choice"] == {"type": "tool", "name": "plan"}
+
+
+def test_a_code_block_request_sends_no_tool(claude) -> None:
+    claude.answer("```python\ndef act(api):\n    return True\n```")
+    llm_for(claude).complete(Request((Message("user", "Code."),), output=PythonBlock(("act",))))
+    [seen] = claude.requests
+    assert "tools" not in seen.json and "tool_choice" not in seen.json

@@ -7,6 +7,7 @@ import socket
 
 import pytest
 from rlgpt import Image, LLMError, Message, Request, SamplingParams, TransientLLMError
+from rlgpt.llm import JsonSchema, PythonBlock
 from rlgpt_openai import OpenAILLM
 
 CONVERSATION = (
@@ -207,3 +208,34 @@ def test_key_and_base_url_from_the_environment(server, monkeypatch):
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
     OpenAILLM("local-model").complete(Request(CONVERSATION))
     assert server.requests[0].headers["authorization"] == "Bearer sk-env"
+
+
+SCHEMA = {
+    "type": "object",
+    "properties": {"plan": {"type": "string", "enum": ["chop", "craft"]}},
+    "required": ["plan"],
+    "additionalProperties": False,
+}
+
+
+def test_a_json_schema_goes_as_a_strict_response_format(server):
+    server.reply(json=server.completion('{"plan": "chop"}'))
+    llm = make(server)
+    assert llm.output_kinds == {"json_schema"}
+
+    answer = llm.complete(Request(CONVERSATION, output=JsonSchema("plan", SCHEMA)))
+
+    assert answer.text == '{"plan": "chop"}'
+    [seen] = server.requests
+    assert seen.json["response_format"] == {
+        "type": "json_schema",
+        "json_schema": {"name": "plan", "schema": SCHEMA, "strict": True},
+    }
+
+
+def test_code_blocks_and_switched_off_schemas_send_no_response_format(server):
+    make(server).complete(Request(CONVERSATION, output=PythonBlock(("act",))))
+    plain = make(server, structured_output=False)
+    assert plain.output_kinds == frozenset()
+    plain.complete(Request(CONVERSATION, output=JsonSchema("plan", SCHEMA)))
+    assert all("response_format" not in seen.json for seen in server.requests)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 import importlib.util
 import json
+import re
 from pathlib import Path
 
 import pytest
 from rlgpt import Image, LLMError, Message, Request, SamplingParams, TransientLLMError
+from rlgpt.llm import JsonSchema, PythonBlock
 from rlgpt_vllm import VLLMServerLLM, create_llm
 
 PNG = b"\x89PNG\r\n\x1a\nfake"
@@ -119,3 +121,23 @@ def test_a_vanished_server_is_transient(model, launch):
     server.stop()
     with pytest.raises(TransientLLMError, match=r"did not answer .*check that it is running"):
         llm.complete(Request((Message("user", "hi"),)))
+
+
+def test_json_schema_and_code_pattern_go_as_structured_outputs(running_server, record_file, model):
+    llm = create_llm(model, mode="server", base_url=running_server.base_url)
+    assert llm.output_kinds == {"json_schema", "python_block"}
+    schema = {"type": "object", "properties": {"plan": {"type": "string"}}, "required": ["plan"]}
+    llm.complete(Request((Message("user", "Plan."),), output=JsonSchema("plan", schema)))
+    assert last_request(record_file)["body"]["structured_outputs"] == {"json": schema}
+
+    llm.complete(Request((Message("user", "Code."),), output=PythonBlock(("act", "done"))))
+    pattern = last_request(record_file)["body"]["structured_outputs"]["regex"]
+    code = "```python\ndef act(api):\n    return 1\n\ndef done(api):\n    return True\n```"
+    assert re.fullmatch(pattern, code)
+    assert not re.fullmatch(pattern, "```python\ndef done(api):\n    return True\n```")
+
+
+def test_a_request_without_output_sends_no_constraint(running_server, record_file, model):
+    llm = create_llm(model, mode="server", base_url=running_server.base_url)
+    llm.complete(Request((Message("user", "Hi."),)))
+    assert "structured_outputs" not in last_request(record_file)["body"]

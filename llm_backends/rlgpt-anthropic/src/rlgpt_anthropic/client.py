@@ -10,6 +10,7 @@ from typing import Any
 
 import anthropic
 from rlgpt import Completion, LLMError, Message, Request, Usage
+from rlgpt.llm import JsonSchema
 
 from rlgpt_anthropic.errors import translate
 from rlgpt_anthropic.models import accepts_temperature, cost_usd, resolve_model
@@ -30,10 +31,13 @@ class AnthropicLLM:
     The client library's own retries are off: retries belong to the core's retry wrapper,
     which sees :class:`~rlgpt.TransientLLMError` for retryable failures. ``SamplingParams.seed``
     is ignored (the API has no seed); ``temperature`` is sent to the models in the price table.
+    A request's JSON Schema becomes the input schema of one tool the model must call; the tool
+    call's input, as JSON, is the answer's text.
     """
 
     backend = "anthropic"
     supports_images = True
+    output_kinds = frozenset({JsonSchema.kind})
 
     def __init__(
         self,
@@ -105,6 +109,16 @@ class AnthropicLLM:
             params["stop_sequences"] = list(request.params.stop)
         if accepts_temperature(self.model):
             params["extra_body"] = {"temperature": request.params.temperature}
+        if isinstance(request.output, JsonSchema):
+            name = request.output.name
+            params["tools"] = [
+                {
+                    "name": name,
+                    "description": f"Give your answer: the {name}, as this tool's input.",
+                    "input_schema": dict(request.output.schema),
+                }
+            ]
+            params["tool_choice"] = {"type": "tool", "name": name}
         return params
 
     def _read(self, reply: Any) -> tuple[str, Usage]:
@@ -118,9 +132,13 @@ class AnthropicLLM:
                 f"malformed Anthropic response from {self.base_url} (no content list or token usage):"
                 " check base_url points at the Messages API"
             )
-        text = "".join(
-            getattr(block, "text", "") for block in content if getattr(block, "type", None) == "text"
-        )
+        tool_inputs = [block.input for block in content if getattr(block, "type", None) == "tool_use"]
+        if tool_inputs:
+            text = json.dumps(tool_inputs[0], ensure_ascii=False)
+        else:
+            text = "".join(
+                getattr(block, "text", "") for block in content if getattr(block, "type", None) == "text"
+            )
         return text, Usage(prompt_tokens=prompt, completion_tokens=completion)
 
 

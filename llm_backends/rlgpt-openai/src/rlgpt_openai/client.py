@@ -9,7 +9,7 @@ from typing import Any
 
 import openai
 from rlgpt import Completion, LLMError, Request, Usage
-from rlgpt.llm import one_line, to_chat_messages
+from rlgpt.llm import JsonSchema, one_line, to_chat_messages
 
 from rlgpt_openai.errors import map_error
 from rlgpt_openai.models import cost_usd, model_info, resolve_model
@@ -30,6 +30,8 @@ class OpenAILLM:
     :param extra_body: extra JSON fields merged into every request (server-specific options).
     :param supports_images: whether the model takes images; defaults to what the model table says
         (``False`` for models it does not know).
+    :param structured_output: send a request's JSON Schema as ``response_format`` (strict
+        ``json_schema``); turn off for an OpenAI-compatible server that rejects it.
 
     The client's own retries are off: the core's retry policy is the only one. Prices
     (``Completion.cost_usd``) are only reported for OpenAI's own endpoint.
@@ -48,6 +50,7 @@ class OpenAILLM:
         stream: bool = False,
         extra_body: Mapping[str, Any] | None = None,
         supports_images: bool | None = None,
+        structured_output: bool = True,
     ) -> None:
         if not model:
             raise ValueError("no model given; pass a model id such as 'gpt-4o-mini'")
@@ -65,6 +68,7 @@ class OpenAILLM:
         self.supports_images = supports_images if supports_images is not None else bool(info and info.images)
         self._reasoning = bool(info and info.reasoning)
         self.stream = stream
+        self.output_kinds = frozenset({JsonSchema.kind}) if structured_output else frozenset()
         self.extra_body = dict(extra_body or {})
         self._client = openai.OpenAI(
             api_key=key,
@@ -117,6 +121,9 @@ class OpenAILLM:
             body["stop"] = list(params.stop)
         if params.seed is not None:
             body["seed"] = params.seed
+        if isinstance(request.output, JsonSchema) and self.output_kinds:
+            schema = {"name": request.output.name, "schema": dict(request.output.schema), "strict": True}
+            body["response_format"] = {"type": "json_schema", "json_schema": schema}
         if self.extra_body:
             body["extra_body"] = self.extra_body
         return body

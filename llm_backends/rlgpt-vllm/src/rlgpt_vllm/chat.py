@@ -9,6 +9,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from rlgpt import LLMError, Message, SamplingParams
+from rlgpt.llm import JsonSchema, OutputFormat, PythonBlock
+
+OUTPUT_KINDS = frozenset({JsonSchema.kind, PythonBlock.kind})
+"""vLLM's structured outputs enforce both a JSON Schema and a regular expression."""
 
 
 def check_images(messages: Sequence[Message], model: str, supports_images: bool) -> None:
@@ -28,3 +32,12 @@ def sampling_kwargs(params: SamplingParams) -> dict[str, Any]:
     if params.seed is not None:
         kwargs["seed"] = params.seed
     return kwargs
+
+
+def structured_outputs(output: OutputFormat | None) -> dict[str, Any] | None:
+    """vLLM's ``structured_outputs`` for ``output``: ``{"json": schema}`` or ``{"regex": pattern}``."""
+    if isinstance(output, JsonSchema):
+        return {"json": dict(output.schema)}
+    if isinstance(output, PythonBlock):
+        return {"regex": output.pattern()}
+    return None

@@ -8,7 +8,7 @@ from types import ModuleType
 from rlgpt import Completion, LLMError, Request, Usage
 from rlgpt.llm import one_line, to_chat_messages
 
-from rlgpt_vllm.chat import check_images, sampling_kwargs
+from rlgpt_vllm.chat import OUTPUT_KINDS, check_images, sampling_kwargs, structured_outputs
 from rlgpt_vllm.engine_options import EngineOptions
 
 NOT_INSTALLED = 'vllm is not installed; pip install vllm (needs a CUDA GPU) or use mode="server"'
@@ -40,6 +40,9 @@ class VLLMEngineLLM:
         self.model = model
         self.supports_images = supports_images
         self._sampling_params = vllm.SamplingParams
+        # vLLM >= 0.10.2 names its constraints StructuredOutputsParams; older versions cannot be asked here.
+        self._structured_outputs = getattr(vllm.sampling_params, "StructuredOutputsParams", None)
+        self.output_kinds = OUTPUT_KINDS if self._structured_outputs else frozenset()
         try:
             self._engine = vllm.LLM(model=model, **(engine or EngineOptions()).engine_kwargs())
         except (OSError, ValueError, RuntimeError) as error:
@@ -51,7 +54,11 @@ class VLLMEngineLLM:
     def complete(self, request: Request) -> Completion:
         """Generate one answer with the model's chat template applied by ``vllm.LLM.chat``."""
         check_images(request.messages, self.model, self.supports_images)
-        params = self._sampling_params(**sampling_kwargs(request.params))
+        kwargs = sampling_kwargs(request.params)
+        constraint = structured_outputs(request.output)
+        if constraint and self._structured_outputs:
+            kwargs["structured_outputs"] = self._structured_outputs(**constraint)
+        params = self._sampling_params(**kwargs)
         start = time.perf_counter()
         try:
             [output] = self._engine.chat(to_chat_messages(request.messages), params, use_tqdm=False)

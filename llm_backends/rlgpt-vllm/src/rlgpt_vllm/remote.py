@@ -9,7 +9,7 @@ import openai
 from rlgpt import Completion, LLMError, Request, TransientLLMError, Usage
 from rlgpt.llm import is_transient_status, one_line, retry_after_s, to_chat_messages
 
-from rlgpt_vllm.chat import check_images, sampling_kwargs
+from rlgpt_vllm.chat import OUTPUT_KINDS, check_images, sampling_kwargs, structured_outputs
 from rlgpt_vllm.server import VLLMServer
 
 NO_KEY = "no-key"  # vLLM only checks a key when started with --api-key
@@ -29,6 +29,7 @@ class VLLMServerLLM:
     """
 
     backend = "vllm"
+    output_kinds = OUTPUT_KINDS
 
     def __init__(
         self,
@@ -52,12 +53,14 @@ class VLLMServerLLM:
     def complete(self, request: Request) -> Completion:
         """Answer one request; raise :class:`~rlgpt.TransientLLMError` for retryable failures."""
         check_images(request.messages, self.model, self.supports_images)
+        constraint = structured_outputs(request.output)
         start = time.perf_counter()
         try:
             response = self._client.chat.completions.create(
                 model=self.model,
                 messages=to_chat_messages(request.messages),
                 **sampling_kwargs(request.params),
+                **({"extra_body": {"structured_outputs": constraint}} if constraint else {}),
             )
             text = response.choices[0].message.content or ""
             usage = Usage(response.usage.prompt_tokens, response.usage.completion_tokens)
