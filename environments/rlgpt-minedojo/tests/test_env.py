@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 from rlgpt_minedojo.actions import ACTIONS, camera_vector, craft_vector
+from rlgpt_minedojo.describe import describe
 from rlgpt_minedojo.env import MineDojoEnv, make_env
 from rlgpt_minedojo.observation import SIZE, TRACKED_ITEMS
 from rlgpt_minedojo.sim import check_action_space
@@ -135,3 +136,18 @@ def test_a_simulator_with_another_action_space_is_refused() -> None:
 
     with pytest.raises(RuntimeError, match="expected MineDojo's MultiDiscrete"):
         check_action_space(Space())
+
+
+def test_describe_for_the_critic() -> None:
+    env = make_env(task="obtain_diamond")
+    _, info = env.reset(seed=1)
+    text = describe(None, info)
+    assert "position x 0.5 y 64.0 z 0.5, yaw 0, pitch 0" in text
+    assert "life 20/20, food 20/20, oxygen 300" in text
+    assert "main hand: air; inventory: empty" in text
+    assert "within reach: no crafting table or furnace" in text
+    assert "standing on grass block, at the feet air" in text
+    assert "seen (nearest first): wood 6.0 blocks at yaw +0, cow 8.0 blocks at yaw +30" in text
+    assert text.endswith("task obtain_diamond: not done (last action: reset)")
+    _, _, _, _, info = attack_until_log(env)
+    assert "milestones reached: log" in describe(None, info)

@@ -114,8 +114,8 @@ def seen_targets(rays: Mapping[str, Any]) -> dict[str, dict[str, float]]:
             if name not in found or float(distance) < found[name]["distance"]:
                 found[name] = {
                     "distance": round(float(distance), 2),
-                    "yaw": round(-float(np.rad2deg(rays["ray_yaw"][index])), 1),
-                    "pitch": round(float(np.rad2deg(rays["ray_pitch"][index])), 1),
+                    "yaw": round(-float(np.rad2deg(rays["ray_yaw"][index])), 1) + 0.0,  # no -0.0
+                    "pitch": round(float(np.rad2deg(rays["ray_pitch"][index])), 1) + 0.0,
                 }
     return dict(sorted(found.items()))
 
