@@ -51,7 +51,7 @@ def test_info_has_the_documented_keys_and_no_world_map() -> None:
     _, info = make_env(task="place_table").reset(seed=SEED)
     assert set(info) == {
         "inventory", "achievements", *VITALS, "player_pos", "facing", "local_view",
-        "sleeping", "daylight", "discount", "is_success", "task",
+        "sleeping", "daylight", "step", "discount", "is_success", "task",
     }  # fmt: skip
     assert "semantic" not in info
     assert set(info["inventory"]) == set(ITEMS) and len(info["achievements"]) == 22

@@ -15,9 +15,9 @@ from rlgpt_crafter import plugin as crafter_plugin
 from rlgpt_crafter.tasks import depth
 
 
-def test_every_achievement_is_a_task_plus_obtain_diamond() -> None:
-    assert list(TASKS) == [*constants.achievements, "obtain_diamond"]
-    assert len(TASKS) == 23
+def test_every_achievement_is_a_task_plus_obtain_diamond_survive_and_open_game() -> None:
+    assert list(TASKS) == [*constants.achievements, "obtain_diamond", "survive", "open_game"]
+    assert len(TASKS) == 25
 
 
 @pytest.mark.parametrize(
@@ -83,7 +83,8 @@ def test_plugin_registers_the_spec_through_the_hook() -> None:
     manager.register(crafter_plugin)
     registered = []
     manager.hook.register_environments(register=registered.append)
-    (spec,) = registered
+    spec, basic = registered
+    assert basic.name == "crafter-basic" and basic.tasks == spec.tasks
     assert spec.name == "crafter" and spec.observation_modes == ("symbolic", "pixels")
     assert spec.primitive_actions == tuple(constants.actions) and len(spec.primitive_actions) == 17
     assert spec.task("make_wood_pickaxe") is TASKS["make_wood_pickaxe"]

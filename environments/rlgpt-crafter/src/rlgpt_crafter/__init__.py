@@ -2,7 +2,16 @@
 
 from rlgpt_crafter.describe import describe
 from rlgpt_crafter.env import ACTIONS, CrafterEnv, make_env
-from rlgpt_crafter.skills import CrafterSkills
-from rlgpt_crafter.tasks import TASKS
+from rlgpt_crafter.skills import CrafterBasicSkills, CrafterSkills
+from rlgpt_crafter.tasks import TASKS, crafter_score
 
-__all__ = ["ACTIONS", "TASKS", "CrafterEnv", "CrafterSkills", "describe", "make_env"]
+__all__ = [
+    "ACTIONS",
+    "TASKS",
+    "CrafterBasicSkills",
+    "CrafterEnv",
+    "CrafterSkills",
+    "crafter_score",
+    "describe",
+    "make_env",
+]

@@ -22,6 +22,10 @@ OBS_MODES: tuple[str, ...] = ("symbolic", "pixels")
 EPISODE_STEPS = 10_000
 """Step limit without a task (Crafter's own episode length)."""
 
+REWARDS: tuple[str, ...] = ("achievements", "task")
+"""Reward modes: Crafter's own (the default), or none from the game (the task's success bonus only,
+which the sub-task's done condition adds)."""
+
 MIN_AREA = 16
 """Smallest world side, in cells (terrain generation needs room around the centre)."""
 
@@ -34,8 +38,10 @@ _FACING_NAMES = {offset: name for name, offset in DIRECTIONS.items()}
 class CrafterEnv(gym.Env):
     """Crafter with a task, a frameless symbolic view and an ``info`` dict the skill API reads.
 
-    **Reward** is Crafter's own: +1 the first time in an episode each achievement is unlocked,
-    plus a tenth of every change in health (so -0.2 for losing two health points).
+    **Reward** (``reward="achievements"``) is Crafter's own: +1 the first time in an episode each
+    achievement is unlocked, plus a tenth of every change in health (so -0.2 for losing two health
+    points). With ``reward="task"`` the game rewards nothing: the learner's only reward is the
+    success bonus of the (sub-)task's done condition.
 
     **Episode end**: ``terminated`` when the player dies (``info["discount"] == 0``) or the
     task succeeds (``info["is_success"]``); ``truncated`` at the step limit (the task's budget,
@@ -47,7 +53,8 @@ class CrafterEnv(gym.Env):
     **info** (fresh objects every step): ``inventory`` (12 items), ``achievements`` (22 counts),
     ``health``/``food``/``drink``/``energy``, ``player_pos`` ``(x, y)``, ``facing``
     (``"left"|"right"|"up"|"down"``), ``local_view`` (7x9 cell ids, see
-    :data:`rlgpt_crafter.engine.CLASS_NAMES`), ``sleeping``, ``daylight``, ``discount``,
+    :data:`rlgpt_crafter.engine.CLASS_NAMES`), ``sleeping``, ``daylight``, ``step`` (steps taken
+    in the episode), ``discount``,
     ``is_success`` and ``task``. The full world map is never exposed.
 
     **Determinism**: ``reset(seed=s)`` followed by the same actions replays the same game in
@@ -64,8 +71,10 @@ class CrafterEnv(gym.Env):
         render_mode: str | None = None,
         area: tuple[int, int] = (64, 64),
         size: tuple[int, int] = (64, 64),
+        reward: str = "achievements",
     ) -> None:
         self.task = TASKS[check_choice(task, TASKS, "task")] if task is not None else None
+        self.reward_mode = check_choice(reward, REWARDS, "reward mode")
         self.obs_mode = check_choice(obs_mode, OBS_MODES, "observation mode")
         if render_mode is not None:
             check_choice(render_mode, self.metadata["render_modes"], "render mode")
@@ -106,7 +115,8 @@ class CrafterEnv(gym.Env):
         info = self._info(discount=float(raw["discount"]))
         terminated = info["discount"] == 0.0 or info["is_success"]
         truncated = not terminated and self._steps >= self.max_episode_steps
-        return self._observe(info), float(reward), terminated, truncated, info
+        reward = float(reward) if self.reward_mode == "achievements" else 0.0
+        return self._observe(info), reward, terminated, truncated, info
 
     def render(self) -> np.ndarray | None:
         """Crafter's image of the current state (``render_mode="rgb_array"``); the game is unaffected."""
@@ -134,6 +144,7 @@ class CrafterEnv(gym.Env):
             "local_view": self._engine.local_view(),
             "sleeping": bool(player.sleeping),
             "daylight": self._engine.daylight,
+            "step": self._steps,
             "discount": discount,
             "task": self.task.id if self.task else None,
         }
@@ -174,6 +185,7 @@ def make_env(
     render_mode: str | None = None,
     area: tuple[int, int] = (64, 64),
     size: tuple[int, int] = (64, 64),
+    reward: str = "achievements",
 ) -> CrafterEnv:
     """Build a :class:`CrafterEnv` (the ``rlgpt`` entry point ``rlgpt_crafter.env:make_env``).
 
@@ -183,5 +195,6 @@ def make_env(
     :param render_mode: ``None`` or ``"rgb_array"``.
     :param area: world size in cells.
     :param size: image size in pixels for ``pixels`` and ``render()``.
+    :param reward: ``"achievements"`` (Crafter's reward) or ``"task"`` (none from the game).
     """
-    return CrafterEnv(task, obs_mode, max_episode_steps, render_mode, area, size)
+    return CrafterEnv(task, obs_mode, max_episode_steps, render_mode, area, size, reward)

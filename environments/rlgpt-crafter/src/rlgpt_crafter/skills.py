@@ -1,4 +1,10 @@
-"""The skill API generated code uses in Crafter: primitives, perception, and short navigation."""
+"""The skill APIs generated code uses in Crafter, at two levels.
+
+* ``basic`` (:class:`CrafterBasicSkills`): primitives, perception and crafting; no path-finding,
+  so code can see, craft and act, but fine movement is left to RL (where the paper's MineDojo code
+  stopped).
+* ``full`` (:class:`CrafterSkills`): basic plus navigation (``step_towards``, ``explore``).
+"""
 
 from __future__ import annotations
 
@@ -26,8 +32,12 @@ _IDS = {name: index for index, name in enumerate(CLASS_NAMES)}
 _EXPLORE_KEEP_HEADING = 0.8
 
 
-class CrafterSkills(SkillAPI):
-    """Act in Crafter and read what the player sees.
+SKILL_LEVELS: tuple[str, ...] = ("full", "basic")
+"""Skill levels, the default first."""
+
+
+class CrafterBasicSkills(SkillAPI):
+    """Act in Crafter and read what the player sees (no path-finding: moves are one cell each).
 
     Offsets are ``(dx, dy)`` relative to the player: ``dx > 0`` is right, ``dy > 0`` is down.
     The player sees 9x7 cells, so visible offsets have ``-4 <= dx <= 4`` and ``-3 <= dy <= 3``;
@@ -149,6 +159,35 @@ class CrafterSkills(SkillAPI):
         around = {CLASS_NAMES[i] for i in self._view()[y - 1 : y + 2, x - 1 : x + 2].ravel()}
         return self._has(rule["uses"]) and all(station in around for station in rule["nearby"])
 
+    def _unlock(self, verb: str, item: str, rules: dict[str, Any]) -> bool:
+        check_choice(item, rules, f"{'placeable' if verb == 'place' else 'makeable'} item")
+        achievement = f"{verb}_{item}"
+        before = self.info["achievements"][achievement]
+        self.act(ACTIONS.index(achievement))
+        return self.info["achievements"][achievement] > before
+
+    def _view(self) -> np.ndarray:
+        return np.asarray(self.info["local_view"])
+
+    def _has(self, uses: dict[str, int]) -> bool:
+        inventory = self.info["inventory"]
+        return all(inventory[name] >= count for name, count in uses.items())
+
+    def _walkable(self, offset: tuple[int, int]) -> bool:
+        return self.cell(offset) in WALKABLE
+
+
+class CrafterSkills(CrafterBasicSkills):
+    """Act in Crafter and read what the player sees, with short navigation helpers.
+
+    Offsets are ``(dx, dy)`` relative to the player: ``dx > 0`` is right, ``dy > 0`` is down.
+    The player sees 9x7 cells, so visible offsets have ``-4 <= dx <= 4`` and ``-3 <= dy <= 3``;
+    offsets change whenever the player moves, so look again after each step.
+    Perception helpers cost 0 environment steps; every action costs 1.
+    Moving towards a free cell walks there; towards a blocked cell (tree, stone, water, table,
+    creature...) it only turns the player to face it. ``do()`` acts on the faced cell.
+    """
+
     # Navigation: perception plus one primitive step.
 
     def step_towards(self, offset: tuple[int, int]) -> bool:
@@ -180,23 +219,6 @@ class CrafterSkills(SkillAPI):
         if heading in free and rng.random() < _EXPLORE_KEEP_HEADING:
             return self.move(heading)
         return self.move(rng.choice(free or list(DIRECTIONS)))
-
-    def _unlock(self, verb: str, item: str, rules: dict[str, Any]) -> bool:
-        check_choice(item, rules, f"{'placeable' if verb == 'place' else 'makeable'} item")
-        achievement = f"{verb}_{item}"
-        before = self.info["achievements"][achievement]
-        self.act(ACTIONS.index(achievement))
-        return self.info["achievements"][achievement] > before
-
-    def _view(self) -> np.ndarray:
-        return np.asarray(self.info["local_view"])
-
-    def _has(self, uses: dict[str, int]) -> bool:
-        inventory = self.info["inventory"]
-        return all(inventory[name] >= count for name, count in uses.items())
-
-    def _walkable(self, offset: tuple[int, int]) -> bool:
-        return self.cell(offset) in WALKABLE
 
     def _first_step(self, target: tuple[int, int]) -> str:
         """First move of a shortest walkable path to a cell next to ``target`` (greedy if none is seen)."""
@@ -233,3 +255,10 @@ def _direction_of(unit: tuple[int, int]) -> str:
     if abs(dx) >= abs(dy):
         return "right" if dx > 0 else "left"
     return "down" if dy > 0 else "up"
+
+
+def skill_api(level: str) -> type[CrafterBasicSkills]:
+    """The skill API class of a skill level (``"full"`` or ``"basic"``)."""
+    return {"full": CrafterSkills, "basic": CrafterBasicSkills}[
+        check_choice(level, SKILL_LEVELS, "skill level")
+    ]

@@ -1,14 +1,20 @@
-"""Crafter's 22 achievements as tasks, plus the long-horizon ``obtain_diamond``.
+"""Crafter's 22 achievements as tasks, plus ``obtain_diamond``, ``survive`` and ``open_game``.
 
 Each instruction is a goal plus the player-manual steps that lead to it, in order, derived
 from Crafter's own recipe tables (what ``do`` collects and with which tool, what placing and
 making use and need nearby). A task succeeds once its achievement has been unlocked in the
 episode (``info["achievements"][name] > 0``); budgets grow with the achievement's depth in
 the technology tree.
+
+Every task but ``open_game`` runs with ``reward="task"``: the game itself rewards nothing, so a
+learner is paid only by the success bonus of its (sub-)task's done condition, the same for every
+method. ``open_game`` is Crafter's own benchmark: a whole episode with Crafter's reward, scored by
+:func:`crafter_score` over the 22 achievements.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +27,12 @@ STEPS_PER_LEVEL = 250
 
 OBTAIN_DIAMOND_STEPS = 10_000
 """Budget of ``obtain_diamond``: a whole Crafter episode."""
+
+SURVIVE_STEPS = 500
+"""Steps ``survive`` asks the player to live through (the first night and the morning)."""
+
+TASK_REWARD = {"reward": "task"}
+"""Environment keywords of every task but ``open_game``."""
 
 INTRO = (
     "You play Crafter, a 2-D Minecraft-like world seen from above (9x7 cells around you). "
@@ -78,6 +90,26 @@ _CREATURE_HINTS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
 }
 _DEPTH_OVERRIDES = {"defeat_zombie": 2, "eat_plant": 4}
+
+
+@dataclass(frozen=True)
+class Survived:
+    """Success predicate: the player is alive after ``steps`` steps of the episode."""
+
+    steps: int
+
+    def __call__(self, info: Mapping[str, Any]) -> bool:
+        """Read ``info["step"]`` and ``info["health"]``."""
+        return info.get("step", 0) >= self.steps and info.get("health", 0) > 0
+
+
+@dataclass(frozen=True)
+class Never:
+    """Success predicate of the open game: there is nothing to finish, only achievements to unlock."""
+
+    def __call__(self, info: Mapping[str, Any]) -> bool:
+        """Always false."""
+        return False
 
 
 @dataclass(frozen=True)
@@ -172,6 +204,7 @@ def _achievement_task(name: str) -> TaskSpec:
         instruction=instruction,
         success=AchievementUnlocked(name),
         max_episode_steps=STEPS_PER_LEVEL * depth(name),
+        env_kwargs=TASK_REWARD,
     )
 
 
@@ -192,11 +225,65 @@ def _obtain_diamond() -> TaskSpec:
         instruction=instruction,
         success=AchievementUnlocked("collect_diamond"),
         max_episode_steps=OBTAIN_DIAMOND_STEPS,
+        env_kwargs=TASK_REWARD,
     )
+
+
+def _survive() -> TaskSpec:
+    instruction = " ".join(
+        [
+            f"Stay alive for {SURVIVE_STEPS} steps in Crafter. The game starts at night: zombies come out "
+            "on grass in the dark and hit hard (2 health, 7 when you sleep); arrows from skeletons hurt too. "
+            "Health (0-9) regenerates while food, drink and energy are above zero and drops while any is "
+            "zero. Defeat or avoid zombies, drink water, eat cows, and wall yourself in with stone (or "
+            "stand where zombies cannot reach) to be safe.",
+            INTRO,
+            *_CREATURE_HINTS["defeat_zombie"][:1],
+            *_CREATURE_HINTS["eat_cow"][:1],
+            "To drink, face water and use `do`. To place stone, collect it with a wood pickaxe first.",
+        ]
+    )
+    return TaskSpec(
+        id="survive",
+        instruction=instruction,
+        success=Survived(SURVIVE_STEPS),
+        max_episode_steps=SURVIVE_STEPS,
+        env_kwargs=TASK_REWARD,
+    )
+
+
+def _open_game() -> TaskSpec:
+    instruction = " ".join(
+        [
+            "Play Crafter's open game: unlock as many of the 22 achievements as you can in one episode "
+            "(collect, place, make, eat, drink, defeat, sleep), staying alive as long as possible.",
+            INTRO,
+        ]
+    )
+    return TaskSpec(
+        id="open_game", instruction=instruction, success=Never(), max_episode_steps=OBTAIN_DIAMOND_STEPS
+    )
+
+
+ACHIEVEMENTS: tuple[str, ...] = tuple(constants.achievements)
+"""Crafter's 22 achievements, in its order."""
+
+
+def crafter_score(success_rates: Mapping[str, float]) -> float:
+    """Crafter's score in percent: ``exp(mean(ln(1 + 100 * rate))) - 1`` over the 22 achievements.
+
+    ``success_rates`` maps each achievement to the fraction of episodes that unlocked it (missing
+    ones count as 0), as in the Crafter paper (Hafner 2021, eq. 1).
+    """
+    logs = [math.log(1 + 100 * float(success_rates.get(name, 0.0))) for name in ACHIEVEMENTS]
+    return math.exp(sum(logs) / len(logs)) - 1
 
 
 TASKS: dict[str, TaskSpec] = {
     **{name: _achievement_task(name) for name in constants.achievements},
     "obtain_diamond": _obtain_diamond(),
+    "survive": _survive(),
+    "open_game": _open_game(),
 }
-"""Every Crafter task by id: the 22 achievements (Crafter's order), then ``obtain_diamond``."""
+"""Every Crafter task by id: the 22 achievements (Crafter's order), ``obtain_diamond``, ``survive``
+and ``open_game``."""
