@@ -23,6 +23,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from rlgpt.textbound import bound_values, safe_text
+
 CONFIG_FILE = "config.json"
 EVENTS_FILE = "events.jsonl"
 CORRUPT_SUFFIX = ".corrupt"
@@ -127,7 +129,7 @@ def _json_default(obj: Any) -> Any:
 
 def to_json(obj: Any, *, indent: int | None = None) -> str:
     """JSON text of ``obj``; paths, dataclasses and numpy values are converted."""
-    return json.dumps(obj, indent=indent, default=_json_default, ensure_ascii=False)
+    return safe_text(json.dumps(obj, indent=indent, default=_json_default, ensure_ascii=False))
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -214,14 +216,18 @@ class RunDirectory:
         return parse_events(self.events_path)[0]
 
     def append_event(self, kind: str, **data: Any) -> dict[str, Any]:
-        """Append ``{"seq", "time", "kind", **data}`` as one line, flushed and fsynced; return it."""
+        """Append ``{"seq", "time", "kind", **data}`` as one line, flushed and fsynced; return it.
+
+        Strings in ``data`` are bounded (:func:`rlgpt.textbound.bound_values`), so an event line stays
+        valid UTF-8 and of reasonable size whatever an LLM or generated code produced.
+        """
         reserved = sorted({"seq", "time"} & data.keys())
         if reserved:
             raise ValueError(f"append_event: {', '.join(reserved)} are set by the log; rename those fields")
         with self._lock:
             if self._next_seq is None:
                 self._next_seq = self._repair_tail()
-            event = {"seq": self._next_seq, "time": round(time.time(), 3), "kind": kind, **data}
+            event = {"seq": self._next_seq, "time": round(time.time(), 3), "kind": kind, **bound_values(data)}
             self._write_line(event)
             self._next_seq += 1
             return event
@@ -274,7 +280,7 @@ class RunDirectory:
 
     def write_text(self, relpath: str | Path, text: str) -> Path:
         """Write a UTF-8 text file inside the run folder atomically; return its path."""
-        return self.write_bytes(relpath, text.encode("utf-8"))
+        return self.write_bytes(relpath, safe_text(text).encode("utf-8"))
 
     def write_json(self, relpath: str | Path, obj: Any) -> Path:
         """Write ``obj`` as indented JSON inside the run folder atomically; return its path."""

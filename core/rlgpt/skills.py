@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from rlgpt.textbound import bound_text
+
 StepResult = tuple[Any, float, bool, bool, dict[str, Any]]
 
 
@@ -123,7 +125,7 @@ def run_program(program: Callable[..., Any], api: SkillAPI, *args: Any) -> tuple
     except (StepBudgetExceeded, EpisodeOver):
         return None, None
     except Exception as exc:  # generated code failed; the caller decides what that means
-        return None, f"{type(exc).__name__}: {exc}"
+        return None, bound_text(f"{type(exc).__name__}: {exc}")
 
 
 def observer(api_cls: type[SkillAPI], obs: Any, info: Mapping[str, Any]) -> SkillAPI:

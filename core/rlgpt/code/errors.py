@@ -12,6 +12,8 @@ import traceback
 from types import TracebackType
 from typing import Any, Literal, get_args
 
+from rlgpt.textbound import bound_text
+
 RejectReason = Literal[
     "syntax",
     "no_code_block",
@@ -38,13 +40,15 @@ class CodeRejected(Exception):
     """Generated code was refused or failed.
 
     :param reason: one of :data:`REJECT_REASONS`.
-    :param message: a human sentence naming the line and the fix, meant for the LLM coder.
+    :param message: a human sentence naming the line and the fix, meant for the LLM coder; bounded
+        by :func:`rlgpt.textbound.bound_text` (repeated frames collapsed, a few thousand characters).
     :param line: the 1-based line of the generated source at fault, when known.
     """
 
     def __init__(self, reason: RejectReason, message: str, *, line: int | None = None) -> None:
         if reason not in REJECT_REASONS:
             raise ValueError(f"unknown rejection reason {reason!r} (reasons: {', '.join(REJECT_REASONS)})")
+        message = bound_text(message)
         super().__init__(message)
         self.reason: RejectReason = reason
         self.message = message

@@ -18,6 +18,7 @@ import gymnasium as gym
 
 from rlgpt.envs.coded_actions import CodedActions
 from rlgpt.skills import Actuator, SkillAPI, observer, run_program
+from rlgpt.textbound import bound_text
 
 Predicate = Callable[[SkillAPI], Any]
 
@@ -72,7 +73,7 @@ def holds(predicate: Predicate, skill_api: type[SkillAPI], obs: Any, info: Any) 
     try:
         return bool(predicate(api)), None
     except Exception as exc:
-        return False, f"{type(exc).__name__}: {exc}"
+        return False, bound_text(f"{type(exc).__name__}: {exc}")
 
 
 @dataclass
