@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from rlgpt_minedojo.actions import (
@@ -17,6 +19,7 @@ from rlgpt_minedojo.actions import (
     to_minedojo,
 )
 from rlgpt_minedojo.items import CRAFT_SMELT_ITEMS, HAND_CRAFT_ITEMS, SMELT_ITEMS, TABLE_CRAFT_ITEMS
+from rlgpt_minedojo.sim import check_tables
 
 
 def plan4mc_transform(act1: int, act2: int) -> list[int]:
@@ -116,3 +119,14 @@ def test_functional_vectors() -> None:
 def test_bad_actions_are_named(call: object, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         call()  # type: ignore[operator]
+
+
+def test_table_check_refuses_another_minedojo() -> None:
+    check_tables(SimpleNamespace(ALL_CRAFT_SMELT_ITEMS=list(CRAFT_SMELT_ITEMS), N_INV_SLOTS=36))
+    with pytest.raises(RuntimeError, match=r"differ from rlgpt_minedojo\.items"):
+        check_tables(SimpleNamespace(ALL_CRAFT_SMELT_ITEMS=list(CRAFT_SMELT_ITEMS[:-1]), N_INV_SLOTS=36))
+
+
+def test_tables_match_the_installed_minedojo() -> None:
+    """Where MineDojo is installed: its own tables equal the copies here (skipped where it is not)."""
+    check_tables(pytest.importorskip("minedojo.sim.mc_meta.mc"))
