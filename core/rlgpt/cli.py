@@ -126,6 +126,7 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
         if args.config is not None or args.set:
             raise ConfigError("run --resume RUN_DIR takes no CONFIG or --set: a resumed run keeps its config")
         run = RunDirectory.open(args.resume)
+        run.acquire()  # refuse at once when another process writes this run
         Loop.resume(run.path, registry=_registry()).run()
         return 0
     if args.config is None:
@@ -165,7 +166,15 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
     """Write a run's ``report.md`` (and plots) and print its path."""
     from rlgpt.report import write_report
 
-    print(write_report(RunDirectory.open(args.run_dir).path))
+    run = RunDirectory.open(args.run_dir)
+    duplicates = run.read_events().duplicate_seqs
+    if duplicates:
+        print(
+            f"warning: {run.events_path}: {len(duplicates)} duplicated sequence numbers (two processes wrote "
+            "this run at once); the report flags its numbers as untrustworthy",
+            file=sys.stderr,
+        )
+    print(write_report(run.path))
     return 0
 
 

@@ -39,6 +39,14 @@ def write_report(path: Path) -> Path:
     ]
     if log.truncated_tail:
         lines += [f"> Note: {log.warning}", ""]
+    duplicates = log.duplicate_seqs
+    if duplicates:
+        lines += [
+            f"> **Warning: corrupt event log**: {len(duplicates)} sequence numbers occur more than once "
+            f"(first: {duplicates[0]}), so two processes wrote this run at once; the numbers below may count "
+            "iterations twice. Start a new run to get trustworthy numbers.",
+            "",
+        ]
     if records:
         lines += _table(records)
         lines += ["", f"![success per iteration]({_plot_success(run, records).name})", ""]

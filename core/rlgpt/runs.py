@@ -6,11 +6,18 @@ loop writes (code versions, checkpoints, plots, ``report.md``). Files are writte
 atomically (temporary file in the same folder, fsync, rename), so a crash leaves
 either the old or the new version. A crash while appending can leave a partial last
 line in ``events.jsonl``; the reader reports it and the next append repairs it.
+
+A run directory has one writer at a time: the first event appended (and
+:meth:`RunDirectory.create`) takes an exclusive ``flock`` on ``run.lock``, which
+records the writer's pid; a second writer is refused with a one-line
+:class:`RunDirectoryError` naming it. The kernel drops the lock when its process
+dies, so a crashed run's directory is taken over without any clean-up.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import json
 import os
 import re
@@ -27,9 +34,15 @@ from rlgpt.textbound import bound_values, safe_text
 
 CONFIG_FILE = "config.json"
 EVENTS_FILE = "events.jsonl"
+LOCK_FILE = "run.lock"
 CORRUPT_SUFFIX = ".corrupt"
 LOG_REPAIRED = "log_repaired"
 """Event kind appended after a partial last line was moved out of the log."""
+
+
+_HELD: dict[Path, tuple[Any, int]] = {}
+"""Run directories this process writes: path -> (locked file, number of RunDirectory objects using it)."""
+_HELD_LOCK = threading.Lock()
 
 
 class RunDirectoryError(Exception):
@@ -57,6 +70,18 @@ class EventLog:
             f"{self.path}: ignored an incomplete last line ({len(self.truncated_tail)} characters); "
             "the run was probably killed while writing it"
         )
+
+    @property
+    def duplicate_seqs(self) -> list[int]:
+        """Sequence numbers that occur more than once (two writers at once corrupted the log)."""
+        seen: set[Any] = set()
+        duplicates: list[int] = []
+        for event in self.events:
+            seq = event.get("seq")
+            if seq in seen and seq not in duplicates:
+                duplicates.append(seq)
+            seen.add(seq)
+        return duplicates
 
     def of_kind(self, kind: str) -> list[dict[str, Any]]:
         """Events whose ``kind`` is ``kind``, in order."""
@@ -167,6 +192,7 @@ class RunDirectory:
         self.path = Path(path)
         self._lock = threading.Lock()
         self._next_seq: int | None = None
+        self._lock_file: Any = None
 
     @classmethod
     def create(
@@ -187,6 +213,7 @@ class RunDirectory:
             except FileExistsError:
                 continue
             run = cls(path)
+            run.acquire()
             run.write_json(CONFIG_FILE, config)
             return run
         raise RunDirectoryError(f"{runs_dir}: too many runs named {stem!r}; choose another name")
@@ -203,8 +230,66 @@ class RunDirectory:
 
     @property
     def config(self) -> dict[str, Any]:
-        """The run's resolved configuration, as stored in ``config.json``."""
-        return json.loads((self.path / CONFIG_FILE).read_text(encoding="utf-8"))
+        """The run's resolved configuration, as stored in ``config.json``.
+
+        :raises RunDirectoryError: the file is not a JSON object (one line saying so).
+        """
+        path = self.path / CONFIG_FILE
+        try:
+            config = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise RunDirectoryError(
+                f"{path}: not valid JSON ({exc}); restore it from a copy or start a new run"
+            ) from None
+        if not isinstance(config, dict):
+            raise RunDirectoryError(f"{path}: expected a JSON object, got {type(config).__name__}")
+        return config
+
+    def acquire(self) -> None:
+        """Make this process the directory's only writer (idempotent; shared by objects of one process).
+
+        :raises RunDirectoryError: another live process holds it; the message names its pid.
+        """
+        if self._lock_file is not None:
+            return
+        key = self.path.resolve()
+        with _HELD_LOCK:
+            handle, users = _HELD.get(key, (None, 0))
+            if handle is None:
+                handle = self._take_lock()
+            _HELD[key] = (handle, users + 1)
+        self._lock_file = handle
+
+    def _take_lock(self) -> Any:
+        handle = open(self.path / LOCK_FILE, "a+", encoding="utf-8")  # noqa: SIM115 - held while we write
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            handle.close()
+            raise RunDirectoryError(
+                f"{self.path}: in use by another rlgpt process (pid {holder}); wait for it to end or "
+                "stop it, then resume"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        return handle
+
+    def release(self) -> None:
+        """Stop writing; the lock goes when no object of this process writes here (or the process ends)."""
+        if self._lock_file is None:
+            return
+        key = self.path.resolve()
+        with _HELD_LOCK:
+            handle, users = _HELD.pop(key, (self._lock_file, 1))
+            if users > 1:
+                _HELD[key] = (handle, users - 1)
+            else:
+                handle.close()
+        self._lock_file = None
 
     @property
     def events_path(self) -> Path:
@@ -226,6 +311,7 @@ class RunDirectory:
             raise ValueError(f"append_event: {', '.join(reserved)} are set by the log; rename those fields")
         with self._lock:
             if self._next_seq is None:
+                self.acquire()
                 self._next_seq = self._repair_tail()
             event = {"seq": self._next_seq, "time": round(time.time(), 3), "kind": kind, **bound_values(data)}
             self._write_line(event)

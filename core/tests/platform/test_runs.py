@@ -119,6 +119,7 @@ while True:
 
 
 def test_log_survives_sigkill_mid_append(run: RunDirectory) -> None:
+    run.release()  # the child is the writer
     child = subprocess.Popen([sys.executable, "-c", CHILD, str(run.path)])
     try:
         deadline = time.monotonic() + 60
