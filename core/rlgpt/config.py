@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from rlgpt.llm.factory import check_options
 from rlgpt.plugins import UnknownPluginError, unknown_name_message
 
 if TYPE_CHECKING:
@@ -118,13 +119,33 @@ def apply_overrides(data: Mapping[str, Any], overrides: Iterable[str]) -> dict[s
     return out
 
 
+def _drop_other_backends_options(
+    data: Mapping[str, Any], merged: dict[str, Any], overrides: list[str]
+) -> dict[str, Any]:
+    """``merged`` with only the override-set ``llm.options`` when the overrides changed the backend."""
+    before, after = data.get("llm", {}), merged.get("llm", {})
+    if not isinstance(before, Mapping) or not isinstance(after, dict) or "options" not in before:
+        return merged
+    default = LLMConfig.model_fields["backend"].default
+    if before.get("backend", default) == after.get("backend", default):
+        return merged
+    own = [item for item in overrides if parse_override(item)[0].split(".")[:2] == ["llm", "options"]]
+    after["options"] = apply_overrides({}, own).get("llm", {}).get("options", {})
+    return merged
+
+
 def _deep_copy(data: Mapping[str, Any]) -> dict[str, Any]:
     return {k: _deep_copy(v) if isinstance(v, Mapping) else v for k, v in data.items()}
 
 
 def parse_config(data: Mapping[str, Any], overrides: Iterable[str] = ()) -> RunConfig:
-    """Validate a config mapping (after applying overrides) into a :class:`RunConfig`."""
-    merged = apply_overrides(data, overrides)
+    """Validate a config mapping (after applying overrides) into a :class:`RunConfig`.
+
+    An override that switches ``llm.backend`` drops the ``llm.options`` written for the old
+    backend (a transcript means nothing to a local model); options set by overrides are kept.
+    """
+    overrides = list(overrides)
+    merged = _drop_other_backends_options(data, apply_overrides(data, overrides), overrides)
     try:
         return RunConfig.model_validate(merged)
     except ValidationError as exc:
@@ -222,6 +243,10 @@ def validate_against_registry(config: RunConfig, registry: Registry) -> None:
             lookup(name)
         except UnknownPluginError as exc:
             raise ConfigError(f"{key}: {exc}") from None
+    try:
+        check_options(registry.llm_backend(config.llm.backend), config.llm.options)
+    except ValueError as exc:
+        raise ConfigError(f"llm.options: {exc}") from None
     learner = registry.learner(config.learner.name)
     space = "continuous" if env.continuous else "discrete"
     if space not in learner.action_spaces:

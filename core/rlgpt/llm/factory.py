@@ -35,7 +35,7 @@ def build_llm(
     """
     if retries < 1:
         raise ValueError(f"retries must be at least 1 (attempts per request, 1 = no retry), got {retries}")
-    _check_options(spec, options)
+    check_options(spec, options)
     resolved = spec.aliases.get(model, model)
     llm = spec.factory(resolved, **options)
     if not isinstance(llm, LLM):
@@ -49,9 +49,12 @@ def build_llm(
     return wrapped
 
 
-def _check_options(spec: LLMBackendSpec, options: Mapping[str, Any]) -> None:
-    """Reject options the factory does not take, with a did-you-mean hint."""
-    parameters = inspect.signature(spec.factory).parameters.values()
+def check_options(spec: LLMBackendSpec, options: Mapping[str, Any]) -> None:
+    """Reject options ``spec``'s factory does not take (``ValueError`` with a did-you-mean hint)."""
+    try:
+        parameters = inspect.signature(spec.factory).parameters.values()
+    except (TypeError, ValueError):  # a builtin without a signature: the factory checks its own options
+        return
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
         return
     accepted = [

@@ -19,9 +19,8 @@ ENV = EnvironmentSpec(
     skill_api=SkillAPI,
     describe=lambda obs, info: "",
 )
-PLAN = Plan.model_validate(
-    {"subtasks": [{"name": "walk", "description": "walk right", "method": "code", "done_condition": "at goal"}]}
-)
+WALK = {"name": "walk", "description": "walk right", "method": "code", "done_condition": "at goal"}
+PLAN = Plan.model_validate({"subtasks": [WALK]})
 REQUEST = CodeRequest(
     env=ENV,
     task=TASK,

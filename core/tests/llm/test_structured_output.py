@@ -17,12 +17,14 @@ from rlgpt.llm import (
     user,
 )
 
-SCHEMA = JsonSchema("plan", {"type": "object", "properties": {}, "required": [], "additionalProperties": False})
+EMPTY = {"type": "object", "properties": {}, "required": [], "additionalProperties": False}
+SCHEMA = JsonSchema("plan", EMPTY)
 
 
 def test_the_code_pattern_wants_one_block_defining_the_functions_in_order():
     pattern = PythonBlock(("chop_tree", "done")).pattern()
-    good = "```python\nimport math\n\ndef chop_tree(api):\n    return api.do()\n\ndef done(api):\n    return 1\n```"
+    good = "```python\nimport math\n\ndef chop_tree(api):\n    return api.do()\n\n"
+    good += "def done(api):\n    return 1\n```"
     assert re.fullmatch(pattern, good)
     assert not re.fullmatch(pattern, good.replace("def done", "def finished"))
     assert not re.fullmatch(pattern, "Here it is:\n" + good)

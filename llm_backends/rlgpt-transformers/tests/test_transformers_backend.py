@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 import torch
 from rlgpt import Image, LLMError, Message, Request, SamplingParams
+from rlgpt.llm import JsonSchema, PythonBlock
 from rlgpt_transformers import TransformersLLM, render_prompt, resolve_source
 
 CHAT = (
@@ -179,3 +182,44 @@ def test_bad_device_and_dtype(tiny_model: Path) -> None:
         TransformersLLM(str(tiny_model), device="tpu")
     with pytest.raises(ValueError, match="unknown dtype 'int3'"):
         TransformersLLM(str(tiny_model), dtype="int3")
+
+
+TOOL_SCHEMA = JsonSchema(
+    "tool",
+    {
+        "type": "object",
+        "properties": {"tool": {"type": "string", "enum": ["axe", "pickaxe"]}, "count": {"type": "boolean"}},
+        "required": ["tool", "count"],
+        "additionalProperties": False,
+    },
+)
+
+
+def test_a_random_model_constrained_by_a_schema_answers_valid_json(llm: TransformersLLM) -> None:
+    pytest.importorskip("llguidance")
+    assert llm.output_kinds == {"json_schema", "python_block"}
+    free = llm.complete(ask(Message("user", "Name a tool."), max_tokens=40))
+    request = ask(Message("user", "Name a tool."), max_tokens=40)
+    answer = llm.complete(Request(request.messages, request.params, output=TOOL_SCHEMA))
+    with pytest.raises(ValueError):
+        json.loads(free.text)
+    data = json.loads(answer.text)
+    assert data["tool"] in ("axe", "pickaxe") and isinstance(data["count"], bool)
+
+
+def test_a_code_block_constraint_keeps_the_answer_inside_the_pattern(llm: TransformersLLM) -> None:
+    pytest.importorskip("llguidance")
+    block = PythonBlock(("act",))
+    request = ask(Message("user", "Write act."), max_tokens=24)
+    answer = llm.complete(Request(request.messages, request.params, output=block))
+    body = answer.text.removeprefix("```python\n")
+    assert body != answer.text, f"the answer {answer.text!r} does not open a python block"
+    assert "`" not in body or re.fullmatch(block.pattern(), answer.text)
+
+
+def test_constraints_can_be_switched_off(tiny_model: Path) -> None:
+    plain = TransformersLLM(str(tiny_model), device="cpu", constrained=False)
+    assert plain.output_kinds == frozenset()
+    request = ask(Message("user", "Name a tool."), max_tokens=10)
+    free = plain.complete(request)
+    assert plain.complete(Request(request.messages, request.params, output=TOOL_SCHEMA)).text == free.text

@@ -9,6 +9,7 @@ from typing import Any
 
 from rlgpt import Completion, LLMError, Request, Usage
 
+from rlgpt_transformers import grammar
 from rlgpt_transformers.chat import render_prompt
 from rlgpt_transformers.sources import ModelSource, resolve_source
 
@@ -51,6 +52,9 @@ class TransformersLLM:
     :param device: ``"auto"`` (cuda, then mps, then cpu), or a torch device string.
     :param dtype: ``"float32"``, ``"float16"`` or ``"bfloat16"``; default float32 on CPU, bfloat16 elsewhere.
     :param threads: torch CPU threads (set process-wide when running on CPU); one by default.
+    :param constrained: enforce a request's output format (JSON Schema or Python block) while
+        decoding, with llguidance; ``None`` (default) does so when llguidance is installed,
+        ``True`` requires it, ``False`` leaves answers unconstrained (the caller repairs them).
 
     Temperature 0 decodes greedily; a positive temperature samples, reproducibly when the request
     has a ``seed``. Token usage is counted with the model's tokenizer. The prompt is the tokenizer's
@@ -68,6 +72,7 @@ class TransformersLLM:
         device: str = "auto",
         dtype: str | None = None,
         threads: int = 1,
+        constrained: bool | None = None,
     ) -> None:
         if dtype is not None and dtype not in DTYPES:
             raise ValueError(f"unknown dtype {dtype!r}: use one of {', '.join(DTYPES)}")
@@ -82,6 +87,16 @@ class TransformersLLM:
         self.context_length: int | None = getattr(self.lm.config, "max_position_embeddings", None)
         self._stop_ids = stop_token_ids(self.tokenizer, self.lm)
         self._lock = threading.Lock()
+        if constrained is None:
+            constrained = grammar.available()
+        self._grammar = (
+            grammar.GrammarConstraint(
+                self.tokenizer, max(self.lm.config.vocab_size, len(self.tokenizer)), self._stop_ids
+            )
+            if constrained
+            else None
+        )
+        self.output_kinds = grammar.OUTPUT_KINDS if self._grammar else frozenset()
 
     def complete(self, request: Request) -> Completion:
         """Generate the answer to ``request`` on the local model."""
@@ -133,6 +148,10 @@ class TransformersLLM:
             options.update(temperature=None, top_p=None, top_k=None)
         if params.stop:
             options.update(stop_strings=list(params.stop), tokenizer=self.tokenizer)
+        if self._grammar is not None and request.output is not None:
+            from transformers import LogitsProcessorList
+
+            options["logits_processor"] = LogitsProcessorList([self._grammar.processor(request.output)])
         return options
 
 
