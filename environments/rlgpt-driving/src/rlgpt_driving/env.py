@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 from typing import Any, ClassVar
 
-os.environ.setdefault("MUJOCO_GL", "egl")  # headless rendering; must precede importing mujoco
+if sys.platform.startswith("linux"):
+    os.environ.setdefault("MUJOCO_GL", "egl")  # headless rendering; must precede importing mujoco
 
 import gymnasium as gym
 import mujoco
