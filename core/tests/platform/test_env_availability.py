@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 from rlgpt.cli import main
 from rlgpt.config import ConfigError, parse_config, validate_against_registry
-from rlgpt.plugins import Registry
-from rlgpt.specs import AgentSpec, LearnerSpec, LLMBackendSpec
+from rlgpt.plugins import Registry, get_registry
 from rlgpt_example_plugin import SPEC as CORRIDOR
 
 REASON = "the package 'sim' is not installed (pip install sim)"
@@ -17,15 +16,8 @@ UNAVAILABLE = replace(CORRIDOR, name="sim", availability=lambda: REASON)
 
 
 def _registry() -> Registry:
-    agent = AgentSpec(name="default", factory=dict, description="agent")
-    return Registry(
-        environments={"corridor": CORRIDOR, "sim": UNAVAILABLE},
-        llm_backends={"replay": LLMBackendSpec(name="replay", factory=dict, description="replay")},
-        learners={"ppo": LearnerSpec(name="ppo", factory=dict, description="ppo")},
-        planners={"default": agent},
-        coders={"default": agent},
-        critics={"default": agent},
-    )
+    """The installed plugins, with the environments replaced by the corridor and ``sim``."""
+    return replace(get_registry(), environments={"corridor": CORRIDOR, "sim": UNAVAILABLE})
 
 
 def test_reason_defaults_to_available() -> None:
