@@ -28,9 +28,9 @@ class MineDojoSkills(SkillAPI):
     Every action is one MineDojo step unless its docstring says more; perception costs 0 steps.
     Angles are degrees: ``yaw`` grows turning right, ``pitch`` grows looking down (-90 up, 90 down).
     Item names are MineDojo ids with underscores ("crafting_table", "wooden_pickaxe").
-    Seen things come from the lidar (rays spread 60 degrees up/down, 90 degrees left/right, 99
-    blocks): block names such as "wood" (tree trunks; they drop "log"), "stone" (drops
-    "cobblestone"), "grass block", "water"; animals "cow", "sheep", "pig", "chicken".
+    Seen things come from the lidar (rays up to 30 degrees above and below and 45 degrees left and
+    right of the view, 99 blocks long): block names such as "wood" (tree trunks; they drop "log"),
+    "stone" (drops "cobblestone"), "grass block", "water"; animals "cow", "sheep", "pig", "chicken".
     """
 
     # Primitive actions.
