@@ -58,6 +58,7 @@ def test_find_approach_harvest_craft_place() -> None:
     assert api.approach("wood", distance=2.5)
     assert api.find("wood")["distance"] <= 2.5 and abs(api.find("wood")["yaw"]) <= 15
     assert api.harvest("log", max_steps=10) and api.count("log") == 1
+    assert sent.sent[-1] == "forward, attack"
     assert not api.can_craft("crafting_table") and api.can_craft("planks")
     assert api.craft("planks") and api.inventory() == {"planks": 4}
     assert api.craft("crafting_table") and api.count("crafting_table") == 1

@@ -170,7 +170,7 @@ class MineDojoSkills(SkillAPI):
         self.look(yaw=target["yaw"])
         return False
 
-    def approach(self, name: str, distance: float = 2.0, max_steps: int = 40) -> bool:
+    def approach(self, name: str, distance: float = 2.0, max_steps: int = 100) -> bool:
         """Face the nearest seen ``name`` and walk to it, jumping over single blocks, until it is
         within ``distance`` blocks. Returns True when it is; at most ``max_steps`` steps."""
         for _ in range(_count(max_steps)):
@@ -203,11 +203,12 @@ class MineDojoSkills(SkillAPI):
         return self.position() != start
 
     def harvest(self, item: str, max_steps: int = 100) -> bool:
-        """Attack what the crosshair points at until the inventory gains ``item`` (a block breaks and
-        its drop is picked up, or an animal drops it). Returns True on a gain; at most ``max_steps``."""
+        """Attack what the crosshair points at while pressing forward, until the inventory gains
+        ``item``: forward does nothing against a block, then walks onto its drop once it breaks, and
+        follows an animal. Returns True on a gain; at most ``max_steps`` steps."""
         before = self.count(item)
         for _ in range(_count(max_steps)):
-            self.attack()
+            self.act(ACTIONS.index("forward+attack"))
             if self.count(item) > before:
                 return True
         return False
