@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,6 +26,7 @@ from rlgpt.llm.transcript import TranscriptError
 from rlgpt.llm.types import LLMError
 from rlgpt.plugins import KINDS, PluginError, Registry, get_registry
 from rlgpt.runs import RunDirectory, RunDirectoryError
+from rlgpt.textbound import bound_text
 
 USAGE_ERRORS = (ConfigError, PluginError, RunDirectoryError, TranscriptError, LLMError)
 """Exceptions that are the user's to fix (config, plugins, run folders, transcripts, an LLM
@@ -71,21 +73,33 @@ def cmd_plugins(args: argparse.Namespace, console: Console) -> int:
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
-    table = Table(title="rlgpt plugins")
-    for column in ("plugin", "distribution", "hooks", "registers"):
-        table.add_column(column, overflow="fold")
     labels = {kind.key: kind.label for kind in KINDS}
-    for plugin in report["plugins"]:
-        registers = "\n".join(
-            f"{labels[key]}: {', '.join(names)}" for key, names in plugin["registers"].items()
-        )
-        table.add_row(
+    rows = [
+        (
             plugin["name"],
             f"{plugin['distribution']} {plugin['version']}",
             "\n".join(plugin["hooks"]),
-            registers or "-",
+            "\n".join(f"{labels[key]}: {', '.join(names)}" for key, names in plugin["registers"].items())
+            or "-",
         )
-    console.print(table)
+        for plugin in report["plugins"]
+    ]
+    columns = ("plugin", "distribution", "hooks", "registers")
+    widths = [
+        max(len(line) for row in [columns, *rows] for line in row[i].splitlines() or [""]) for i in range(4)
+    ]
+    if console.is_terminal and sum(widths) + 3 * len(widths) + 1 <= console.width:
+        table = Table(title="rlgpt plugins")
+        for column in columns:
+            table.add_column(column, no_wrap=True)
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+    else:  # piped or too narrow for the table: one block per plugin, nothing cut mid-word
+        for name, distribution, hooks, registers in rows:
+            console.print(f"{name} ({distribution})", soft_wrap=True)
+            for line in [f"hooks: {', '.join(hooks.splitlines())}", *registers.splitlines()]:
+                console.print(f"  {line}", soft_wrap=True)
     for error in report["errors"]:
         where = f" {error['entry_point']} ({error['distribution']} {error['version']}): {error['error']}"
         console.print(Text.assemble(("broken", "red"), where))
@@ -134,7 +148,12 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     config = load_config(args.config, args.set)
     registry = _registry()
     validate_against_registry(config, registry)
-    Loop.from_config(config, registry=registry).run()
+    loop = Loop.from_config(config, registry=registry)
+    try:
+        loop.run()
+    except USAGE_ERRORS:
+        loop.run_dir.discard_if_unused()  # nothing done: no empty run folder left behind
+        raise
     return 0
 
 
@@ -197,8 +216,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="run RL-GPT on a task from a config file, or resume a run")
     p.add_argument("config", nargs="?", help="run config TOML file")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a config key, e.g. --set learner.total_timesteps=5000 (repeatable)")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config key, e.g. --set learner.total_timesteps=5000 (repeatable)",
+    )
     p.add_argument("--resume", metavar="RUN_DIR", help="continue a run after its last finished iteration")
     p.set_defaults(func=cmd_run)
 
@@ -227,5 +251,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args, console)
     except USAGE_ERRORS as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {bound_text(exc)}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away (``rlgpt plugins --json | head``): not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so that flushing at exit does not fail again
+        return 0

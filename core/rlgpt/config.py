@@ -89,16 +89,29 @@ class RunConfig(_Strict):
     code: CodeConfig = Field(default_factory=CodeConfig)
 
 
+STRUCTURED_STARTS = ("[", "{", '"', "'")
+"""First characters of a ``--set`` value that must then parse as TOML (arrays, tables, quoted strings)."""
+
+
 def parse_override(item: str) -> tuple[str, Any]:
-    """Split ``"a.b=value"``; the value is read as a TOML literal, else kept as a string."""
+    """Split ``"a.b=value"``; the value is read as a TOML literal, else kept as a string.
+
+    A value that starts like an array, a table or a quoted string must be valid TOML:
+    ``seed=[1,`` is an error, not the string ``"[1,"``.
+    """
     key, sep, raw = item.partition("=")
-    key = key.strip()
+    key, raw = key.strip(), raw.strip()
     if not sep or not key:
         raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. --set learner.total_timesteps=5000")
     try:
-        value = tomllib.loads(f"v = {raw.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
-        value = raw.strip()
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError as exc:
+        if raw[:1] in STRUCTURED_STARTS:
+            raise ConfigError(
+                f"--set {item!r}: {raw!r} is not a valid TOML value ({exc}); fix it, or quote it to mean "
+                f"a string: --set '{key}=\"{raw}\"'"
+            ) from None
+        value = raw
     return key, value
 
 
@@ -255,3 +268,8 @@ def validate_against_registry(config: RunConfig, registry: Registry) -> None:
             f"learner.name: learner {learner.name!r} cannot train on the {space} actions of environment "
             f"{env.name!r} (learners that can: {', '.join(fitting) or 'none installed'})"
         )
+    if learner.validate_hyperparameters is not None:
+        try:
+            learner.validate_hyperparameters(config.learner.hyperparameters)
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(f"learner.hyperparameters: {exc}") from None

@@ -21,6 +21,7 @@ import fcntl
 import json
 import os
 import re
+import shutil
 import tempfile
 import threading
 import time
@@ -35,6 +36,8 @@ from rlgpt.textbound import bound_values, safe_text
 CONFIG_FILE = "config.json"
 EVENTS_FILE = "events.jsonl"
 LOCK_FILE = "run.lock"
+USEFUL_EVENTS = frozenset({"llm_call", "iteration_end", "code_accepted", "trained", "evaluated"})
+"""Event kinds that mean a run did work worth keeping (see :meth:`RunDirectory.discard_if_unused`)."""
 CORRUPT_SUFFIX = ".corrupt"
 LOG_REPAIRED = "log_repaired"
 """Event kind appended after a partial last line was moved out of the log."""
@@ -351,6 +354,20 @@ class RunDirectory:
         }
         self._write_line(event)
         return next_seq + 1
+
+    def discard_if_unused(self) -> bool:
+        """Delete this run folder when nothing was done in it (no LLM call, no finished iteration).
+
+        For a run that failed on a usage error before doing any work (a missing transcript, a
+        bad API key): the user fixes the cause and starts again, without an empty folder left behind.
+        Returns whether the folder was deleted.
+        """
+        kinds = {event.get("kind") for event in self.read_events()}
+        if kinds & USEFUL_EVENTS or (self.path / "llm").exists():
+            return False
+        self.release()
+        shutil.rmtree(self.path)
+        return True
 
     def _resolve(self, relpath: str | Path) -> Path:
         target = (self.path / relpath).resolve()

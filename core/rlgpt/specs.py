@@ -130,6 +130,9 @@ class LearnerSpec:
         acts deterministically for one observation; lets the loop run a trained sub-task
         (in evaluation, and at the reset of later sub-tasks' training envs) without
         building a training environment.
+    :param validate_hyperparameters: ``validate(hyperparameters)`` raising ``ValueError`` with one
+        line (an unknown name and the closest known one, a value of the wrong type); the config check
+        calls it before a run starts. ``None``: nothing is checked before training.
     """
 
     name: str
@@ -137,6 +140,7 @@ class LearnerSpec:
     description: str
     action_spaces: frozenset[str] = frozenset({"discrete"})
     load_policy: Callable[[Path], Callable[[Any], Any]] | None = None
+    validate_hyperparameters: Callable[[Mapping[str, Any]], None] | None = None
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,25 @@ class Algorithm:
         params = inspect.signature(self.cls.__init__).parameters
         return frozenset(params) - _MANAGED | EXTRA_KEYS
 
+    def validate(self, overrides: Mapping[str, Any]) -> None:
+        """Check names and types of ``overrides`` before a run starts; one-line ``ValueError``.
+
+        A value must have the type of the constructor's default (an int where it is an int, a
+        number where it is a float, ...); keywords whose default is ``None`` take anything.
+        """
+        valid = self.valid_keys()
+        params = inspect.signature(self.cls.__init__).parameters
+        for key, value in overrides.items():
+            if key not in valid:
+                raise ValueError(_unknown_key_message(self.name, key, valid))
+            default = params[key].default if key in params else None
+            expected = _expected_type(default)
+            if expected is not None and not _has_type(value, expected):
+                raise ValueError(
+                    f"hyperparameter {key!r} of learner {self.name!r} must be {expected.__name__} "
+                    f"(like its default {default!r}), got {value!r}"
+                )
+
     def resolve(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
         """Merge ``overrides`` into the defaults; an unknown key is a one-line ``ValueError``.
 
@@ -68,6 +87,22 @@ class Algorithm:
             merged["train_freq"] = tuple(merged["train_freq"])
         # SB3 writes into policy_kwargs; every learner gets its own copy.
         return copy.deepcopy(merged)
+
+
+def _expected_type(default: Any) -> type | None:
+    """The type a value must have to replace ``default`` (``None``: anything goes)."""
+    for kind in (bool, int, float, str):
+        if isinstance(default, kind):
+            return kind
+    return None
+
+
+def _has_type(value: Any, expected: type) -> bool:
+    if expected is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, expected)
 
 
 def _unknown_key_message(learner: str, key: str, valid: frozenset[str]) -> str:

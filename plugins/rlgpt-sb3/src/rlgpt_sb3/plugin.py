@@ -23,5 +23,6 @@ def register_learners(register: Callable[[LearnerSpec], None]) -> None:
                 description=algorithm.description,
                 action_spaces=frozenset({algorithm.action_space}),
                 load_policy=CheckpointLoader(algorithm),
+                validate_hyperparameters=algorithm.validate,
             )
         )
