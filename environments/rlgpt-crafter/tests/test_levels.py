@@ -50,10 +50,10 @@ def test_task_reward_mode_pays_nothing_and_achievements_mode_pays_crafter_reward
 
 def test_survive_succeeds_only_when_alive_at_its_step_count() -> None:
     task = TASKS["survive"]
-    assert task.max_episode_steps == 500
-    assert task.success({"step": 500, "health": 3})
-    assert not task.success({"step": 499, "health": 9})
-    assert not task.success({"step": 500, "health": 0})
+    assert task.max_episode_steps == 300
+    assert task.success({"step": 300, "health": 3})
+    assert not task.success({"step": 299, "health": 9})
+    assert not task.success({"step": 300, "health": 0})
     assert not TASKS["open_game"].success({"achievements": {name: 1 for name in ACHIEVEMENTS}})
 
 

@@ -28,8 +28,8 @@ STEPS_PER_LEVEL = 250
 OBTAIN_DIAMOND_STEPS = 10_000
 """Budget of ``obtain_diamond``: a whole Crafter episode."""
 
-SURVIVE_STEPS = 500
-"""Steps ``survive`` asks the player to live through (the first night and the morning)."""
+SURVIVE_STEPS = 300
+"""Steps ``survive`` asks the player to live through (the first night)."""
 
 TASK_REWARD = {"reward": "task"}
 """Environment keywords of every task but ``open_game``."""
