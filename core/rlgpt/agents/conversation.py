@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from functools import cache
@@ -17,6 +18,21 @@ from rlgpt.llm.types import LLM, Completion, JsonSchema, Message, OutputFormat, 
 Model = TypeVar("Model", bound=BaseModel)
 
 _FENCED_JSON = re.compile(r"```(?:json)?\s*\n(.*?)```", re.DOTALL)
+
+
+@cache
+def prompt_version() -> str:
+    """The version of the prompt files: ``VERSION`` of the prompts folder and a digest of every file.
+
+    Comparisons record it, so answers to different prompts never count as the same trial.
+    """
+    folder = files("rlgpt.agents").joinpath("prompts")
+    digest = hashlib.sha256()
+    for item in sorted(folder.iterdir(), key=lambda entry: entry.name):
+        if item.is_file():
+            digest.update(item.name.encode() + b"\0" + item.read_bytes() + b"\0")
+    version = folder.joinpath("VERSION").read_text(encoding="utf-8").strip()
+    return f"{version}-{digest.hexdigest()[:8]}"
 
 
 @cache

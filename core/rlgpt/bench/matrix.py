@@ -14,9 +14,12 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+import rlgpt
+from rlgpt.agents.conversation import prompt_version
 from rlgpt.config import ConfigError, RunConfig, validate_against_registry
 from rlgpt.plugins import Registry, UnknownPluginError, unknown_name_message
 
@@ -136,9 +139,7 @@ def _first_model(item: str, registry: Registry, backend: str) -> str:
 
 def _backend_of_model(item: str, registry: Registry) -> str:
     owners = sorted(
-        name
-        for name, spec in registry.llm_backends.items()
-        if item in spec.aliases or item in spec.models
+        name for name, spec in registry.llm_backends.items() if item in spec.aliases or item in spec.models
     )
     if len(owners) == 1:
         return owners[0]
@@ -161,19 +162,48 @@ def check_methods(methods: Sequence[str]) -> list[str]:
 
 
 def config_hash(config: RunConfig) -> str:
-    """Hash of what decides a trial's outcome: the config without where it is stored.
+    """Hash of what decides a trial's outcome: the config without where it is stored, and the code.
 
-    Pure RL leaves out the LLM and agent settings, which it never uses. A replay LLM's
-    transcript counts by content, so editing the answers makes new trials.
+    The code counts by :func:`code_version`; trials that ask an LLM also count the prompt
+    files (:func:`~rlgpt.agents.conversation.prompt_version`). Pure RL leaves out the LLM and
+    agent settings, which it never uses. A replay LLM's transcript, and a model given as a
+    file, count by content, not by path, so the id is the same in every checkout and editing
+    the answers makes new trials. (A local model alias names hash-checked files.)
     """
     data = config.model_dump(mode="json", exclude=set(_HASH_EXCLUDED))
+    data["code_version"] = code_version()
     if config.method == "pure-rl":
         for key in _LLM_KEYS:
             data.pop(key)
-    elif config.llm.backend == REPLAY:
-        transcript = Path(config.llm.options["transcript"]).read_bytes()
-        data["transcript_sha256"] = hashlib.sha256(transcript).hexdigest()
+    else:
+        data["prompt_version"] = prompt_version()
+        if config.llm.backend == REPLAY:
+            transcript = data["llm"]["options"].pop("transcript")
+            data["transcript_sha256"] = hashlib.sha256(Path(transcript).read_bytes()).hexdigest()
+        model = Path(config.llm.model)
+        if model.is_file():
+            data["llm"]["model"] = f"sha256:{file_sha256(model)}"
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:12]
+
+
+@cache
+def code_version() -> str:
+    """Digest of the installed ``rlgpt`` package's Python sources: any code change makes new trials."""
+    root = Path(rlgpt.__file__).parent
+    digest = hashlib.sha256()
+    for source in sorted(root.rglob("*.py")):
+        digest.update(source.relative_to(root).as_posix().encode() + b"\0" + source.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
+
+
+@cache
+def file_sha256(path: Path) -> str:
+    """sha256 of a file, read in chunks (model files are large)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _slug(text: str) -> str:

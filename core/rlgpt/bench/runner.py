@@ -28,8 +28,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from rlgpt.agents.conversation import prompt_version
 from rlgpt.bench.executors import Executor, make_executor
-from rlgpt.bench.matrix import METHODS, Trial, build_trials, check_methods, parse_llm
+from rlgpt.bench.matrix import METHODS, Trial, build_trials, check_methods, code_version, parse_llm
 from rlgpt.bench.plots import plot_success_vs_steps
 from rlgpt.bench.tables import llm_rows, method_rows, results_markdown
 from rlgpt.bench.trial import FINISHED, write_json
@@ -139,6 +140,8 @@ def write_outputs(out: Path, results: Sequence[dict[str, Any]], command: str) ->
         {
             "command": command,
             "machine": machine(),
+            "prompt_version": prompt_version(),
+            "code_version": code_version(),
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "rows": [row.to_dict() for row in method_rows(results)],
             "by_llm": [row.to_dict() for row in llm_rows(results)],

@@ -1,0 +1,61 @@
+"""Trial ids count the prompt files, the code, and transcripts and model files by content."""
+
+from __future__ import annotations
+
+import shutil
+
+from rlgpt.agents.conversation import prompt_version
+from rlgpt.bench import matrix
+from rlgpt.config import parse_config
+
+TRANSCRIPT_ENTRY = '{"match": {}, "response": "{}"}\n'
+
+
+def replay_config(transcript, **overrides):
+    data = {
+        "env": "gridcraft",
+        "task": "build_house",
+        "llm": {"backend": "replay", "model": "reference", "options": {"transcript": str(transcript)}},
+    }
+    return parse_config({**data, **overrides})
+
+
+def test_the_replay_id_is_the_same_in_every_checkout(tmp_path):
+    first = tmp_path / "one" / "answers.jsonl"
+    first.parent.mkdir()
+    first.write_text(TRANSCRIPT_ENTRY)
+    second = tmp_path / "two" / "answers.jsonl"
+    second.parent.mkdir()
+    shutil.copy(first, second)
+    assert matrix.config_hash(replay_config(first)) == matrix.config_hash(replay_config(second))
+    second.write_text(TRANSCRIPT_ENTRY + "# edited\n")
+    assert matrix.config_hash(replay_config(first)) != matrix.config_hash(replay_config(second))
+
+
+def test_prompt_and_code_versions_change_llm_trials(tmp_path, monkeypatch):
+    transcript = tmp_path / "answers.jsonl"
+    transcript.write_text(TRANSCRIPT_ENTRY)
+    config, pure_rl = replay_config(transcript), replay_config(transcript, method="pure-rl")
+    before = matrix.config_hash(config), matrix.config_hash(pure_rl)
+    monkeypatch.setattr(matrix, "prompt_version", lambda: "v0-00000000")
+    assert matrix.config_hash(config) != before[0]
+    assert matrix.config_hash(pure_rl) == before[1]
+    monkeypatch.setattr(matrix, "code_version", lambda: "000000000000")
+    assert matrix.config_hash(pure_rl) != before[1]
+
+
+def test_a_model_file_counts_by_content(tmp_path):
+    model = tmp_path / "model.gguf"
+    model.write_bytes(b"weights-1")
+    config = parse_config(
+        {"env": "gridcraft", "task": "build_house", "llm": {"backend": "transformers", "model": str(model)}}
+    )
+    before = matrix.config_hash(config)
+    model.write_bytes(b"weights-2")
+    matrix.file_sha256.cache_clear()
+    assert matrix.config_hash(config) != before
+
+
+def test_the_prompt_version_names_the_version_file_and_a_digest():
+    version, digest = prompt_version().split("-")
+    assert version.startswith("v") and len(digest) == 8
