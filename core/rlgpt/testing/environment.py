@@ -15,6 +15,8 @@ lists). A contract test the environment cannot pass is overridden with
 
 from __future__ import annotations
 
+import inspect
+import random
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -24,7 +26,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 from rlgpt.plugins import get_registry
-from rlgpt.skills import undocumented_skills
+from rlgpt.skills import Actuator, EpisodeOver, StepBudgetExceeded, skill_names, undocumented_skills
 from rlgpt.specs import EnvironmentSpec
 from rlgpt.testing.guard import Contract
 
@@ -45,6 +47,10 @@ class EnvironmentContract(Contract):
     :cvar obs_mode: check only this observation mode (``None``: all of the spec's modes).
     :cvar determinism_steps: steps compared by the seeded-determinism test.
     :cvar seed: the seed used by the tests.
+    :cvar rollout_steps: random steps of the long rollouts (every observation checked against the
+        space, every task's success predicate called on every step's ``info``).
+    :cvar skill_calls: calls of the skill API's no-argument skills, in a seeded random order, that
+        drive the environment as generated code does (same checks on every step).
     """
 
     __contract_kit__ = True
@@ -52,11 +58,22 @@ class EnvironmentContract(Contract):
     obs_mode: str | None = None
     determinism_steps: int = 25
     seed: int = 123
+    rollout_steps: int = 1000
+    skill_calls: int = 150
 
     @pytest.fixture
     def spec(self) -> EnvironmentSpec:
         """The environment's spec from the plugin registry."""
-        environments = get_registry().environments
+        registry = get_registry()
+        environments = registry.environments
+        if self.env_name not in environments and registry.errors:
+            failures = "; ".join(
+                f"{e.entry_point} ({e.distribution}): {type(e.exception).__name__}: {e.exception}"
+                for e in registry.errors
+            )
+            pytest.fail(
+                f"environment {self.env_name!r} is not registered because a plugin failed to load: {failures}"
+            )
         assert self.env_name in environments, (
             f"environment {self.env_name!r} is not registered "
             f"(registered: {', '.join(sorted(environments)) or 'none'}); implement register_environments "
@@ -144,6 +161,71 @@ class EnvironmentContract(Contract):
             finally:
                 env.close()
 
+    def check_step(self, spec: EnvironmentSpec, env: gymnasium.Env, where: str, obs: Any, info: Any) -> None:
+        """One step's checks: the observation is in the space; every task's success takes the ``info``."""
+        assert env.observation_space.contains(obs), (
+            f"{where}: the observation is outside observation_space {env.observation_space}: {obs!r}"[:600]
+        )
+        for task in spec.tasks:
+            try:
+                result = task.success(info)
+            except Exception as exc:
+                raise AssertionError(
+                    f"{where}: task {task.id!r}: success(info) raised {type(exc).__name__}: {exc}"
+                ) from exc
+            assert isinstance(result, bool | np.bool_), (
+                f"{where}: task {task.id!r}: success(info) returned {type(result).__name__}, not bool"
+            )
+
+    def test_long_rollouts(self, spec: EnvironmentSpec) -> None:
+        """Random rollouts of :attr:`rollout_steps` steps pass :meth:`check_step` on every step."""
+        for mode in self.modes(spec):
+            env = self.make_env(spec, mode)
+            try:
+                for step, (obs, _, info) in enumerate(self.rollout(env, self.rollout_steps)):
+                    self.check_step(spec, env, f"obs_mode {mode!r}, random rollout step {step}", obs, info)
+            finally:
+                env.close()
+
+    def test_skill_api_drives_the_env(self, spec: EnvironmentSpec) -> None:
+        """The skills generated code calls (those without required arguments) act, observe and never
+        raise on real states; every step they take passes :meth:`check_step`."""
+        skills = _callable_skills(spec.skill_api)
+        if not skills:
+            pytest.skip(f"{spec.skill_api.__name__} has no skill callable without arguments")
+        mode = self.modes(spec)[0]
+        env = self.make_env(spec, mode)
+        chooser = random.Random(self.seed)
+        steps = 0
+
+        def step(action: Any) -> Any:
+            nonlocal steps
+            result = env.step(action)
+            steps += 1
+            self.check_step(spec, env, f"obs_mode {mode!r}, skill step {steps}", result[0], result[4])
+            return result
+
+        try:
+            obs, info = env.reset(seed=self.seed)
+            for call in range(self.skill_calls):
+                name = chooser.choice(skills)
+                actuator = Actuator(step=step, obs=obs, info=info, budget=200)
+                try:
+                    getattr(spec.skill_api(actuator), name)()
+                except (StepBudgetExceeded, EpisodeOver):
+                    pass
+                except AssertionError:
+                    raise
+                except Exception as exc:
+                    raise AssertionError(
+                        f"skill {name!r} raised {type(exc).__name__}: {exc} (call {call}, step {steps})"
+                    ) from exc
+                obs, info = actuator.obs, actuator.info
+                if actuator.terminated or actuator.truncated:
+                    obs, info = env.reset(seed=self.seed + call + 1)
+        finally:
+            env.close()
+
     def test_skills_documented(self, spec: EnvironmentSpec) -> None:
         """Every public skill has a docstring (it goes into the fast agent's prompt)."""
         missing = undocumented_skills(spec.skill_api)
@@ -187,3 +269,21 @@ class EnvironmentContract(Contract):
                 assert len(set(names)) == len(names), f"duplicate primitive action names: {names}"
         finally:
             env.close()
+
+
+def _callable_skills(api_cls: type) -> list[str]:
+    """Public skills callable without arguments (methods whose parameters all have defaults)."""
+    names = []
+    for name in skill_names(api_cls):
+        member = inspect.getattr_static(api_cls, name)
+        if not inspect.isfunction(member):
+            continue
+        params = list(inspect.signature(member).parameters.values())[1:]
+        required = [
+            p
+            for p in params
+            if p.default is inspect.Parameter.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        ]
+        if not required:
+            names.append(name)
+    return names
