@@ -29,15 +29,53 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+LLM_ROLES = ("planner", "coder", "critic")
+"""The agent roles that may each have their own LLM (``[llm.planner]``, ...)."""
+
+
+class LLMRoleConfig(_Strict):
+    """``[llm.<role>]``: what one agent role changes of ``[llm]``; keys left out keep ``[llm]``'s.
+
+    A role on another backend starts from no options, not from ``[llm]``'s.
+    """
+
+    backend: str | None = None
+    model: str | None = None
+    options: dict[str, Any] | None = None
+    cache: bool | None = None
+    temperature: float | None = Field(default=None, ge=0.0)
+    max_tokens: int | None = Field(default=None, ge=1)
+
+
 class LLMConfig(_Strict):
-    """Which language model the agents use and how it is sampled."""
+    """Which language model the agents use and how it is sampled.
+
+    ``cache`` keeps reproducible answers in a sqlite file shared by every run of the user
+    (``cache_path``, default :func:`rlgpt.llm.cache.default_cache_path`). ``planner``,
+    ``coder`` and ``critic`` give one role its own LLM (:meth:`for_role`).
+    """
 
     backend: str = "replay"
     model: str = "reference"
     options: dict[str, Any] = Field(default_factory=dict)
     cache: bool = True
+    cache_path: Path | None = None
     temperature: float = Field(default=0.0, ge=0.0)
     max_tokens: int = Field(default=2048, ge=1)
+    planner: LLMRoleConfig | None = None
+    coder: LLMRoleConfig | None = None
+    critic: LLMRoleConfig | None = None
+
+    def for_role(self, role: str) -> LLMConfig:
+        """The LLM settings ``role`` uses: these, with its ``[llm.<role>]`` keys on top."""
+        base = self.model_copy(update=dict.fromkeys(LLM_ROLES))
+        override = getattr(self, role)
+        if override is None:
+            return base
+        update = override.model_dump(exclude_none=True)
+        if "backend" in update and update["backend"] != self.backend and "options" not in update:
+            update["options"] = {}
+        return base.model_copy(update=update)
 
 
 class LearnerConfig(_Strict):
@@ -256,10 +294,7 @@ def validate_against_registry(config: RunConfig, registry: Registry) -> None:
             lookup(name)
         except UnknownPluginError as exc:
             raise ConfigError(f"{key}: {exc}") from None
-    try:
-        check_options(registry.llm_backend(config.llm.backend), config.llm.options)
-    except ValueError as exc:
-        raise ConfigError(f"llm.options: {exc}") from None
+    _check_role_llms(config.llm, registry)
     learner = registry.learner(config.learner.name)
     space = "continuous" if env.continuous else "discrete"
     if space not in learner.action_spaces:
@@ -273,3 +308,18 @@ def validate_against_registry(config: RunConfig, registry: Registry) -> None:
             learner.validate_hyperparameters(config.learner.hyperparameters)
         except (ValueError, TypeError) as exc:
             raise ConfigError(f"learner.hyperparameters: {exc}") from None
+
+
+def _check_role_llms(llm: LLMConfig, registry: Registry) -> None:
+    """Each role's backend is installed and takes the options it is given."""
+    for role in LLM_ROLES:
+        chosen = llm.for_role(role)
+        prefix = "llm" if getattr(llm, role) is None else f"llm.{role}"
+        try:
+            spec = registry.llm_backend(chosen.backend)
+        except UnknownPluginError as exc:
+            raise ConfigError(f"{prefix}.backend: {exc}") from None
+        try:
+            check_options(spec, chosen.options)
+        except ValueError as exc:
+            raise ConfigError(f"{prefix}.options: {exc}") from None

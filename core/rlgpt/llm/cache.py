@@ -1,9 +1,15 @@
 """A persistent response cache: repeated requests (a resumed run, a rerun) cost nothing.
 
-Responses live in one sqlite file in WAL mode, so several processes (parallel
-trials, SB3 subprocess workers) may share it: each operation opens its own
-connection with a busy timeout, and an insert is one atomic statement (the
-first writer of a key wins; later writers of the same key are ignored).
+Responses live in one sqlite file in WAL mode, by default one per user
+(:func:`default_cache_path`), so every run and benchmark on the machine shares it;
+several processes (parallel trials, SB3 subprocess workers) may use it at once:
+each operation opens its own connection with a busy timeout, and an insert is
+one atomic statement (the first writer of a key wins; later writers of the same
+key are ignored).
+
+Only reproducible requests are cached: temperature 0, or a positive temperature
+with an explicit seed. A backend whose answers are already free and local (the
+replay backend) opts out with ``cache_responses = False``.
 
 The key is the sha256 of canonical JSON of the backend, the model, the messages
 (role, content and the sha256 of each image), the sampling parameters and the
@@ -16,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -26,6 +33,9 @@ from pathlib import Path
 
 from rlgpt.llm.types import LLM, Completion, OutputFormat, Request, Usage
 from rlgpt.llm.wrapper import LLMWrapper
+
+CACHE_PATH_ENV = "RLGPT_LLM_CACHE"
+"""Environment variable naming the cache file (overrides the per-user default)."""
 
 KEY_VERSION = 2
 """Bumped whenever the key's content changes, so old entries stop matching."""
@@ -45,6 +55,19 @@ CREATE TABLE IF NOT EXISTS completions (
     created_at REAL NOT NULL
 )
 """
+
+
+def default_cache_path() -> Path:
+    """``$RLGPT_LLM_CACHE``, else ``$XDG_CACHE_HOME/rlgpt/llm-cache.sqlite`` (``~/.cache`` by default)."""
+    if os.environ.get(CACHE_PATH_ENV):
+        return Path(os.environ[CACHE_PATH_ENV]).expanduser()
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "rlgpt" / "llm-cache.sqlite"
+
+
+def cacheable(request: Request) -> bool:
+    """Whether the answer to ``request`` may be reused: greedy, or sampled with an explicit seed."""
+    return request.params.temperature == 0 or request.params.seed is not None
 
 
 def cache_key(backend: str, model: str, request: Request) -> str:
@@ -85,10 +108,12 @@ def storable(text: str) -> str:
 
 @dataclass(frozen=True)
 class CacheStats:
-    """Lookups this :class:`CachedLLM` object served from the cache (hits) and from its inner LLM."""
+    """Lookups this :class:`CachedLLM` object served from the cache (hits), from its inner LLM
+    (misses), and requests it passed on without looking (``uncacheable``: sampled without a seed)."""
 
     hits: int
     misses: int
+    uncacheable: int = 0
 
 
 class CachedLLM(LLMWrapper):
@@ -110,37 +135,36 @@ class CachedLLM(LLMWrapper):
                 f"LLM cache path {self.path} is a directory; give a file such as {self.path / 'llm.sqlite'}"
             )
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._hits = 0
-        self._misses = 0
+        self._counts = {"hits": 0, "misses": 0, "uncacheable": 0}
         self._lock = threading.Lock()
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(_SCHEMA)
 
     def complete(self, request: Request) -> Completion:
-        """Answer from the cache, or ask the inner LLM and store its answer."""
+        """Answer from the cache, or ask the inner LLM and store its answer (reproducible requests only)."""
+        if not cacheable(request):
+            self._count("uncacheable")
+            return self.inner.complete(request)
         key = cache_key(self.inner.backend, self.inner.model, request)
         stored = self._lookup(key)
         if stored is not None:
-            self._count(hit=True)
+            self._count("hits")
             return stored
         completion = self.inner.complete(request)
         completion = replace(completion, text=storable(completion.text))
         self._store(key, completion)
-        self._count(hit=False)
+        self._count("misses")
         return completion
 
     def stats(self) -> CacheStats:
-        """Hits and misses of this object so far."""
+        """Hits, misses and uncacheable requests of this object so far."""
         with self._lock:
-            return CacheStats(hits=self._hits, misses=self._misses)
+            return CacheStats(**self._counts)
 
-    def _count(self, *, hit: bool) -> None:
+    def _count(self, kind: str) -> None:
         with self._lock:
-            if hit:
-                self._hits += 1
-            else:
-                self._misses += 1
+            self._counts[kind] += 1
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -183,3 +207,41 @@ class CachedLLM(LLMWrapper):
                     time.time(),
                 ),
             )
+
+
+@dataclass(frozen=True)
+class CacheEntries:
+    """How many answers a cache file holds for one backend and model, and their tokens."""
+
+    backend: str
+    model: str
+    entries: int
+    prompt_tokens: int
+    completion_tokens: int
+
+
+def cache_contents(path: Path) -> list[CacheEntries]:
+    """What the cache file at ``path`` holds, per backend and model (empty when there is no file)."""
+    if not path.is_file():
+        return []
+    with closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)) as db:
+        db.execute(_SCHEMA)
+        rows = db.execute(
+            "SELECT backend, model, COUNT(*), SUM(prompt_tokens), SUM(completion_tokens)"
+            " FROM completions GROUP BY backend, model ORDER BY backend, model"
+        ).fetchall()
+    return [CacheEntries(*row) for row in rows]
+
+
+def clear_cache(path: Path, backend: str | None = None) -> int:
+    """Delete the cached answers (only ``backend``'s when given); returns how many were deleted."""
+    if not path.is_file():
+        return 0
+    with closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)) as db:
+        db.execute(_SCHEMA)
+        if backend is None:
+            deleted = db.execute("DELETE FROM completions").rowcount
+        else:
+            deleted = db.execute("DELETE FROM completions WHERE backend = ?", (backend,)).rowcount
+        db.execute("VACUUM")
+    return deleted

@@ -31,7 +31,8 @@ def build_llm(
     :param cache_path: sqlite response cache file, or ``None`` for no cache.
     :param retries: attempts per request, the first included (1 means no retry).
     :returns: the client wrapped in :class:`RetryingLLM`, itself wrapped in :class:`CachedLLM`
-        when ``cache_path`` is given (outermost, so a cache hit never waits on a retry).
+        when ``cache_path`` is given (outermost, so a cache hit never waits on a retry) and the
+        client does not opt out (``cache_responses = False``, as the replay backend does).
     """
     if retries < 1:
         raise ValueError(f"retries must be at least 1 (attempts per request, 1 = no retry), got {retries}")
@@ -44,7 +45,7 @@ def build_llm(
             "backend, model, supports_images or complete(); it must return an rlgpt.LLM"
         )
     wrapped: LLM = RetryingLLM(llm, max_attempts=retries)
-    if cache_path is not None:
+    if cache_path is not None and getattr(llm, "cache_responses", True):
         wrapped = CachedLLM(wrapped, cache_path)
     return wrapped
 

@@ -45,6 +45,8 @@ class ReplayLLM:
     backend = BACKEND
     model = MODEL
     supports_images = True
+    cache_responses = False
+    """Answers are local and free, and chosen by request tags (which the cache key leaves out)."""
 
     def __init__(self, model: str = MODEL, *, transcript: str | Path | None = None) -> None:
         if model != MODEL:
@@ -64,6 +66,9 @@ class ReplayLLM:
                 "give an existing JSONL file, relative paths count from the current directory"
             )
         self.entries = load_transcript(self.path)
+
+    def close(self) -> None:
+        """Nothing to release: the transcript is read at construction."""
 
     def complete(self, request: Request) -> Completion:
         """Return the answer recorded for ``request.tags``; if none, :class:`LLMError` says how to add one."""

@@ -23,9 +23,16 @@ def transcript(write_transcript) -> Path:
     return write_transcript({"match": {"role": "planner"}, "response": "a plan"})
 
 
+class CachedReplay(ReplayLLM):
+    """The replay backend without its opt-out, to see the wrappers' order."""
+
+    cache_responses = True
+
+
 def test_cache_is_outermost_around_retries(tmp_path: Path, transcript: Path) -> None:
+    spec = LLMBackendSpec(name="replay", factory=CachedReplay, description="cached replay")
     llm = build_llm(
-        SPEC, "reference", {"transcript": transcript}, cache_path=tmp_path / "llm.sqlite", retries=3
+        spec, "reference", {"transcript": transcript}, cache_path=tmp_path / "llm.sqlite", retries=3
     )
 
     assert isinstance(llm, CachedLLM)
@@ -33,6 +40,11 @@ def test_cache_is_outermost_around_retries(tmp_path: Path, transcript: Path) -> 
     assert isinstance(llm.inner.inner, ReplayLLM)
     assert [llm.complete(REQUEST).cached for _ in range(2)] == [False, True]
     assert (llm.backend, llm.model) == ("replay", "reference")
+
+
+def test_the_replay_backend_opts_out_of_the_cache(tmp_path: Path, transcript: Path) -> None:
+    llm = build_llm(SPEC, "reference", {"transcript": transcript}, cache_path=tmp_path / "llm.sqlite")
+    assert isinstance(llm, RetryingLLM) and not (tmp_path / "llm.sqlite").exists()
 
 
 def test_without_cache_path_only_retries(transcript: Path) -> None:

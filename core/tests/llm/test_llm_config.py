@@ -35,3 +35,31 @@ def test_an_option_the_backend_does_not_take_is_one_line_before_the_run():
     message = str(excinfo.value)
     assert message.startswith("llm.options: LLM backend 'replay' has no option 'transcrpt'")
     assert "did you mean 'transcript'?" in message and "\n" not in message
+
+
+def test_a_role_overrides_only_the_keys_it_names():
+    data = {**REPLAY, "llm": {**REPLAY["llm"], "temperature": 0.2, "coder": {"max_tokens": 512}}}
+    config = parse_config(data, ["llm.planner.backend=openai", "llm.planner.model=gpt-4o"])
+    planner, coder, critic = (config.llm.for_role(role) for role in ("planner", "coder", "critic"))
+    assert (planner.backend, planner.model, planner.options, planner.temperature) == (
+        "openai",
+        "gpt-4o",
+        {},
+        0.2,
+    )
+    assert (coder.backend, coder.max_tokens, coder.options) == (
+        "replay",
+        512,
+        {"transcript": "answers.jsonl"},
+    )
+    assert critic == config.llm.for_role("critic") and critic.planner is None and critic.max_tokens == 2048
+
+
+def test_a_roles_unknown_backend_or_option_names_the_role():
+    registry = PluginSelection().registry()
+    config = parse_config(REPLAY, ["llm.critic.backend=opena"])
+    with pytest.raises(ConfigError, match=r"^llm\.critic\.backend: unknown llm backend 'opena'"):
+        validate_against_registry(config, registry)
+    config = parse_config(REPLAY, ["llm.coder.options.transcrpt=x.jsonl"])
+    with pytest.raises(ConfigError, match=r"^llm\.coder\.options: LLM backend 'replay' has no option"):
+        validate_against_registry(config, registry)
