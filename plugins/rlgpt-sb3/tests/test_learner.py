@@ -54,7 +54,8 @@ def test_wrong_action_space_is_a_clear_error(factory, env_fn, hint) -> None:
         factory(env_fn)
 
 
-def test_torch_threads() -> None:
+def test_torch_threads(monkeypatch) -> None:
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     torch.set_num_threads(2)
     ppo(Corridor)
     assert torch.get_num_threads() == 1, "one thread by default"
@@ -62,6 +63,13 @@ def test_torch_threads() -> None:
     assert torch.get_num_threads() == 2
     with pytest.raises(ValueError, match="torch_threads must be a positive integer"):
         ppo(Corridor, torch_threads=0)
+
+
+@pytest.mark.parametrize(("declared", "threads"), [("2", 2), ("3,1", 3), ("0", 1), ("many", 1)])
+def test_torch_threads_follow_the_declared_cpus(monkeypatch, declared, threads) -> None:
+    monkeypatch.setenv("OMP_NUM_THREADS", declared)  # as rlgpt bench sets it for a trial's CPUs
+    ppo(Corridor)
+    assert torch.get_num_threads() == threads
 
 
 def test_policy_follows_observation_space() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,8 @@ class SB3Learner:
     :param n_envs: envs stepped in parallel; more than one runs them in subprocesses.
     :param checkpoint_dir: where ``learn`` writes its end-of-call checkpoint (none when ``None``).
     :param hyperparameters: any keyword of the SB3 algorithm's constructor, plus ``policy`` (the SB3
-        policy name; chosen from the observation space by default) and ``torch_threads`` (default 1).
+        policy name; chosen from the observation space by default) and ``torch_threads`` (default: the
+        process's ``OMP_NUM_THREADS``, as ``rlgpt bench`` sets it from the CPUs per trial, else 1).
     """
 
     def __init__(
@@ -47,7 +49,7 @@ class SB3Learner:
         **hyperparameters: Any,
     ) -> None:
         params = algorithm.resolve(hyperparameters)
-        _set_torch_threads(params.pop("torch_threads", 1))
+        _set_torch_threads(params.pop("torch_threads", _declared_threads()))
         policy = params.pop("policy", None)
         self.checkpoint_dir = None if checkpoint_dir is None else Path(checkpoint_dir)
         self._env = make_vec_env(env_fn, n_envs)
@@ -147,6 +149,12 @@ def predict_action(model: BaseAlgorithm, obs: Any, *, deterministic: bool, actio
 
 def _takes_masks(model: BaseAlgorithm) -> bool:
     return "action_masks" in inspect.signature(model.predict).parameters
+
+
+def _declared_threads() -> int:
+    """The CPU threads this process was given (``OMP_NUM_THREADS``); 1 when unset or unreadable."""
+    value = os.environ.get("OMP_NUM_THREADS", "").split(",")[0]
+    return int(value) if value.isdigit() and int(value) > 0 else 1
 
 
 def _set_torch_threads(threads: Any) -> None:
