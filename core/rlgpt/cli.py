@@ -236,6 +236,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--budget", type=int, help="environment steps per trial")
     p.add_argument("--out", type=Path, default=Path("benchmarks/results"), help="results folder")
     p.add_argument("--executor", choices=("local", "ray"), default="local", help="where trials run")
+    p.add_argument(
+        "--retries",
+        type=int,
+        default=1,
+        help="times a trial whose process died (killed, out of memory) is run again (default 1)",
+    )
+    p.add_argument("--address", help="ray: the cluster to join (default: RAY_ADDRESS, else a local Ray)")
+    p.add_argument("--cpus-per-trial", type=int, help="ray: CPUs (and torch threads) per trial (default 1)")
+    p.add_argument("--gpus-per-trial", type=float, help="ray: GPUs per trial, for local LLMs (default 0)")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("report", help="write a run's report.md and print its path")

@@ -3,12 +3,11 @@
 ``local`` runs the trials one after another, each in its own Python process
 (``python -m rlgpt.bench.trial``): a trial that crashes the interpreter, leaks memory or
 changes global state (torch threads, random generators) cannot touch the next one. Its
-output goes to ``<out>/logs/<trial id>.log``.
+output goes to ``<out>/logs/<trial id>.log``. A trial process that dies without a result
+is started again, up to ``retries`` times, then the trial is reported as failed.
 
-``ray`` submits every trial as a ``ray.remote`` task (``max_calls=1``: a fresh worker
-process per trial) to the Ray cluster ``ray.init()`` finds, and yields results as they
-finish. The run directories are written where the tasks run, so on a multi-node cluster
-``--out`` should be on a shared file system.
+``ray`` (:mod:`rlgpt.bench.ray_executor`) submits every trial as a Ray task to a cluster or a
+local Ray instance and writes what the tasks send back where the command runs.
 """
 
 from __future__ import annotations
@@ -20,11 +19,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from rlgpt.bench.matrix import Trial
-from rlgpt.bench.trial import failed_result, run_trial, write_json
+from rlgpt.bench.ray_executor import RayExecutor, RayOptions
+from rlgpt.bench.trial import failed_result, write_json
 from rlgpt.config import ConfigError
 
 EXECUTORS = ("local", "ray")
@@ -43,11 +44,13 @@ class LocalExecutor:
     """Sequential trials, each in a fresh Python process.
 
     :param out: the bench folder; logs go to ``out/logs`` and hand-over files to ``out/.work``.
+    :param retries: how many times a trial whose process died without a result is run again.
     """
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, retries: int = 1) -> None:
         self.logs = out / "logs"
         self.work = out / ".work"
+        self.retries = retries
 
     def run(self, trials: Sequence[Trial]) -> Iterator[dict[str, Any]]:
         """Run each trial in a child process and yield its result."""
@@ -57,11 +60,29 @@ class LocalExecutor:
             yield self._run_one(trial)
 
     def _run_one(self, trial: Trial) -> dict[str, Any]:
-        spec, result_path = self.work / f"{trial.id}.trial.json", self.work / f"{trial.id}.result.json"
-        result_path.unlink(missing_ok=True)
+        """Run ``trial`` in child processes until one leaves a result or the retries are spent."""
+        spec = self.work / f"{trial.id}.trial.json"
         write_json(spec, trial.to_dict())
         log_path = self.logs / f"{trial.id}.log"
         started = time.perf_counter()
+        attempts = self.retries + 1
+        for _ in range(attempts):
+            code, result = self._attempt(trial, spec, log_path)
+            if result is not None:
+                break
+        spec.unlink(missing_ok=True)
+        if result is None:
+            tail = log_path.read_text(encoding="utf-8", errors="replace")[-LOG_TAIL_CHARS:]
+            ended = f"was killed by signal {-code}" if code < 0 else f"exited with status {code}"
+            error = f"trial process {ended} without a result, {attempts} times (see {log_path})"
+            result = failed_result(trial, error, time.perf_counter() - started, tail)
+        result["log"] = str(log_path)
+        return result
+
+    def _attempt(self, trial: Trial, spec: Path, log_path: Path) -> tuple[int, dict[str, Any] | None]:
+        """One trial process: its exit status and the result it wrote (None when it wrote none)."""
+        result_path = self.work / f"{trial.id}.result.json"
+        result_path.unlink(missing_ok=True)
         env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
         with log_path.open("a", encoding="utf-8") as log:  # a resumed trial keeps its earlier output
             process = subprocess.run(
@@ -71,68 +92,27 @@ class LocalExecutor:
                 env=env,
                 check=False,
             )
-        spec.unlink(missing_ok=True)
-        if process.returncode == 0 and result_path.is_file():
-            result = json.loads(result_path.read_text(encoding="utf-8"))
-            result_path.unlink()
-            result["log"] = str(log_path)
-            return result
-        tail = log_path.read_text(encoding="utf-8", errors="replace")[-LOG_TAIL_CHARS:]
-        code = process.returncode
-        ended = f"was killed by signal {-code}" if code < 0 else f"exited with status {code}"
-        error = f"trial process {ended} without a result (see {log_path})"
-        result = failed_result(trial, error, time.perf_counter() - started, tail)
-        result["log"] = str(log_path)
-        return result
+        if process.returncode != 0 or not result_path.is_file():
+            return process.returncode, None
+        result = json.loads(result_path.read_text(encoding="utf-8"))
+        result_path.unlink()
+        return 0, result
 
 
-class RayExecutor:
-    """Every trial a Ray task on the cluster that ``ray.init()`` connects to.
+def make_executor(name: str, out: Path, retries: int = 1, ray_options: RayOptions | None = None) -> Executor:
+    """The executor called ``name``; ``ray_options`` (address, resources) only apply to ``ray``.
 
-    :param ray: the imported ``ray`` module.
+    :raises ConfigError: unknown name, a negative ``retries``, or ``ray`` when Ray is not installed.
     """
-
-    def __init__(self, ray: Any) -> None:
-        self.ray = ray
-
-    def run(self, trials: Sequence[Trial]) -> Iterator[dict[str, Any]]:
-        """Submit all trials, then yield results as tasks complete."""
-        ray = self.ray
-        if not ray.is_initialized():
-            ray.init()
-        remote = ray.remote(num_cpus=1, max_calls=1)(_ray_trial)
-        submitted = time.perf_counter()
-        pending = {remote.remote(trial.to_dict()): trial for trial in trials}
-        while pending:
-            done, _ = ray.wait(list(pending), num_returns=1)
-            for ref in done:
-                trial = pending.pop(ref)
-                try:
-                    result = ray.get(ref)
-                except Exception as exc:  # the worker died or Ray lost the task
-                    error = f"ray task failed: {type(exc).__name__}: {exc}".splitlines()[0]
-                    result = failed_result(trial, error, time.perf_counter() - submitted, str(exc))
-                yield result
-
-
-def _ray_trial(trial: dict[str, Any]) -> dict[str, Any]:
-    """The body of a Ray task: run one trial in the worker process."""
-    return run_trial(Trial.from_dict(trial))
-
-
-def make_executor(name: str, out: Path) -> Executor:
-    """The executor called ``name``.
-
-    :raises ConfigError: unknown name, or ``ray`` when Ray is not installed.
-    """
+    if retries < 0:
+        raise ConfigError(f"--retries {retries}: give 0 or more (how often a dead trial process is rerun)")
     if name == "local":
-        return LocalExecutor(out)
+        return LocalExecutor(out, retries)
     if name == "ray":
         try:
             ray = importlib.import_module("ray")
         except ImportError:
-            raise ConfigError(
-                "--executor ray: Ray is not installed; run `pip install ray` (or use --executor local)"
-            ) from None
-        return RayExecutor(ray)
+            message = "Ray is not installed; run `pip install 'rlgpt[ray]'` (or use --executor local)"
+            raise ConfigError(f"--executor ray: {message}") from None
+        return RayExecutor(ray, out, replace(ray_options or RayOptions(), retries=retries))
     raise ConfigError(f"--executor {name!r}: unknown executor (executors: {', '.join(EXECUTORS)})")

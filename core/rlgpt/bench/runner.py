@@ -1,7 +1,7 @@
 """The ``rlgpt bench`` command: build the matrix, run what is not finished, write the outputs.
 
 Outputs in ``--out``: ``trials/<id>.json`` (one per trial, written when it ends),
-``runs/<id>/`` (each trial's run directory), ``logs/<id>.log`` (local executor),
+``runs/<id>/`` (each trial's run directory), ``logs/<id>.log`` (its console output),
 ``results.md``, ``results.json`` and ``success_vs_steps.png``.
 """
 
@@ -32,6 +32,7 @@ from rlgpt.agents.conversation import prompt_version
 from rlgpt.bench.executors import Executor, make_executor
 from rlgpt.bench.matrix import METHODS, Trial, build_trials, check_methods, code_version, parse_llm
 from rlgpt.bench.plots import plot_success_vs_steps
+from rlgpt.bench.ray_executor import RayOptions
 from rlgpt.bench.tables import llm_rows, method_rows, results_markdown
 from rlgpt.bench.trial import FINISHED, write_json
 from rlgpt.config import ConfigError, RunConfig, load_config, parse_config
@@ -83,6 +84,26 @@ def plan_trials(args: argparse.Namespace, registry: Registry) -> list[Trial]:
         runs_dir=(args.out / "runs").resolve(),
         registry=registry,
     )
+
+
+def executor_from_args(args: argparse.Namespace) -> Executor:
+    """The executor ``--executor`` names, with ``--retries`` and the Ray options checked.
+
+    :raises ConfigError: a Ray-only option with ``--executor local``, or a resource count out of range.
+    """
+    ray_only = {"--address": args.address, "--cpus-per-trial": args.cpus_per_trial,
+                "--gpus-per-trial": args.gpus_per_trial}
+    given = [flag for flag, value in ray_only.items() if value is not None]
+    if args.executor != "ray" and given:
+        raise ConfigError(f"{given[0]}: applies to --executor ray only; add --executor ray or drop it")
+    cpus = 1 if args.cpus_per_trial is None else args.cpus_per_trial
+    gpus = 0.0 if args.gpus_per_trial is None else args.gpus_per_trial
+    if cpus < 1:
+        raise ConfigError(f"--cpus-per-trial {cpus}: give a whole number of CPUs, 1 or more")
+    if gpus < 0:
+        raise ConfigError(f"--gpus-per-trial {gpus:g}: give 0 or more GPUs (fractions share a GPU)")
+    options = RayOptions(address=args.address, cpus_per_trial=cpus, gpus_per_trial=gpus)
+    return make_executor(args.executor, args.out, retries=args.retries, ray_options=options)
 
 
 def finished_result(path: Path) -> dict[str, Any] | None:
@@ -160,7 +181,7 @@ def main(args: argparse.Namespace, argv: Sequence[str] | None = None) -> int:
     """
     registry = get_registry()
     trials = plan_trials(args, registry)
-    executor = make_executor(args.executor, args.out)
+    executor = executor_from_args(args)
     console = Console(stderr=True, highlight=False)
     args.out.mkdir(parents=True, exist_ok=True)
     results = run_matrix(trials, executor, args.out, console)

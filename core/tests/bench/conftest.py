@@ -57,6 +57,10 @@ def _bench_args(out: Path, **values) -> argparse.Namespace:
         budget=None,
         out=out,
         executor="local",
+        retries=1,
+        address=None,
+        cpus_per_trial=None,
+        gpus_per_trial=None,
     )
     return argparse.Namespace(**{**defaults, **values})
 

@@ -1,16 +1,12 @@
-"""Executors: the Ray executor's clear error without Ray, and its task flow on a stand-in cluster."""
+"""Executors: names, the Ray-only options, the clear error without Ray, the local executor's retries."""
 
 from __future__ import annotations
 
-import json
-import multiprocessing
 import sys
-import types
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 import pytest
-from rlgpt.bench.executors import LocalExecutor, RayExecutor, make_executor
-from rlgpt.bench.runner import plan_trials
+from rlgpt.bench.executors import LocalExecutor, make_executor
+from rlgpt.bench.runner import executor_from_args, plan_trials
 from rlgpt.cli import main as cli_main
 from rlgpt.config import ConfigError
 from rlgpt.plugins import get_registry
@@ -27,7 +23,8 @@ def test_ray_executor_without_ray_names_the_install(
     assert status == 2
     error = capsys.readouterr().err.strip().splitlines()[-1]
     assert error == (
-        "error: --executor ray: Ray is not installed; run `pip install ray` (or use --executor local)"
+        "error: --executor ray: Ray is not installed; "
+        "run `pip install 'rlgpt[ray]'` (or use --executor local)"
     )
     assert not (out / "runs").exists() and not (out / "trials").exists()  # nothing ran
 
@@ -36,10 +33,40 @@ def test_make_executor_names(tmp_path):
     assert isinstance(make_executor("local", tmp_path), LocalExecutor)
     with pytest.raises(ConfigError, match=r"unknown executor \(executors: local, ray\)"):
         make_executor("dask", tmp_path)
+    with pytest.raises(ConfigError, match=r"^--retries -1: give 0 or more"):
+        make_executor("local", tmp_path, retries=-1)
 
 
-def test_local_trial_process_killed_is_a_failed_trial(monkeypatch, tmp_path, bench_files, bench_entries,
-                                                     bench_args):
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"address": "10.0.0.1:6379"}, "--address: applies to --executor ray only; add --executor ray"),
+        ({"cpus_per_trial": 2}, "--cpus-per-trial: applies to --executor ray only"),
+        ({"executor": "ray", "cpus_per_trial": 0}, "--cpus-per-trial 0: give a whole number of CPUs"),
+        ({"executor": "ray", "gpus_per_trial": -0.5}, "--gpus-per-trial -0.5: give 0 or more GPUs"),
+    ],
+)
+def test_bad_executor_options_are_one_line_errors(tmp_path, bench_args, values, message):
+    with pytest.raises(ConfigError) as error:
+        executor_from_args(bench_args(tmp_path, **values))
+    assert str(error.value).startswith(message)
+
+
+def test_cli_parses_the_executor_options():
+    from rlgpt.cli import build_parser
+
+    args = build_parser().parse_args(["bench", "--env", "gridcraft", "--executor", "ray", "--retries", "3",
+                                      "--address", "ray://head:10001", "--cpus-per-trial", "2",
+                                      "--gpus-per-trial", "0.5"])
+    def options(parsed):
+        return parsed.retries, parsed.address, parsed.cpus_per_trial, parsed.gpus_per_trial
+
+    assert options(args) == (3, "ray://head:10001", 2, 0.5)
+    assert options(build_parser().parse_args(["bench", "--env", "gridcraft"])) == (1, None, None, None)
+
+
+def test_local_trial_process_killed_is_retried_then_failed(monkeypatch, tmp_path, bench_files, bench_entries,
+                                                           bench_args):
     config = bench_files(tmp_path, bench_entries)
     (trial,) = plan_trials(bench_args(tmp_path / "out", config=config, methods=["pure-code"], seeds=[0]),
                            get_registry())
@@ -47,67 +74,26 @@ def test_local_trial_process_killed_is_a_failed_trial(monkeypatch, tmp_path, ben
     dying.write_text("#!/bin/sh\necho started a trial\nkill -9 $$\n")
     dying.chmod(0o755)
     monkeypatch.setattr(sys, "executable", str(dying))  # the trial's interpreter dies as in an OOM kill
-    (result,) = LocalExecutor(tmp_path / "out").run([trial])
+    (result,) = LocalExecutor(tmp_path / "out", retries=2).run([trial])
     log = tmp_path / "out" / "logs" / f"{trial.id}.log"
     assert result["status"] == "failed" and result["summary"] is None
-    assert result["error"] == f"trial process was killed by signal 9 without a result (see {log})"
-    assert result["details"] == "started a trial\n" and result["log"] == str(log)
+    assert result["error"] == f"trial process was killed by signal 9 without a result, 3 times (see {log})"
+    assert result["details"] == "started a trial\n" * 3 and result["log"] == str(log)
 
 
-def stand_in_ray(pool: ProcessPoolExecutor, calls: list) -> types.ModuleType:
-    """The part of Ray's API the executor uses, backed by a process pool (one fresh process per task)."""
-    ray = types.ModuleType("ray")
-    state = {"initialized": False}
-
-    def remote(**options):
-        def wrap(function):
-            calls.append(options)
-            return types.SimpleNamespace(remote=lambda *args: pool.submit(function, *args))
-
-        return wrap
-
-    ray.is_initialized = lambda: state["initialized"]
-    ray.init = lambda: state.update(initialized=True)
-    ray.remote = remote
-    ray.wait = lambda refs, num_returns: (list(wait(refs, return_when=FIRST_COMPLETED)[0])[:num_returns], [])
-    ray.get = lambda ref: ref.result()
-    return ray
-
-
-def test_ray_executor_runs_each_trial_as_a_task(monkeypatch, tmp_path, bench_files, bench_entries, bench_run):
-    calls: list[dict] = []
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=2, mp_context=context, max_tasks_per_child=1) as pool:
-        ray = stand_in_ray(pool, calls)
-        monkeypatch.setitem(sys.modules, "ray", ray)
-        config = bench_files(tmp_path, bench_entries)
-        out = tmp_path / "out"
-        status = bench_run(out, config=config, methods=["pure-code"], seeds=[0, 1], executor="ray")
-    assert status == 0 and ray.is_initialized()
-    assert calls == [{"num_cpus": 1, "max_calls": 1}]
-    results = [json.loads(p.read_text()) for p in (out / "trials").glob("*.json")]
-    assert sorted(r["seed"] for r in results) == [0, 1]
-    assert all(r["status"] == "finished" and r["summary"]["final_success_rate"] == 1.0 for r in results)
-    assert "| pure-code | replay:reference | 2/2 | 1.00" in (out / "results.md").read_text()
-
-
-def test_ray_task_that_dies_is_a_failed_trial(tmp_path, bench_files, bench_entries, bench_args):
+def test_local_trial_process_killed_once_is_retried_and_finishes(monkeypatch, tmp_path, bench_files,
+                                                                 bench_entries, bench_args):
     config = bench_files(tmp_path, bench_entries)
     (trial,) = plan_trials(bench_args(tmp_path / "out", config=config, methods=["pure-code"], seeds=[0]),
                            get_registry())
-
-    class LostTask(Exception):
-        pass
-
-    def lost(_):
-        raise LostTask("worker died\nsecond line")
-
-    ray = types.SimpleNamespace(
-        is_initialized=lambda: True,
-        remote=lambda **options: lambda function: types.SimpleNamespace(remote=lambda arg: "ref"),
-        wait=lambda refs, num_returns: (refs[:1], refs[1:]),
-        get=lost,
+    marker = tmp_path / "died-once"
+    dies_once = tmp_path / "dies-once-python"
+    dies_once.write_text(
+        f'#!/bin/sh\nif [ ! -e "{marker}" ]; then touch "{marker}"; echo first attempt; kill -9 $$; fi\n'
+        f'exec "{sys.executable}" "$@"\n'
     )
-    (result,) = RayExecutor(ray).run([trial])
-    assert result["status"] == "failed" and result["id"] == trial.id
-    assert result["error"] == "ray task failed: LostTask: worker died"
+    dies_once.chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(dies_once))
+    (result,) = LocalExecutor(tmp_path / "out", retries=1).run([trial])
+    assert result["status"] == "finished" and result["summary"]["final_success_rate"] == 1.0
+    assert (tmp_path / "out" / "logs" / f"{trial.id}.log").read_text().startswith("first attempt\n")

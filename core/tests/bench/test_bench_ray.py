@@ -1,0 +1,205 @@
+"""The Ray executor on a real local Ray instance (two CPUs, loopback only, no usage stats).
+
+The same tiny matrix runs with ``--executor local`` and ``--executor ray`` and must give the
+same trials; Ray workers killed mid-trial are retried, then reported as failed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import json
+import os
+import shutil
+import signal
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+from rlgpt.bench.runner import plan_trials
+from rlgpt.plugins import get_registry
+
+MATRIX = dict(methods=["pure-code", "pure-rl"], seeds=[0], budget=64)
+TRIAL_TITLE = "ray::run_in_worker"
+"""The process title Ray gives a worker while it runs a trial."""
+SCRATCH = Path(tempfile.gettempdir())
+"""Where the workers (children of this process) make their scratch folders."""
+
+
+@pytest.fixture(scope="module")
+def ray_instance(bench_plugins_only):
+    """A local Ray with 2 CPUs on 127.0.0.1, started once for this module and shut down after it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RAY_USAGE_STATS_ENABLED", "0")
+        patch.setenv("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # Ray then binds the node to 127.0.0.1
+        patch.delenv("RAY_ADDRESS", raising=False)
+        ray = importlib.import_module("ray")
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+        try:
+            assert ray.get_runtime_context().gcs_address.startswith("127.0.0.1:")
+            yield ray
+        finally:
+            ray.shutdown()
+
+
+def trial_results(out: Path) -> dict[str, dict]:
+    return {p.stem: json.loads(p.read_text()) for p in (out / "trials").glob("*.json")}
+
+
+def table_rows(out: Path) -> list[list[str]]:
+    """The rows of results.md's tables, without the wall-time column."""
+    lines = (out / "results.md").read_text().splitlines()
+    return [line.split(" | ")[:-1] for line in lines if line.startswith("| ")]
+
+
+@pytest.fixture(scope="module")
+def local_and_ray(ray_instance, tmp_path_factory, bench_files, bench_entries, bench_run):
+    """The same matrix run by both executors: {executor: (exit status, out folder, console output)}."""
+    folder = tmp_path_factory.mktemp("executors")
+    config = bench_files(folder, bench_entries)
+    runs = {}
+    for executor in ("local", "ray"):
+        out, console = folder / executor, io.StringIO()
+        with contextlib.redirect_stderr(console):
+            status = bench_run(out, config=config, executor=executor, **MATRIX)
+        runs[executor] = status, out, console.getvalue()
+    return runs
+
+
+def test_ray_gives_the_same_trials_as_local(local_and_ray):
+    (local_status, local_out, _), (ray_status, ray_out, _) = local_and_ray["local"], local_and_ray["ray"]
+    errors = [r["error"] for out in (local_out, ray_out) for r in trial_results(out).values() if r["error"]]
+    assert local_status == ray_status == 0, errors
+    local, ray = trial_results(local_out), trial_results(ray_out)
+    assert sorted(local) == sorted(ray) and len(ray) == 2
+    for trial_id, expected in local.items():
+        got = ray[trial_id]
+        assert got["status"] == expected["status"] == "finished"
+        assert got["summary"]["final_success_rate"] == expected["summary"]["final_success_rate"]
+        assert got["summary"]["env_steps"] == expected["summary"]["env_steps"] > 0
+        assert [r["env_steps"] for r in got["records"]] == [r["env_steps"] for r in expected["records"]]
+        assert [r["successes"] for r in got["records"]] == [r["successes"] for r in expected["records"]]
+    assert table_rows(ray_out) == table_rows(local_out)
+    assert len(table_rows(ray_out)) == 3  # header and one row per method
+
+
+def test_ray_results_are_written_by_the_driver(local_and_ray):
+    _, out, _ = local_and_ray["ray"]
+    for trial_id, result in trial_results(out).items():
+        run = out / "runs" / trial_id
+        assert result["run_dir"] == str(run.resolve())
+        assert json.loads((run / "config.json").read_text())["runs_dir"] == str((out / "runs").resolve())
+        events = (run / "events.jsonl").read_text().splitlines()
+        assert json.loads(events[-1])["kind"] == "run_end"
+        worker = result["worker"]
+        assert worker["executor"] == "ray" and worker["pid"] != os.getpid()
+        assert worker["cpus"] == 1 and worker["torch_threads"] == 1 and worker["gpu_ids"] == []
+        log = Path(result["log"]).read_text()
+        assert log and result["log"] == str(out / "logs" / f"{trial_id}.log")
+        for path in run.rglob("*"):  # nothing points back into the worker's scratch folder
+            assert not path.is_file() or b"rlgpt-trial-" not in path.read_bytes()
+
+
+def test_progress_reports_the_finished_trials(local_and_ray):
+    _, _, console = local_and_ray["ray"]
+    assert "2 trials: 0 already finished, 2 to run" in console
+    assert "trial 2/2 finished" in console
+
+
+class WorkerKiller:
+    """Kills the Ray worker running a trial once the trial's run has started, ``times`` times at most."""
+
+    def __init__(self, trial_id: str, times: int) -> None:
+        self.trial_id, self.times = trial_id, times
+        self.killed: list[int] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> WorkerKiller:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _watch(self) -> None:
+        while len(self.killed) < self.times and not self._stop.is_set():
+            for process in psutil.process_iter(["pid", "cmdline"]):
+                title = " ".join(process.info["cmdline"] or [])
+                fresh = process.pid not in self.killed
+                if title.startswith(TRIAL_TITLE) and fresh and self._started(process):
+                    os.kill(process.pid, signal.SIGKILL)
+                    self.killed.append(process.pid)
+            time.sleep(0.05)
+
+    def _started(self, process: psutil.Process) -> bool:
+        """True once this worker's scratch run of the trial has logged ``run_start``."""
+        try:
+            born = process.create_time()
+            for events in SCRATCH.glob(f"rlgpt-trial-*/runs/{self.trial_id}/events.jsonl"):
+                if events.stat().st_mtime >= born and b'"run_start"' in events.read_bytes():
+                    return True
+        except (psutil.Error, OSError):  # the worker or an old scratch folder went away meanwhile
+            pass
+        return False
+
+
+def one_trial(tmp_path, bench_files, bench_entries, bench_args, **values):
+    config = bench_files(tmp_path, bench_entries)
+    args = bench_args(tmp_path / "out", config=config, executor="ray", **values)
+    (trial,) = plan_trials(args, get_registry())
+    return args, trial
+
+
+def run_with_killer(args, trial, times: int) -> tuple[int, WorkerKiller]:
+    from rlgpt.bench.runner import main as bench_main
+
+    with WorkerKiller(trial.id, times) as killer:
+        status = bench_main(args, argv=["rlgpt", "bench"])
+    for scratch in SCRATCH.glob("rlgpt-trial-*"):
+        if (scratch / "runs" / trial.id).is_dir():  # left by the killed workers
+            shutil.rmtree(scratch, ignore_errors=True)
+    return status, killer
+
+
+def test_worker_killed_every_time_is_retried_then_failed(ray_instance, tmp_path, bench_files, bench_entries,
+                                                         bench_args):
+    args, trial = one_trial(tmp_path, bench_files, bench_entries, bench_args, methods=["pure-rl"], seeds=[0],
+                            budget=2048, retries=2)
+    status, killer = run_with_killer(args, trial, times=3)
+    assert status == 1 and len(killer.killed) == 3  # the first attempt and both retries
+    result = trial_results(args.out)[trial.id]
+    assert result["status"] == "failed" and result["summary"] is None
+    assert result["error"].startswith("ray task failed after 3 attempts: WorkerCrashedError: ")
+    assert f"- `{trial.id}`: {result['error']}" in (args.out / "results.md").read_text()
+
+
+def test_worker_killed_once_is_retried_and_finishes(ray_instance, tmp_path, bench_files, bench_entries,
+                                                    bench_args):
+    args, trial = one_trial(tmp_path, bench_files, bench_entries, bench_args, methods=["pure-rl"], seeds=[0],
+                            budget=1024, retries=1, cpus_per_trial=2)
+    status, killer = run_with_killer(args, trial, times=1)
+    assert status == 0 and len(killer.killed) == 1
+    result = trial_results(args.out)[trial.id]
+    assert result["status"] == "finished" and result["summary"]["env_steps"] >= 1024
+    assert result["worker"]["pid"] not in killer.killed
+    assert result["worker"]["cpus"] == 2 and result["worker"]["torch_threads"] == 2
+
+
+def test_more_gpus_than_the_cluster_has_is_a_one_line_error(ray_instance, tmp_path, bench_files,
+                                                            bench_entries, bench_run):
+    from rlgpt.config import ConfigError
+
+    config = bench_files(tmp_path, bench_entries)
+    with pytest.raises(ConfigError) as error:
+        bench_run(tmp_path / "out", config=config, methods=["pure-code"], seeds=[0], executor="ray",
+                  gpus_per_trial=1)
+    assert str(error.value) == (
+        "--gpus-per-trial 1: the Ray cluster has 0 GPUs in all, so no trial could start; "
+        "lower --gpus-per-trial or add nodes with GPUs"
+    )
