@@ -13,6 +13,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from rlgpt.agents.base import MalformedAnswer, Tags
+from rlgpt.llm.replay import BACKEND as REPLAY_BACKEND
 from rlgpt.llm.types import LLM, Completion, JsonSchema, Message, OutputFormat, Request, SamplingParams
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -60,8 +61,11 @@ def complete(
 
 
 def cut_off_note(completion: Completion, params: SamplingParams) -> str:
-    """A sentence for a repair request when ``completion`` stopped at the token limit, else ``""``."""
-    if completion.usage.completion_tokens < params.max_tokens:
+    """A sentence for a repair request when ``completion`` stopped at the token limit, else ``""``.
+
+    A replayed answer is a recorded one, never cut: its token count is an estimate and says nothing.
+    """
+    if completion.backend == REPLAY_BACKEND or completion.usage.completion_tokens < params.max_tokens:
         return ""
     return f" (the answer was cut off at the limit of {params.max_tokens} tokens: answer more briefly)"
 
@@ -74,8 +78,17 @@ def parse_json(text: str, schema: type[Model]) -> Model:
     fenced = _FENCED_JSON.search(text)
     candidate = fenced.group(1) if fenced else text
     start, end = candidate.find("{"), candidate.rfind("}")
-    if start < 0 or end < start:
-        raise ValueError("no JSON object found in the answer")
+    stripped = candidate.strip()
+    if not stripped:
+        raise ValueError("the answer is empty; answer with one JSON object {...}")
+    if stripped.startswith("["):
+        raise ValueError("the answer is a JSON array, not an object; answer with one JSON object {...}")
+    if start < 0:
+        raise ValueError("no JSON object found in the answer (it has no '{'); answer with one JSON object")
+    if end < start:
+        raise ValueError(
+            "the JSON object is cut off: it opens with '{' but never closes; answer with one complete object"
+        )
     try:
         data = json.loads(candidate[start : end + 1])
     except json.JSONDecodeError as exc:

@@ -20,6 +20,7 @@ from rlgpt.code.errors import CodeRejected
 
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
 _PYTHON_TAGS = frozenset({"", "python", "py", "python3"})
+_FENCE_LINE = re.compile(r"^\s*`{3,}[A-Za-z0-9_+-]*\s*$")
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def extract_program(text: str, required: Mapping[str, FunctionSignature]) -> Pro
     :raises CodeRejected: ``no_code_block``, ``syntax``, ``missing_function``,
         ``bad_signature`` or ``forbidden_statement``, with the line and the fix.
     """
-    source = _source_of(text)
+    source = _best_reading(text, required)
     tree = _parse(source)
     functions = _check_module_level(tree)
     for name, signature in required.items():
@@ -116,6 +117,46 @@ def normalised_digest(source_or_text: str) -> str:
     return _tree_digest(tree)
 
 
+def _best_reading(text: str, required: Mapping[str, FunctionSignature]) -> str:
+    """The source to check: the fenced blocks as usual, unless nested or odd fences hide the code.
+
+    Fences inside fences (a ```` ```markdown ```` block around a ```` ```python ```` one, a docstring
+    showing a fenced example, four-backtick fences) cut the usual reading short. When it does not
+    parse or lacks a required function, the text after each Python-tagged fence (fence lines
+    removed) is tried, then each block alone; the first reading that parses and defines every
+    required function wins, and otherwise the usual reading is checked (its error is reported).
+    """
+    usual = _source_of(text)
+    if _defines(usual, required):
+        return usual
+    for candidate in (*_unfenced_readings(text), *code_blocks(text)):
+        if _defines(candidate, required):
+            return candidate
+    return usual
+
+
+def _unfenced_readings(text: str) -> list[str]:
+    """From each Python-tagged opening fence to the reply's last fence, with every fence line removed."""
+    lines = text.splitlines()
+    fences = [i for i, line in enumerate(lines) if _FENCE_LINE.match(line)]
+    readings = []
+    for start in fences:
+        tag = lines[start].strip().lstrip("`").strip().lower()
+        if tag in _PYTHON_TAGS and start < fences[-1]:
+            body = [line for line in lines[start + 1 : fences[-1]] if not _FENCE_LINE.match(line)]
+            readings.append("\n".join(body) + "\n")
+    return readings
+
+
+def _defines(source: str, required: Mapping[str, FunctionSignature]) -> bool:
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, UnicodeError, MemoryError, RecursionError):
+        return False
+    names = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+    return set(required) <= names
+
+
 def _source_of(text: str) -> str:
     blocks = code_blocks(text)
     if blocks:
@@ -123,7 +164,7 @@ def _source_of(text: str) -> str:
     try:
         ast.parse(text)
     except (SyntaxError, ValueError) as exc:
-        where = f" (line {exc.lineno}: {exc.msg})" if isinstance(exc, SyntaxError) else ""
+        where = f" (line {exc.lineno}: {exc.msg})" if isinstance(exc, SyntaxError) and exc.lineno else ""
         raise CodeRejected(
             "no_code_block",
             "no ```python fenced code block found, and the reply is not valid Python"
@@ -140,8 +181,9 @@ def _parse(source: str) -> ast.Module:
     except SyntaxError as exc:
         offending = (exc.text or "").strip()
         shown = f": `{offending}`" if offending else ""
+        where = f"line {exc.lineno}: " if exc.lineno else ""
         raise CodeRejected(
-            "syntax", f"line {exc.lineno}: syntax error ({exc.msg}){shown}; fix it", line=exc.lineno
+            "syntax", f"{where}syntax error ({exc.msg}){shown}; fix it", line=exc.lineno
         ) from None
     except ValueError as exc:
         raise CodeRejected("syntax", f"the code cannot be parsed ({exc}); fix it") from None

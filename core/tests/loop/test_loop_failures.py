@@ -129,7 +129,9 @@ def test_a_plan_that_repeats_without_improving_ends_as_dead_loop(code_only, good
     assert records[-1]["dead_loop"] and summary.dead_loop_iterations == 2
 
 
-def test_a_repair_says_when_the_answer_was_cut_off_at_max_tokens(code_only, good_wood, make_config):
+def test_a_replayed_answer_is_never_said_to_be_cut_off(code_only, good_wood, make_config):
+    """The replay backend cuts nothing: a long recorded answer is repaired without a cut-off claim
+    (the note for answers that did stop at max_tokens is tested with a live-like backend in test_coder)."""
     long_prose = "I will now think about the plan in great detail. " * 40
     entries = [
         {"match": {"role": "planner"}, "response": long_prose},
@@ -142,7 +144,8 @@ def test_a_repair_says_when_the_answer_was_cut_off_at_max_tokens(code_only, good
     loop.run()
     repair = next(e for e in loop.run_dir.read_events() if e["kind"] == "llm_call" and "repair" in e["tags"])
     sent = json.loads((loop.run_dir.path / repair["file"]).read_text())
-    assert "cut off at the limit of 100 tokens" in sent["messages"][-1]["content"]
+    assert "no JSON object found" in sent["messages"][-1]["content"]
+    assert "cut off" not in sent["messages"][-1]["content"]
 
 
 def test_the_same_unusable_plan_again_and_again_is_a_dead_loop(code_only, make_config):
