@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import pickle
 import signal
 import socket
 import subprocess
@@ -150,8 +151,7 @@ class _Worker:
         budget = None if actuator.budget is None else actuator.budget - actuator.steps
         read_only = actuator.read_only or actuator.step is None
         over = actuator.terminated or actuator.truncated
-        info = _picklable(actuator.info)
-        self._send(conn, ("call", name, actuator.obs, info, budget, read_only, over, args))
+        self._send(conn, ("call", name, actuator.obs, actuator.info, budget, read_only, over, args))
         while True:
             reply = self._receive(conn, name, deadline)
             op = reply.get("op")
@@ -196,9 +196,14 @@ class _Worker:
             raise CodeRejected.from_dict(reply["error"])
         return conn
 
-    def _send(self, conn: Connection, message: Any) -> None:
+    def _send(self, conn: Connection, message: tuple[Any, ...]) -> None:
+        """Pickle and send; ``info`` entries that cannot be pickled are left out (the code sees the rest)."""
+        try:
+            data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:
+            data = pickle.dumps(tuple(_picklable(m) if isinstance(m, dict) else m for m in message))
         with contextlib.suppress(OSError, ValueError):  # the child is gone; the next receive says why
-            conn.send(message)
+            conn.send_bytes(data)
 
     def _receive(self, conn: Connection, name: str, deadline: float) -> dict[str, Any]:
         try:
@@ -254,7 +259,7 @@ def _step(actuator: Any, encoded: Any) -> tuple[Any, ...]:
         obs, reward, terminated, truncated, info = actuator.act(action)
     except tuple(CONTROL_EXCEPTIONS.values()) as exc:
         return ("refused", type(exc).__name__, str(exc))
-    return ("stepped", obs, float(reward), bool(terminated), bool(truncated), _picklable(info))
+    return ("stepped", obs, float(reward), bool(terminated), bool(truncated), info)
 
 
 def encode_action(action: Any) -> Any:
@@ -284,22 +289,16 @@ def decode_action(data: Any) -> Any:
     return data
 
 
-def _picklable(info: Any) -> Any:
+def _picklable(info: dict[str, Any]) -> dict[str, Any]:
     """``info`` without the entries that cannot be pickled (the code sees the rest)."""
-    import pickle
-
-    try:
-        pickle.dumps(info)
-        return info
-    except Exception:
-        kept = {}
-        for key, value in dict(info).items():
-            try:
-                pickle.dumps(value)
-            except Exception:
-                continue
-            kept[key] = value
-        return kept
+    kept = {}
+    for key, value in info.items():
+        try:
+            pickle.dumps(value)
+        except Exception:
+            continue
+        kept[key] = value
+    return kept
 
 
 def _stop(process: subprocess.Popen[bytes], conn: Connection) -> None:

@@ -104,3 +104,9 @@ def test_a_macro_that_hangs_in_training_is_a_named_failure_and_the_episode_goes_
     assert "wall-clock limit" in info["macro_error"] and not (terminated or truncated)
     _, _, _, _, info = env.step(1)  # a primitive still works
     assert info["macro"] is None
+
+
+def test_info_entries_that_cannot_be_pickled_are_left_out():
+    host = CodeHost("def keys(api):\n    return len(api.info)\n", SKILLS, HostLimits(timeout_s=5))
+    actuator = Actuator(step=None, obs=0, info={"position": 0, "handle": lambda: None}, read_only=True)
+    assert host.call("keys", CorridorSkills(actuator)) == 1
