@@ -1,8 +1,8 @@
 """The ``rlgpt`` command: a thin face over plugins, the loop, runs, bench and reports.
 
 ``rlgpt plugins [--json]``, ``rlgpt envs``, ``rlgpt tasks ENV``,
-``rlgpt run CONFIG [--set k=v ...]`` / ``rlgpt run --resume RUN_DIR``,
-``rlgpt bench ...`` and ``rlgpt report RUN_DIR``. A usage error prints one
+``rlgpt run CONFIG [--set k=v ...] [--no-cache]`` / ``rlgpt run --resume RUN_DIR``,
+``rlgpt bench ...``, ``rlgpt report RUN_DIR`` and ``rlgpt cache [clear]``. A usage error prints one
 ``error: ...`` line on stderr and exits with status 2.
 """
 
@@ -145,7 +145,7 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
         return 0
     if args.config is None:
         raise ConfigError("run: give a CONFIG file (e.g. examples/crafter-stone-pickaxe.toml) or --resume")
-    config = load_config(args.config, args.set)
+    config = load_config(args.config, [*args.set, *(["llm.cache=false"] if args.no_cache else [])])
     registry = _registry()
     validate_against_registry(config, registry)
     loop = Loop.from_config(config, registry=registry)
@@ -197,6 +197,27 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def cmd_cache(args: argparse.Namespace, console: Console) -> int:
+    """Show the response cache per backend and model, or clear it (one backend's answers)."""
+    from rlgpt.llm.cache import cache_contents, clear_cache, default_cache_path
+
+    path = args.path or default_cache_path()
+    if args.action == "clear":
+        deleted = clear_cache(path, args.backend)
+        which = f" of {args.backend}" if args.backend else ""
+        console.print(f"deleted {deleted} cached answers{which} from {path}", soft_wrap=True)
+        return 0
+    console.print(f"LLM response cache: {path}", soft_wrap=True)
+    table = Table()
+    for column in ("backend", "model", "answers", "prompt tokens", "completion tokens"):
+        table.add_column(column)
+    for row in cache_contents(path):
+        counts = (row.entries, row.prompt_tokens, row.completion_tokens)
+        table.add_row(row.backend, row.model, *map(str, counts))
+    console.print(table)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``rlgpt`` command."""
     parser = argparse.ArgumentParser(prog="rlgpt", description="LLM agents and RL share embodied tasks")
@@ -224,7 +245,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="override a config key, e.g. --set learner.total_timesteps=5000 (repeatable)",
     )
     p.add_argument("--resume", metavar="RUN_DIR", help="continue a run after its last finished iteration")
+    p.add_argument("--no-cache", action="store_true", help="ask the LLM every time (same as llm.cache=false)")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("cache", help="show what the LLM response cache holds, or clear it")
+    p.add_argument("action", nargs="?", choices=("show", "clear"), default="show")
+    p.add_argument("--path", type=Path, help="cache file (default: $RLGPT_LLM_CACHE or ~/.cache/rlgpt)")
+    p.add_argument("--backend", help="clear: only this backend's answers")
+    p.set_defaults(func=cmd_cache)
 
     p = sub.add_parser("bench", help="run the benchmark matrix (methods x tasks x seeds x LLMs)")
     p.add_argument("--methods", type=_comma_list, help="comma list: rl-gpt,pure-rl,pure-code")
