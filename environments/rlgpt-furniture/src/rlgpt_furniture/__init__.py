@@ -1,0 +1,1 @@
+"""Furniture assembly with a Franka arm on MuJoCo, as an rlgpt environment plugin."""
