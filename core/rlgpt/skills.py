@@ -179,6 +179,24 @@ def render_skill_doc(api_cls: type[SkillAPI]) -> str:
     return "\n".join(lines)
 
 
+def render_skill_summary(api_cls: type[SkillAPI]) -> str:
+    """The skill API in one line per skill, for short prompts: ``api.move(direction: str) -> bool  # ...``.
+
+    Each line ends with the first sentence of the skill's docstring.
+    """
+    lines = []
+    for name in skill_names(api_cls):
+        member = getattr(api_cls, name)
+        if isinstance(member, property):
+            head = f"api.{name}"
+        else:
+            head = f"api.{name}" + _signature(member).replace("(self, ", "(", 1).replace("(self)", "()", 1)
+        paragraph = " ".join((inspect.getdoc(member) or "").split("\n\n")[0].split())
+        sentence, dot, _ = paragraph.partition(". ")
+        lines.append(f"{head}  # {sentence}{dot.strip()}")
+    return "\n".join(lines)
+
+
 def _signature(function: Any) -> str:
     """``(self, direction: str) -> None``: annotations as written, even when they are postponed strings."""
     signature = inspect.signature(function)

@@ -5,6 +5,8 @@ They register through the same hooks a third-party plugin uses.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rlgpt.agents.base import (
     CodeRequest,
     CritiqueContext,
@@ -13,10 +15,19 @@ from rlgpt.agents.base import (
     Tags,
 )
 from rlgpt.agents.conversation import ask, ask_json, complete, cut_off_note, render
-from rlgpt.agents.schemas import Critique, OnePass, Plan, critique_schema, plan_schema
+from rlgpt.agents.examples import WorkedExample, coder_example_text, load_example, planner_example_text
+from rlgpt.agents.schemas import (
+    MAX_CODED_ACTIONS,
+    MAX_SUBTASKS,
+    Critique,
+    OnePass,
+    Plan,
+    critique_schema,
+    plan_schema,
+)
 from rlgpt.hookspecs import hookimpl
 from rlgpt.llm.types import LLM, Message, PythonBlock, SamplingParams
-from rlgpt.skills import render_skill_doc
+from rlgpt.skills import render_skill_doc, render_skill_summary
 from rlgpt.specs import AgentSpec
 
 
@@ -50,11 +61,22 @@ def describe_history(history: tuple[IterationFeedback, ...]) -> str:
 
 
 class _LLMAgent:
-    """Holds the LLM and the sampling parameters of one agent."""
+    """Holds the LLM and the sampling parameters of one agent.
 
-    def __init__(self, llm: LLM, temperature: float = 0.0, max_tokens: int = 2048) -> None:
+    :param examples: a reference transcript; the prompts then show a worked example from it
+        (a plan and its programs for another task, see :mod:`rlgpt.agents.examples`).
+    """
+
+    def __init__(
+        self, llm: LLM, temperature: float = 0.0, max_tokens: int = 2048, examples: str | Path | None = None
+    ) -> None:
         self.llm = llm
         self.params = SamplingParams(temperature=temperature, max_tokens=max_tokens)
+        self.examples = Path(examples).resolve() if examples else None
+
+    def example(self, task: str) -> WorkedExample | None:
+        """The worked example shown when solving ``task`` (``None`` without a transcript)."""
+        return load_example(self.examples, task) if self.examples else None
 
 
 class DefaultPlanner(_LLMAgent):
@@ -63,28 +85,33 @@ class DefaultPlanner(_LLMAgent):
     def plan(self, context: PlanningContext, tags: Tags) -> Plan:
         """Ask for a JSON plan (one repair round-trip on a malformed answer)."""
         output = plan_schema(context.env.primitive_actions)
-        return ask_json(self.llm, planner_messages(context), Plan, "planner", tags, self.params, output)
+        messages = planner_messages(context, self.example(context.task.id))
+        return ask_json(self.llm, messages, Plan, "planner", tags, self.params, output)
 
 
-def planner_messages(context: PlanningContext) -> list[Message]:
+def planner_messages(context: PlanningContext, example: WorkedExample | None = None) -> list[Message]:
     """The slow agent's prompt."""
     env = context.env
+    system = render(
+        "planner_system", env=env.name, max_subtasks=MAX_SUBTASKS, max_coded_actions=MAX_CODED_ACTIONS
+    )
     return [
-        Message("system", render("planner_system", env=env.name)),
+        Message("system", system),
         Message(
             "user",
             render(
                 "planner_user",
                 instruction=context.task.instruction,
                 primitives=", ".join(env.primitive_actions) or "(continuous)",
-                skill_doc=render_skill_doc(env.skill_api),
+                skill_summary=render_skill_summary(env.skill_api),
+                example=planner_example_text(example),
                 history=describe_history(context.history),
             ),
         ),
     ]
 
 
-def coder_messages(request: CodeRequest) -> list[Message]:
+def coder_messages(request: CodeRequest, example: WorkedExample | None = None) -> list[Message]:
     """The fast agent's prompt for one sub-task."""
     sub = request.subtask
     required = "\n".join(f"- def {name}({', '.join(params)})" for name, params in request.required.items())
@@ -112,16 +139,19 @@ def coder_messages(request: CodeRequest) -> list[Message]:
                 done_condition=sub.done_condition,
                 required=required,
                 skill_doc=render_skill_doc(request.env.skill_api),
+                example=coder_example_text(example, sub.method),
                 feedback=feedback,
             ),
         ),
     ]
 
 
-def fix_messages(request: CodeRequest, answer: str, error: str) -> list[Message]:
+def fix_messages(
+    request: CodeRequest, answer: str, error: str, example: WorkedExample | None = None
+) -> list[Message]:
     """The inner loop: the rejected answer and the exact reason."""
     return [
-        *coder_messages(request),
+        *coder_messages(request, example),
         Message("assistant", answer),
         Message("user", render("coder_fix", subtask=request.subtask.name, error=error)),
     ]
@@ -139,19 +169,21 @@ class DefaultCoder(_LLMAgent):
     fix that repeats the rejected answer byte for byte is asked once more, with that said.
     """
 
-    def __init__(self, llm: LLM, temperature: float = 0.0, max_tokens: int = 2048) -> None:
-        super().__init__(llm, temperature, max_tokens)
+    def __init__(
+        self, llm: LLM, temperature: float = 0.0, max_tokens: int = 2048, examples: str | Path | None = None
+    ) -> None:
+        super().__init__(llm, temperature, max_tokens, examples)
         self._cut_off: set[str] = set()
 
     def write(self, request: CodeRequest, tags: Tags) -> str:
         """Ask for the sub-task's program."""
-        return self._ask(coder_messages(request), tags, request)
+        return self._ask(coder_messages(request, self.example(request.task.id)), tags, request)
 
     def fix(self, request: CodeRequest, answer: str, error: str, tags: Tags) -> str:
         """Ask for a corrected program, quoting the rejection."""
         if answer in self._cut_off:
             error += f"\nYour answer was cut off at the limit of {self.params.max_tokens} tokens: write less."
-        messages = fix_messages(request, answer, error)
+        messages = fix_messages(request, answer, error, self.example(request.task.id))
         fixed = self._ask(messages, tags, request)
         if fixed != answer:
             return fixed
@@ -196,8 +228,10 @@ class OneAgent(_LLMAgent):
     agent again.
     """
 
-    def __init__(self, llm: LLM, temperature: float = 0.0, max_tokens: int = 4096) -> None:
-        super().__init__(llm, temperature, max_tokens)
+    def __init__(
+        self, llm: LLM, temperature: float = 0.0, max_tokens: int = 4096, examples: str | Path | None = None
+    ) -> None:
+        super().__init__(llm, temperature, max_tokens, examples)
         self._code: dict[str, str] = {}
 
     def plan(self, context: PlanningContext, tags: Tags) -> Plan:
