@@ -93,6 +93,8 @@ def parse_json(text: str, schema: type[Model]) -> Model:
         data = json.loads(candidate[start : end + 1])
     except json.JSONDecodeError as exc:
         raise ValueError(f"invalid JSON: {exc}") from None
+    except RecursionError:
+        raise ValueError("the JSON is nested too deeply to read; answer with one flat JSON object") from None
     try:
         return schema.model_validate(data)
     except ValidationError as exc:
