@@ -22,6 +22,7 @@ from typing import Any
 from rich.console import Console
 
 from rlgpt.bench.matrix import Trial
+from rlgpt.llm.answer_metrics import answer_metrics
 from rlgpt.metrics import IterationRecord
 from rlgpt.runs import CONFIG_FILE, atomic_write_bytes, to_json
 
@@ -71,7 +72,8 @@ def run_trial(trial: Trial, console: Console | None = None) -> dict[str, Any]:
         else:
             loop = Loop.from_config(trial.config, console=console, progress_bar=False)
         summary = loop.run()
-        records = [e["record"] for e in loop.run_dir.read_events().of_kind("iteration_end")]
+        events = loop.run_dir.read_events()
+        records = [e["record"] for e in events.of_kind("iteration_end")]
     except Exception as exc:  # a failing trial is data: the matrix goes on
         error = f"{type(exc).__name__}: {exc}".splitlines()[0]
         return failed_result(trial, error, time.perf_counter() - started, traceback.format_exc())
@@ -85,6 +87,7 @@ def run_trial(trial: Trial, console: Console | None = None) -> dict[str, Any]:
         "finished_at": _now(),
         "summary": summary.to_dict(),
         "records": [IterationRecord.from_dict(r).to_dict() for r in records],
+        "llm_metrics": answer_metrics(events).to_dict(),
     }
 
 
