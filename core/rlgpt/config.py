@@ -10,7 +10,7 @@ import difflib
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -108,8 +108,8 @@ class RunConfig(_Strict):
 
     env: str
     task: str
-    method: Literal["rl-gpt", "pure-rl", "pure-code"] = "rl-gpt"
-    agents: Literal["one-agent", "slow+fast", "slow+fast+critic"] = "slow+fast+critic"
+    method: str = "rl-gpt"
+    agents: str = "slow+fast+critic"
     seed: int = 0
     obs_mode: str | None = None
     runs_dir: Path = Path("runs")
@@ -283,6 +283,8 @@ def validate_against_registry(config: RunConfig, registry: Registry) -> None:
         message = unknown_name_message("observation mode", config.obs_mode, modes, listing=listing)
         raise ConfigError(f"obs_mode: {message}")
     checks = [
+        ("method", registry.method, config.method),
+        ("agents", registry.agent_structure, config.agents),
         ("llm.backend", registry.llm_backend, config.llm.backend),
         ("learner.name", registry.learner, config.learner.name),
         ("planner", registry.planner, config.planner),

@@ -17,19 +17,20 @@ from typing import Any
 
 import gymnasium as gym
 
-from rlgpt._imports import load_object
+from rlgpt._imports import build_env, load_object
 from rlgpt.agents.schemas import Plan, Subtask
 from rlgpt.code import FunctionSignature, compile_program, extract_program
 from rlgpt.code.host import CodeHost, HostLimits
 from rlgpt.envs import CodedActions, CodePolicy, DoneCondition, LearnedPolicy, ShapedReward, SubtaskChain
 from rlgpt.envs.policies import SubtaskPolicy
+from rlgpt.plugins import PluginSelection
 from rlgpt.skills import SkillAPI
+from rlgpt.specs import LearnerSpec
 
 DONE = "done"
 REWARD = "reward"
 PRECONDITION = "can_"
 """Prefix of a coded action's optional precondition: ``can_<action>(api) -> bool``."""
-TASK_SUCCESS = "the task's own success predicate"
 
 
 def required_functions(subtask: Subtask, continuous: bool) -> dict[str, tuple[str, ...]]:
@@ -71,7 +72,8 @@ class PlanRuntime:
     :param env_kwargs: its keyword arguments (task, obs_mode, ...).
     :param skill_api: ``"module:Class"`` of the environment's skill API.
     :param task_ref: ``(environment name, task id)``; the task's success predicate is looked up
-        in the registry (predicates need not be picklable).
+        in the registry of ``plugins`` (predicates need not be picklable).
+    :param plugins: the plugin selection of the run, to rebuild its registry in any process.
     :param plan: the plan (as JSON data).
     :param programs: sub-task name -> program source.
     :param checkpoints: RL sub-task name -> policy checkpoint.
@@ -82,6 +84,7 @@ class PlanRuntime:
     env_kwargs: dict[str, Any]
     skill_api: str
     task_ref: tuple[str, str]
+    plugins: PluginSelection
     plan: dict[str, Any]
     programs: dict[str, str] = field(default_factory=dict)
     checkpoints: dict[str, str] = field(default_factory=dict)
@@ -102,7 +105,7 @@ class PlanRuntime:
 
     def make_env(self) -> gym.Env:
         """A fresh primitive environment."""
-        return load_object(self.env_entry_point)(**self.env_kwargs)
+        return build_env(self.env_entry_point, self.env_kwargs)
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickle the data only: compiled programs are not picklable and are rebuilt where needed."""
@@ -132,7 +135,7 @@ class PlanRuntime:
         functions = self.functions(subtask)
         if DONE in functions:
             return functions[DONE]
-        return _TaskSuccess(self.task_ref)
+        return _TaskSuccess(self.task_ref, self.plugins)
 
     def coded_actions(self, subtask: Subtask) -> dict[str, Callable[..., Any]]:
         """The coded actions an RL sub-task adds to its action space, in plan order."""
@@ -195,7 +198,8 @@ class PlanRuntime:
         """The environment RL sub-task ``index`` trains on: prefix reset, goal, shaping, macro actions."""
         subtask = self.parsed_plan.subtasks[index]
         predictors = {
-            name: load_predictor(self.learner, Path(path)) for name, path in self.checkpoints.items()
+            name: load_predictor(self.plugins.registry().learner(self.learner), Path(path))
+            for name, path in self.checkpoints.items()
         }
         prefix = [self.policy(i, default_steps, predictors) for i in range(index)]
         env: gym.Env = SubtaskChain(self.make_env(), prefix)
@@ -216,13 +220,10 @@ def build_training_env(runtime: PlanRuntime, index: int, default_steps: int) -> 
     return runtime.training_env(index, default_steps)
 
 
-def load_predictor(learner: str, checkpoint: Path) -> Callable[[Any], Any]:
-    """Load a trained policy from its checkpoint as ``predict(obs) -> action``."""
-    from rlgpt.plugins import get_registry
-
-    spec = get_registry().learner(learner)
+def load_predictor(spec: LearnerSpec, checkpoint: Path) -> Callable[[Any], Any]:
+    """Load a trained policy of learner ``spec`` from its checkpoint as ``predict(obs) -> action``."""
     if spec.load_policy is None:
-        raise ValueError(f"learner {learner!r} cannot load checkpoints (its LearnerSpec has no load_policy)")
+        raise ValueError(f"learner {spec.name!r} cannot load checkpoints (LearnerSpec.load_policy is None)")
     return spec.load_policy(checkpoint)
 
 
@@ -231,12 +232,11 @@ class _TaskSuccess:
     """The task's success predicate as a done condition (pure-RL sub-tasks, missing done code)."""
 
     task_ref: tuple[str, str]
+    plugins: PluginSelection
 
     def __call__(self, api: SkillAPI) -> bool:
-        from rlgpt.plugins import get_registry
-
         env_name, task_id = self.task_ref
-        return bool(get_registry().environment(env_name).task(task_id).success(api.info))
+        return bool(self.plugins.registry().environment(env_name).task(task_id).success(api.info))
 
 
 def _missing_program(name: str) -> Callable[[SkillAPI], Any]:

@@ -14,13 +14,32 @@ with :data:`rlgpt.hookimpl`::
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 if TYPE_CHECKING:
-    from rlgpt.specs import AgentSpec, EnvironmentSpec, LearnerSpec, LLMBackendSpec
+    from rlgpt.methods import Method
+    from rlgpt.specs import AgentSpec, AgentStructure, EnvironmentSpec, LearnerSpec, LLMBackendSpec
+
+__all__ = [
+    "PROJECT_NAME",
+    "hookimpl",
+    "hookspec",
+    "on_event",
+    "on_iteration_end",
+    "on_run_end",
+    "on_run_start",
+    "register_agent_structures",
+    "register_coders",
+    "register_critics",
+    "register_environments",
+    "register_learners",
+    "register_llm_backends",
+    "register_methods",
+    "register_planners",
+]
 
 PROJECT_NAME = "rlgpt"
 
@@ -77,7 +96,7 @@ def register_planners(register: Callable[[AgentSpec], None]) -> None:
     Called once, when the registry is built.
 
     :param register: call ``register(AgentSpec(...))``; the factory returns an
-        object implementing :class:`rlgpt.agents.base.Planner`.
+        object implementing :class:`rlgpt.Planner`.
     """
 
 
@@ -88,7 +107,7 @@ def register_coders(register: Callable[[AgentSpec], None]) -> None:
     Called once, when the registry is built.
 
     :param register: call ``register(AgentSpec(...))``; the factory returns an
-        object implementing :class:`rlgpt.agents.base.Coder`.
+        object implementing :class:`rlgpt.Coder`.
     """
 
 
@@ -99,7 +118,30 @@ def register_critics(register: Callable[[AgentSpec], None]) -> None:
     Called once, when the registry is built.
 
     :param register: call ``register(AgentSpec(...))``; the factory returns an
-        object implementing :class:`rlgpt.agents.base.Critic`.
+        object implementing :class:`rlgpt.Critic`.
+    """
+
+
+@hookspec
+def register_methods(register: Callable[[Method], None]) -> None:
+    """Register methods: what a run plans, codes and trains (the config key ``method``).
+
+    Called once, when the registry is built.
+
+    :param register: call ``register(method)`` with an instance of a
+        :class:`rlgpt.Method` subclass; the built-ins are ``rl-gpt``, ``pure-rl`` and
+        ``pure-code``. Method names must be unique across plugins.
+    """
+
+
+@hookspec
+def register_agent_structures(register: Callable[[AgentStructure], None]) -> None:
+    """Register agent structures: who plays the planner, coder and critic (the config key ``agents``).
+
+    Called once, when the registry is built.
+
+    :param register: call ``register(AgentStructure(...))``; the built-ins are
+        ``slow+fast+critic``, ``slow+fast`` and ``one-agent``. Names must be unique across plugins.
     """
 
 
@@ -114,6 +156,21 @@ def on_run_start(run: Any) -> None:
         its folder and ``run.config`` its resolved configuration.
 
     Implementations must not modify the run directory's files.
+    """
+
+
+@hookspec
+def on_event(run: Any, event: Mapping[str, Any]) -> None:
+    """The loop appended an event to the run's ``events.jsonl``.
+
+    Called for every event of the run's log (``run_start``, ``iteration_start``, ``planning``,
+    ``llm_call``, ``plan``, ``coding``, ``code_rejected``, ``code_accepted``, ``training``,
+    ``trained``, ``evaluating``, ``evaluated``, ``critiquing``, ``critique``,
+    ``iteration_end``, ``run_end``, ...), right after it is written; the console progress of
+    ``rlgpt run`` is an observer of these events too.
+
+    :param run: the :class:`rlgpt.runs.RunDirectory` of the run.
+    :param event: the event as written: ``seq``, ``time``, ``kind`` and the kind's fields.
     """
 
 

@@ -52,7 +52,13 @@ ProgressCallback = Callable[[int, int], None]
 
 @runtime_checkable
 class Learner(Protocol):
-    """An RL learner bound to a training environment factory."""
+    """An RL learner bound to a training environment factory.
+
+    It is a context manager: the loop builds it with ``with factory(...) as learner:`` and
+    leaving the block calls :meth:`close`, which frees what training holds (vectorised-env
+    worker processes, open files). :meth:`predict` must keep working after :meth:`close`: the
+    loop evaluates a trained policy after its training environments are gone.
+    """
 
     def learn(
         self,
@@ -74,4 +80,16 @@ class Learner(Protocol):
 
     def load(self, path: Path) -> None:
         """Restore the policy from a checkpoint written by :meth:`save`."""
+        ...
+
+    def close(self) -> None:
+        """Free the training environments; calling it again does nothing."""
+        ...
+
+    def __enter__(self) -> Learner:
+        """Return the learner itself."""
+        ...
+
+    def __exit__(self, *exc: object) -> None:
+        """Call :meth:`close`."""
         ...

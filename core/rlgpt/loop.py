@@ -6,10 +6,12 @@ reason, up to ``max_fixes`` times); the learner trains every RL sub-task in plan
 order; the plan is evaluated; the critic (or an automatic summary) feeds back.
 The run stops at the target success rate, at ``max_iterations``, or on a dead loop.
 
-Ablations run through the same :class:`Loop`: methods ``rl-gpt``, ``pure-rl``
-(the learner on the primitive actions with the task reward, no LLM) and
-``pure-code`` (every sub-task is code); agent structures ``one-agent``,
-``slow+fast`` and ``slow+fast+critic``.
+What varies between runs is data the loop is given, not branches in it: the
+run's :class:`~rlgpt.methods.Method` (``rl-gpt``, ``pure-rl``, ``pure-code`` or a
+plugin's) says what is planned, coded and trained; its
+:class:`~rlgpt.specs.AgentStructure` (``slow+fast+critic``, ``slow+fast``,
+``one-agent`` or a plugin's) says who plans, codes and critiques. Progress is
+written as events and told to observers (plugins, and the console).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from typing import Any
 from rich.console import Console
 
 from rlgpt.agents.base import (
+    Agents,
+    Coder,
     CodeRequest,
     CritiqueContext,
     IterationFeedback,
@@ -40,7 +44,6 @@ from rlgpt.config import RunConfig, validate_against_registry
 from rlgpt.envs import SubtaskOutcome, run_chain
 from rlgpt.execution import (
     DONE,
-    TASK_SUCCESS,
     CodeLimits,
     PlanRuntime,
     build_training_env,
@@ -51,12 +54,11 @@ from rlgpt.execution import (
 from rlgpt.llm import build_llm
 from rlgpt.llm.types import LLMError
 from rlgpt.metrics import IterationRecord, RunSummary
+from rlgpt.observers import ConsoleObserver, Observers
 from rlgpt.plugins import Registry, get_registry
 from rlgpt.recording import RecordingLLM
 from rlgpt.runs import RunDirectory
 
-AGENTS_WITH_CRITIC = "slow+fast+critic"
-ONE_AGENT = "one-agent"
 FINAL_STATUSES = ("target_reached", "max_iterations", "dead_loop")
 
 
@@ -89,7 +91,7 @@ class Loop:
     :param config: the validated run configuration.
     :param run: the run directory (created or reopened).
     :param registry: installed plugins.
-    :param console: where progress goes (``rich``).
+    :param console: where the console observer prints progress (``rich``).
     :param progress_bar: show the learner's progress bar.
     """
 
@@ -110,7 +112,13 @@ class Loop:
         self.env_spec = self.registry.environment(config.env)
         self.task = self.env_spec.task(config.task)
         self.obs_mode = config.obs_mode or self.env_spec.observation_modes[0]
+        self.method = self.registry.method(config.method)
+        if self.registry.selection is None:
+            raise ValueError("Loop needs a registry built by build_registry() or PluginSelection.registry()")
+        self.plugins = self.registry.selection
+        self.observers = Observers(self.registry.hook, [ConsoleObserver(self.console)])
         self._llm: RecordingLLM | None = None
+        self._agents: Agents | None = None
 
     @classmethod
     def from_config(cls, config: RunConfig, registry: Registry | None = None, **kwargs: Any) -> Loop:
@@ -143,23 +151,24 @@ class Loop:
                 f"[bold]{self.run_dir.path}[/] already finished ({ended['summary']['status']})"
             )
             return RunSummary(**ended["summary"])
-        self.run_dir.append_event("run_start", resumed_after=len(records))
-        self.registry.hook.on_run_start(run=self.run_dir)
+        self._emit("run_start", resumed_after=len(records))
+        self.observers.notify("on_run_start", run=self.run_dir)
         status = self._status(records)
         try:
             while status is None:
                 record = self._iteration(len(records), records)
                 records.append(record)
-                self.run_dir.append_event("iteration_end", record=record.to_dict())
-                self.registry.hook.on_iteration_end(run=self.run_dir, record=record)
-                self._print_record(record)
+                self._emit("iteration_end", record=record.to_dict())
+                self.observers.notify("on_iteration_end", run=self.run_dir, record=record)
                 status = self._status(records)
         except (LLMError, KeyboardInterrupt) as exc:
-            self.run_dir.append_event("run_interrupted", error=str(exc), iteration=len(records))
+            self._emit("run_interrupted", error=str(exc), iteration=len(records))
             raise
+        finally:
+            self._close_llm()
         summary = RunSummary.from_records(status, records)
-        self.run_dir.append_event("run_end", summary=summary.to_dict())
-        self.registry.hook.on_run_end(run=self.run_dir, summary=summary)
+        self._emit("run_end", summary=summary.to_dict())
+        self.observers.notify("on_run_end", run=self.run_dir, summary=summary)
         self._write_report()
         return summary
 
@@ -177,21 +186,20 @@ class Loop:
     def _iteration(self, iteration: int, earlier: list[IterationRecord]) -> IterationRecord:
         started = time.perf_counter()
         record = IterationRecord(iteration=iteration)
-        if self.config.method != "pure-rl":  # pure RL never asks an LLM
-            self._recording_llm().usage = record.llm
+        agents = self._agents_for(record)
         history = tuple(_feedback(r) for r in earlier)
-        self.console.rule(f"iteration {iteration}")
-        plan, planner = self._plan(iteration, history, record)
+        self._emit("iteration_start", iteration=iteration)
+        plan = self._plan(iteration, history, agents, record)
         if plan is not None:
-            previous = earlier[-1] if earlier else None
-            programs = self._write_programs(iteration, plan, planner, previous, record)
+            previous = history[-1] if history else None
+            programs = self._write_programs(iteration, plan, agents, previous, record)
             runtime = self._runtime(plan, programs)
             predictors = self._train(iteration, runtime, record)
             evaluation = self._evaluate(runtime, predictors, record)
             record.summary = _summarise(plan, evaluation, record.episodes)
-            critique = self._critique(iteration, plan, record, evaluation)
+            critique = self._critique(iteration, plan, agents, record)
             record.critique = critique.model_dump() if critique else None
-            record.fingerprint = _fingerprint(plan, programs) if self.config.method != "pure-rl" else ""
+            record.fingerprint = _fingerprint(plan, programs) if agents else ""  # no agents: no choices
             record.plan = plan.model_dump()
             record.programs = programs
         else:  # the same unusable answer again is a repeat too
@@ -203,28 +211,25 @@ class Loop:
     # ------------------------------------------------------------------ plan
 
     def _plan(
-        self, iteration: int, history: tuple[IterationFeedback, ...], record: IterationRecord
-    ) -> tuple[Plan | None, Any]:
-        if self.config.method == "pure-rl":
-            only = Subtask(
-                name="task", description=self.task.instruction, method="rl", done_condition=TASK_SUCCESS
-            )
-            return Plan(subtasks=[only], rationale="pure RL: the learner on the primitive actions"), None
-        agent_name = ONE_AGENT if self.config.agents == ONE_AGENT else self.config.planner
-        planner = self.registry.planner(agent_name).factory(self._llm, **self._agent_options())
+        self,
+        iteration: int,
+        history: tuple[IterationFeedback, ...],
+        agents: Agents | None,
+        record: IterationRecord,
+    ) -> Plan | None:
         context = PlanningContext(self.env_spec, self.task, history)
-        self.console.print("[cyan]planner[/] decomposing the task")
+        if agents:
+            self._emit("planning", iteration=iteration)
+        planner = agents.planner if agents else None
         try:
-            plan = planner.plan(context, self._tags("planner", iteration))
+            plan = self.method.plan(context, planner, self._tags("planner", iteration))
         except MalformedAnswer as exc:
             record.malformed("planner")
             record.summary = f"The planner's answer was unusable: {exc.error}"
-            self.run_dir.append_event("plan_rejected", iteration=iteration, error=exc.error)
-            return None, planner
-        if self.config.method == "pure-code":
-            plan = _all_code(plan)
-        self.run_dir.append_event("plan", iteration=iteration, plan=plan.model_dump())
-        return plan, planner
+            self._emit("plan_rejected", iteration=iteration, error=exc.error)
+            return None
+        self._emit("plan", iteration=iteration, plan=plan.model_dump())
+        return plan
 
     # ------------------------------------------------------------------ code (inner loop)
 
@@ -232,21 +237,20 @@ class Loop:
         self,
         iteration: int,
         plan: Plan,
-        planner: Any,
-        previous: IterationRecord | None,
+        agents: Agents | None,
+        previous: IterationFeedback | None,
         record: IterationRecord,
     ) -> dict[str, str]:
-        if self.config.method == "pure-rl":
-            return {}
-        coder = planner if self.config.agents == ONE_AGENT else self._coder()
         programs: dict[str, str] = {}
-        for subtask in plan.subtasks:
-            reused = _reusable(subtask, previous)
+        for subtask in filter(self.method.codes, plan.subtasks):
+            if agents is None:
+                raise ValueError(f"method {self.method.name!r} codes sub-tasks but uses no agents")
+            reused = previous.program_to_keep(subtask) if previous else None
             if reused is not None:
                 programs[subtask.name] = reused
-                self.run_dir.append_event("code_reused", iteration=iteration, subtask=subtask.name)
+                self._emit("code_reused", iteration=iteration, subtask=subtask.name)
                 continue
-            source = self._write_program(iteration, plan, subtask, coder, previous, record)
+            source = self._write_program(iteration, plan, subtask, agents.coder, previous, record)
             if source is not None:
                 programs[subtask.name] = source
         return programs
@@ -256,8 +260,8 @@ class Loop:
         iteration: int,
         plan: Plan,
         subtask: Subtask,
-        coder: Any,
-        previous: IterationRecord | None,
+        coder: Coder,
+        previous: IterationFeedback | None,
         record: IterationRecord,
     ) -> str | None:
         required = required_functions(subtask, self.env_spec.continuous)
@@ -270,9 +274,9 @@ class Loop:
             step_budget=self.config.code.macro_step_budget,
             timeout_s=self.config.code.call_timeout_s,
             allowed_modules=tuple(DEFAULT_ALLOWED_MODULES),
-            feedback=_coder_feedback(subtask, previous),
+            feedback=previous.coder_feedback(subtask) if previous else "",
         )
-        self.console.print(f"[cyan]coder[/] writing {subtask.name} ({subtask.method})")
+        self._emit("coding", iteration=iteration, subtask=subtask.name, method=subtask.method)
         answer = coder.write(request, self._tags("coder", iteration, subtask.name, 0))
         folder = f"code/iter-{iteration}"
         for attempt in range(self.config.max_fixes + 1):
@@ -282,7 +286,7 @@ class Loop:
             except CodeRejected as rejection:
                 record.reject(rejection.reason)
                 self.run_dir.write_text(f"{folder}/{subtask.name}.attempt-{attempt}.rejected.txt", answer)
-                self.run_dir.append_event(
+                self._emit(
                     "code_rejected",
                     iteration=iteration,
                     subtask=subtask.name,
@@ -290,14 +294,13 @@ class Loop:
                     reason=rejection.reason,
                     message=rejection.message,
                 )
-                self.console.print(f"  [yellow]rejected[/] ({rejection.reason}): {rejection.message[:160]}")
                 if attempt == self.config.max_fixes:
                     return None
                 tags = self._tags("coder", iteration, subtask.name, attempt + 1)
                 answer = coder.fix(request, answer, rejection.message, tags)
                 continue
             self.run_dir.write_text(f"{folder}/{subtask.name}.py", program.source)
-            self.run_dir.append_event(
+            self._emit(
                 "code_accepted",
                 iteration=iteration,
                 subtask=subtask.name,
@@ -320,7 +323,8 @@ class Loop:
                 source=source,
                 function=name,
                 kind="predicate" if name == DONE else "action",
-                call_args=self._parameter_probe if name != DONE and self.env_spec.continuous else (),
+                # only coded actions of RL sub-tasks take parameters; code sub-tasks take the api alone
+                call_args=self._parameter_probe if len(required[name]) > 1 else (),
                 seed=self.config.seed,
                 step_budget=code.macro_step_budget,
                 call_timeout_s=code.call_timeout_s,
@@ -348,11 +352,12 @@ class Loop:
             limits=CodeLimits(self.config.code.macro_step_budget, self.config.code.call_timeout_s),
             continuous=self.env_spec.continuous,
             primitive_actions=self.env_spec.primitive_actions,
+            plugins=self.plugins,
         )
 
     def _train(self, iteration: int, runtime: PlanRuntime, record: IterationRecord) -> dict[str, Any]:
         """Train the RL sub-tasks in plan order; returns ``name -> predict``."""
-        rl_indices = [i for i, s in enumerate(runtime.parsed_plan.subtasks) if s.method == "rl"]
+        rl_indices = [i for i, s in enumerate(runtime.parsed_plan.subtasks) if self.method.trains(s)]
         if not rl_indices:
             return {}
         spec = self.registry.learner(self.config.learner.name)
@@ -363,7 +368,7 @@ class Loop:
             name = runtime.parsed_plan.subtasks[index].name
             current = dataclasses.replace(runtime, checkpoints=dict(checkpoints))  # the ones trained so far
             env_fn = functools.partial(build_training_env, current, index, self.task.max_episode_steps)
-            self.console.print(f"[cyan]learner[/] {spec.name} training {name} for {budget} env steps")
+            self._emit("training", iteration=iteration, subtask=name, learner=spec.name, timesteps=budget)
             checkpoint_dir = self.run_dir.subdir(f"checkpoints/iter-{iteration}/{name}")
             learner = spec.factory(
                 env_fn,
@@ -372,11 +377,9 @@ class Loop:
                 checkpoint_dir=checkpoint_dir,
                 **self.config.learner.hyperparameters,
             )
-            result = learner.learn(budget, progress_bar=self.progress_bar)
-            checkpoint = result.checkpoint or learner.save(checkpoint_dir / "policy.zip")
-            close = getattr(learner, "close", None)
-            if close:  # free training envs (vectorised-env subprocesses); predict needs none
-                close()
+            with learner:  # closing frees the training envs; predict needs none
+                result = learner.learn(budget, progress_bar=self.progress_bar)
+                checkpoint = result.checkpoint or learner.save(checkpoint_dir / "policy.zip")
             checkpoints[name] = str(checkpoint)
             predictors[name] = functools.partial(learner.predict, deterministic=True)
             record.env_steps["train"] += result.timesteps
@@ -389,7 +392,7 @@ class Loop:
                     "episodes": [e.__dict__ for e in result.episodes],
                 },
             )
-            self.run_dir.append_event(
+            self._emit(
                 "trained",
                 iteration=iteration,
                 subtask=name,
@@ -411,7 +414,7 @@ class Loop:
         ]
         env = runtime.make_env()
         evaluation = _Evaluation()
-        self.console.print(f"[cyan]evaluating[/] {episodes} episodes")
+        self._emit("evaluating", iteration=record.iteration, episodes=episodes)
         for episode in range(episodes):
             obs, info = env.reset(seed=10_000 + 1_000 * self.config.seed + episode)
             chain = run_chain(env, policies, obs, info)
@@ -426,19 +429,17 @@ class Loop:
         record.subtask_success = {
             s.name: evaluation.reached[s.name] / episodes for s in runtime.parsed_plan.subtasks
         }
-        self.run_dir.append_event(
-            "evaluated", iteration=record.iteration, successes=evaluation.successes, episodes=episodes
-        )
+        self._emit("evaluated", iteration=record.iteration, successes=evaluation.successes, episodes=episodes)
         return evaluation
 
     # ------------------------------------------------------------------ critique
 
     def _critique(
-        self, iteration: int, plan: Plan, record: IterationRecord, evaluation: _Evaluation
+        self, iteration: int, plan: Plan, agents: Agents | None, record: IterationRecord
     ) -> Critique | None:
-        if self.config.method == "pure-rl" or self.config.agents != AGENTS_WITH_CRITIC:
+        critic = agents.critic if agents else None
+        if critic is None:
             return None
-        critic = self.registry.critic(self.config.critic).factory(self._llm, **self._agent_options())
         context = CritiqueContext(
             env=self.env_spec,
             task=self.task,
@@ -447,14 +448,14 @@ class Loop:
             success_rate=record.success_rate,
             rollouts=record.summary,
         )
-        self.console.print("[cyan]critic[/] reading the rollouts")
+        self._emit("critiquing", iteration=iteration)
         try:
             critique = critic.critique(context, self._tags("critic", iteration))
         except MalformedAnswer as exc:
             record.malformed("critic")
-            self.run_dir.append_event("critique_rejected", iteration=iteration, error=exc.error)
+            self._emit("critique_rejected", iteration=iteration, error=exc.error)
             return None
-        self.run_dir.append_event("critique", iteration=iteration, critique=critique.model_dump())
+        self._emit("critique", iteration=iteration, critique=critique.model_dump())
         return critique
 
     # ------------------------------------------------------------------ dead loops
@@ -474,6 +475,35 @@ class Loop:
 
     # ------------------------------------------------------------------ helpers
 
+    def _emit(self, kind: str, **data: Any) -> None:
+        """Append an event to the run's log and tell the observers."""
+        event = self.run_dir.append_event(kind, **data)
+        self.observers.notify("on_event", run=self.run_dir, event=event)
+
+    def _agents_for(self, record: IterationRecord) -> Agents | None:
+        """The run's agents (built once), their LLM counting into ``record``; ``None`` without agents."""
+        if not self.method.uses_agents:
+            return None
+        llm = self._recording_llm()
+        llm.usage = record.llm
+        if self._agents is None:
+            config = self.config
+            structure = self.registry.agent_structure(config.agents)
+            self._agents = structure.assemble(
+                llm,
+                self._agent_options(),
+                planner=self.registry.planner(config.planner),
+                coder=self.registry.coder(config.coder),
+                critic=self.registry.critic(config.critic),
+            )
+        return self._agents
+
+    def _close_llm(self) -> None:
+        """Close the LLM this run opened (and the agents over it); a later iteration opens a new one."""
+        if self._llm is not None:
+            self._llm.close()
+        self._llm, self._agents = None, None
+
     def _recording_llm(self) -> RecordingLLM:
         if self._llm is None:
             llm_config = self.config.llm
@@ -483,11 +513,8 @@ class Loop:
                 dict(llm_config.options),
                 cache_path=self.run_dir.path / "llm-cache.sqlite" if llm_config.cache else None,
             )
-            self._llm = RecordingLLM(inner, self.run_dir)
+            self._llm = RecordingLLM(inner, self.run_dir, emit=self._emit)
         return self._llm
-
-    def _coder(self) -> Any:
-        return self.registry.coder(self.config.coder).factory(self._llm, **self._agent_options())
 
     def _agent_options(self) -> dict[str, Any]:
         return {"temperature": self.config.llm.temperature, "max_tokens": self.config.llm.max_tokens}
@@ -522,62 +549,11 @@ class Loop:
             kwargs["max_episode_steps"] = self.config.evaluation.max_episode_steps
         return kwargs
 
-    def _print_record(self, record: IterationRecord) -> None:
-        low, high = record.interval
-        steps = sum(record.env_steps.values())
-        self.console.print(
-            f"[bold]iteration {record.iteration}[/]: success {record.success_rate:.2f} "
-            f"[{low:.2f}, {high:.2f}] over {record.episodes} episodes, {steps} env steps, "
-            f"{record.llm.tokens} LLM tokens"
-            + (", [red]repeats an earlier attempt[/]" if record.repeated else "")
-        )
-
     def _write_report(self) -> None:
         from rlgpt.report import write_report
 
         path = write_report(self.run_dir.path)
         self.console.print(f"report: {path}")
-
-
-def _all_code(plan: Plan) -> Plan:
-    """Pure-code: every sub-task is solved by a program."""
-    subtasks = [
-        s.model_copy(update={"method": "code", "coded_actions": [], "primitives": []}) for s in plan.subtasks
-    ]
-    return plan.model_copy(update={"subtasks": subtasks})
-
-
-def _reusable(subtask: Subtask, previous: IterationRecord | None) -> str | None:
-    """The previous iteration's program for an unchanged sub-task that worked."""
-    if previous is None or previous.plan is None:
-        return None
-    before = {s["name"]: s for s in previous.plan["subtasks"]}
-    if before.get(subtask.name) != subtask.model_dump():
-        return None
-    if previous.subtask_success.get(subtask.name, 0.0) < 1.0:
-        return None
-    if previous.critique:
-        for verdict in previous.critique.get("verdicts", []):
-            if verdict["subtask"] == subtask.name and verdict["verdict"] != "ok":
-                return None
-    return previous.programs.get(subtask.name)
-
-
-def _coder_feedback(subtask: Subtask, previous: IterationRecord | None) -> str:
-    if previous is None:
-        return ""
-    lines = []
-    if previous.critique:
-        lines += [
-            f"- {v['verdict']}: {v['reason']}"
-            for v in previous.critique["verdicts"]
-            if v["subtask"] == subtask.name
-        ]
-        if previous.critique.get("coder_feedback"):
-            lines.append(f"- {previous.critique['coder_feedback']}")
-    elif previous.summary:
-        lines.append(previous.summary)
-    return "\n".join(lines)
 
 
 def _fingerprint(plan: Plan, programs: dict[str, str]) -> str:
@@ -616,6 +592,13 @@ def _summarise(plan: Plan, evaluation: _Evaluation, episodes: int) -> str:
 
 
 def _feedback(record: IterationRecord) -> IterationFeedback:
-    plan = Plan.model_validate(record.plan) if record.plan else None
-    critique = Critique.model_validate(record.critique) if record.critique else None
-    return IterationFeedback(record.iteration, plan, record.success_rate, record.summary, critique)
+    """A finished iteration's record as typed feedback for the next iterations."""
+    return IterationFeedback(
+        record.iteration,
+        Plan.model_validate(record.plan) if record.plan else None,
+        record.success_rate,
+        record.summary,
+        Critique.model_validate(record.critique) if record.critique else None,
+        programs=dict(record.programs),
+        subtask_success=dict(record.subtask_success),
+    )

@@ -15,9 +15,11 @@ Environment variables (read from the ``environ`` mapping given to the builders):
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import importlib
 import importlib.metadata
+import inspect
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,9 +30,10 @@ import gymnasium
 import pluggy
 
 from rlgpt import hookspecs
-from rlgpt.specs import AgentSpec, EnvironmentSpec, LearnerSpec, LLMBackendSpec
+from rlgpt.methods import Method
+from rlgpt.specs import AgentSpec, AgentStructure, EnvironmentSpec, LearnerSpec, LLMBackendSpec
 
-BUILTIN_PLUGINS: tuple[str, ...] = ("rlgpt.llm.replay", "rlgpt.agents.builtin")
+BUILTIN_PLUGINS: tuple[str, ...] = ("rlgpt.llm.replay", "rlgpt.agents.builtin", "rlgpt.methods")
 """Modules of the core that register through the hooks like any third-party plugin."""
 
 ENTRY_POINT_GROUP = "rlgpt"
@@ -123,6 +126,8 @@ KINDS: tuple[Kind, ...] = (
     Kind("planners", "planner", "register_planners", AgentSpec),
     Kind("coders", "coder", "register_coders", AgentSpec),
     Kind("critics", "critic", "register_critics", AgentSpec),
+    Kind("methods", "method", "register_methods", Method),
+    Kind("agent_structures", "agent structure", "register_agent_structures", AgentStructure),
 )
 KINDS_BY_KEY: dict[str, Kind] = {kind.key: kind for kind in KINDS}
 
@@ -254,8 +259,25 @@ def _register(loaded: LoadedPlugins, info: PluginInfo, load: Callable[[], Any]) 
     try:
         loaded.manager.register(plugin, name=info.name)
     except pluggy.PluginValidationError as exc:
-        raise HookValidationError(f"plugin {info.name!r} ({info.label}): {_one_line(exc)}") from exc
+        message = f"plugin {info.name!r} ({info.label}): {_one_line(exc)}"
+        raise HookValidationError(message + "".join(_argument_hints(plugin))) from exc
     loaded.plugins.append(info)
+
+
+def _argument_hints(plugin: object) -> list[str]:
+    """A did-you-mean per hook implementation argument that its hook spec does not have."""
+    hints = []
+    for hook in hookspec_names():
+        impl = getattr(plugin, hook, None)
+        if impl is None or not hasattr(impl, f"{hookspecs.PROJECT_NAME}_impl"):
+            continue
+        expected = list(inspect.signature(getattr(hookspecs, hook)).parameters)
+        for argument in inspect.signature(impl).parameters:
+            if argument not in expected:
+                close = difflib.get_close_matches(argument, expected, n=1)
+                fix = f"did you mean {close[0]!r} instead of" if close else "remove"
+                hints.append(f" - {hook}({', '.join(expected)}): {fix} {argument!r}" + "?" * bool(close))
+    return hints
 
 
 def _one_line(exc: BaseException) -> str:
@@ -283,13 +305,60 @@ def _validation_message(loaded: LoadedPlugins, exc: pluggy.PluginValidationError
     return message
 
 
+@dataclass(frozen=True)
+class PluginSelection:
+    """Which plugins a registry is built from, as picklable data.
+
+    Child processes (vectorised training environments, dry runs, benchmark workers) rebuild
+    the same registry from it with :meth:`registry`, instead of reading a process-wide global.
+
+    :param load: entry-point names to load (``None``: every installed one).
+    :param autoload: whether entry points are loaded at all.
+    :param builtins: module names registered first (the core's built-ins, plus any extra
+        plugin module, such as a test's fake learner).
+    """
+
+    load: tuple[str, ...] | None = None
+    autoload: bool = True
+    builtins: tuple[str, ...] = BUILTIN_PLUGINS
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> PluginSelection:
+        """The selection ``RLGPT_LOAD_PLUGINS`` / ``RLGPT_DISABLE_PLUGIN_AUTOLOAD`` ask for."""
+        environ = os.environ if environ is None else environ
+        wanted = tuple(name.strip() for name in environ.get(LOAD_PLUGINS_VAR, "").split(",") if name.strip())
+        disabled = environ.get(DISABLE_AUTOLOAD_VAR, "").strip() not in ("", "0")
+        return cls(load=wanted or None, autoload=not disabled)
+
+    def environ(self) -> dict[str, str]:
+        """The environment variables that make :func:`load_plugins` load this selection."""
+        out = {LOAD_PLUGINS_VAR: ",".join(self.load or ())}
+        if not self.autoload:
+            out[DISABLE_AUTOLOAD_VAR] = "1"
+        return out
+
+    def with_plugins(self, *modules: str) -> PluginSelection:
+        """This selection plus plugin modules registered like built-ins (e.g. a test's fakes)."""
+        return dataclasses.replace(self, builtins=(*self.builtins, *modules))
+
+    def registry(self) -> Registry:
+        """The registry of this selection, built once per process."""
+        if self not in _BUILT:
+            _BUILT[self] = build_registry(selection=self)
+        return _BUILT[self]
+
+
+_BUILT: dict[PluginSelection, Registry] = {}
+
+
 @dataclass
 class Registry:
     """Everything the loaded plugins registered, by kind and name.
 
     Each ``dict`` maps a name to its spec. :attr:`provenance` maps ``(kind key, name)``
     to the plugin that registered it; :attr:`errors` lists plugins that failed to load
-    or whose registration hook raised.
+    or whose registration hook raised; :attr:`selection` says how to rebuild it in another
+    process (``None`` for a registry assembled by hand).
     """
 
     environments: dict[str, EnvironmentSpec] = field(default_factory=dict)
@@ -298,10 +367,13 @@ class Registry:
     planners: dict[str, AgentSpec] = field(default_factory=dict)
     coders: dict[str, AgentSpec] = field(default_factory=dict)
     critics: dict[str, AgentSpec] = field(default_factory=dict)
+    methods: dict[str, Method] = field(default_factory=dict)
+    agent_structures: dict[str, AgentStructure] = field(default_factory=dict)
     provenance: dict[tuple[str, str], PluginInfo] = field(default_factory=dict)
     errors: list[PluginLoadError] = field(default_factory=list)
     plugins: list[PluginInfo] = field(default_factory=list)
     manager: pluggy.PluginManager | None = None
+    selection: PluginSelection | None = None
 
     @property
     def hook(self) -> Any:
@@ -341,6 +413,14 @@ class Registry:
         """The critic called ``name``."""
         return self.lookup("critics", name)
 
+    def method(self, name: str) -> Method:
+        """The method called ``name`` (what a run plans, codes and trains)."""
+        return self.lookup("methods", name)
+
+    def agent_structure(self, name: str) -> AgentStructure:
+        """The agent structure called ``name`` (who plans, codes and critiques)."""
+        return self.lookup("agent_structures", name)
+
     def hooks_of(self, plugin: PluginInfo) -> list[str]:
         """Names of the hooks a loaded plugin implements, in hook-spec order."""
         if self.manager is None or not self.manager.has_plugin(plugin.name):
@@ -362,17 +442,27 @@ def build_registry(
     environ: Mapping[str, str] | None = None,
     entry_points: Sequence[importlib.metadata.EntryPoint] | None = None,
     builtins: Sequence[str] = BUILTIN_PLUGINS,
+    *,
+    selection: PluginSelection | None = None,
 ) -> Registry:
     """Load plugins (see :func:`load_plugins`) and call every registration hook.
 
     Environments are mirrored into Gymnasium as ``rlgpt/<name>-v0`` (ids already
     registered are left alone).
 
+    :param selection: build this selection (it replaces ``environ`` and ``builtins``); the
+        registry remembers it, so other processes can rebuild it.
     :raises DuplicatePluginError: two plugins registered the same name for one kind.
     :raises HookValidationError: a plugin's hooks do not match the hook specs.
     """
+    if selection is not None:
+        environ, builtins = selection.environ(), selection.builtins
+    elif entry_points is None:
+        selection = dataclasses.replace(PluginSelection.from_environ(environ), builtins=tuple(builtins))
     loaded = load_plugins(environ, entry_points, builtins)
-    registry = Registry(errors=list(loaded.errors), plugins=list(loaded.plugins), manager=loaded.manager)
+    registry = Registry(
+        errors=list(loaded.errors), plugins=list(loaded.plugins), manager=loaded.manager, selection=selection
+    )
     for kind in KINDS:
         caller = getattr(loaded.manager.hook, kind.hook)
         for impl in caller.get_hookimpls():
@@ -416,20 +506,16 @@ def _call_registration(registry: Registry, loaded: LoadedPlugins, kind: Kind, pl
         registry.provenance[(kind.key, name)] = info
 
 
-_CACHE: dict[str, Any] = {}
-
-
 def get_registry(refresh: bool = False) -> Registry:
-    """The process-wide registry, built from ``os.environ`` on first use.
+    """The registry of the plugins ``os.environ`` selects, built once per process and selection.
 
-    It is rebuilt when ``refresh`` is true or when ``RLGPT_LOAD_PLUGINS`` /
-    ``RLGPT_DISABLE_PLUGIN_AUTOLOAD`` changed since it was built.
+    For the command line and interactive use; library code is given a registry (or a
+    :class:`PluginSelection`) instead. It is rebuilt when ``refresh`` is true.
     """
-    selection = (os.environ.get(LOAD_PLUGINS_VAR), os.environ.get(DISABLE_AUTOLOAD_VAR))
-    if refresh or _CACHE.get("selection") != selection or "registry" not in _CACHE:
-        _CACHE["registry"] = build_registry()
-        _CACHE["selection"] = selection
-    return _CACHE["registry"]
+    selection = PluginSelection.from_environ()
+    if refresh:
+        _BUILT.pop(selection, None)
+    return selection.registry()
 
 
 def get_plugin_manager() -> pluggy.PluginManager:

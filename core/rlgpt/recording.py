@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
+from typing import Any
 
 from rlgpt.llm.types import LLM, Completion, Request
 from rlgpt.llm.wrapper import LLMWrapper
@@ -14,12 +16,15 @@ class RecordingLLM(LLMWrapper):
     """Wraps an LLM: logs each request and answer (``llm/<n>.json`` plus an event) and counts usage.
 
     :param usage: the counters to add to; the loop swaps in a fresh one per iteration.
+    :param emit: ``emit(kind, **data)`` appends the ``llm_call`` event (default: straight to the
+        run's log; the loop passes its own, so observers see it too).
     """
 
-    def __init__(self, inner: LLM, run: RunDirectory) -> None:
+    def __init__(self, inner: LLM, run: RunDirectory, emit: Callable[..., Any] | None = None) -> None:
         super().__init__(inner)
         self.usage = LLMUsage()
         self._run = run
+        self._emit = emit or run.append_event
         self._count = len(run.read_events().of_kind("llm_call"))
 
     def complete(self, request: Request) -> Completion:
@@ -39,7 +44,7 @@ class RecordingLLM(LLMWrapper):
                 "usage": asdict(completion.usage),
             },
         )
-        self._run.append_event(
+        self._emit(
             "llm_call",
             file=name,
             tags=dict(request.tags),

@@ -20,6 +20,17 @@ import numpy as np
 
 from rlgpt.textbound import bound_text
 
+__all__ = [
+    "Actuator",
+    "EpisodeOver",
+    "SkillAPI",
+    "StepBudgetExceeded",
+    "observer",
+    "render_skill_doc",
+    "skill_names",
+    "undocumented_skills",
+]
+
 StepResult = tuple[Any, float, bool, bool, dict[str, Any]]
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import gymnasium as gym
 
-    from rlgpt.agents.base import Coder, Critic, Planner
+    from rlgpt.agents.base import Agents, Coder, Critic, Planner
     from rlgpt.learning import Learner
     from rlgpt.llm.types import LLM
     from rlgpt.skills import SkillAPI
@@ -30,7 +30,8 @@ class TaskSpec:
 
     :param id: short identifier, unique within its environment (``make_wood_pickaxe``).
     :param instruction: the natural-language task the slow agent reads.
-    :param success: predicate over a step's ``info`` dict; true once the task is solved.
+    :param success: predicate over ``info``; the loop judges an evaluation episode by it on the
+        ``info`` of the episode's last step only, so it should describe a state that stays true.
     :param max_episode_steps: default episode budget (primitive steps) for this task.
     :param env_kwargs: extra keyword arguments the environment factory needs for this task.
     """
@@ -92,9 +93,9 @@ class EnvironmentSpec:
 
     def make(self, **kwargs: Any) -> gym.Env:
         """Build the environment through its entry point (same keywords as the factory)."""
-        from rlgpt._imports import load_object
+        from rlgpt._imports import build_env
 
-        return load_object(self.entry_point)(**kwargs)
+        return build_env(self.entry_point, kwargs)
 
 
 @dataclass(frozen=True)
@@ -155,3 +156,47 @@ class AgentSpec:
     name: str
     factory: Callable[..., Planner | Coder | Critic]
     description: str
+
+
+@dataclass(frozen=True)
+class AgentStructure:
+    """Who plays the planner, coder and critic roles of a run (the config key ``agents``).
+
+    :param name: id used in configs (``slow+fast+critic``).
+    :param description: one line for ``rlgpt plugins``.
+    :param critic: whether a critic reads the rollouts; without one, the next iteration's
+        agents read the automatic rollout summary only.
+    :param combined: an agent that plans and codes in one answer: its factory returns an
+        object that is both a :class:`~rlgpt.agents.base.Planner` and a
+        :class:`~rlgpt.agents.base.Coder`, and the config's ``planner`` and ``coder`` are not
+        used. ``None``: the config's planner and coder are two agents.
+    """
+
+    name: str
+    description: str
+    critic: bool = True
+    combined: AgentSpec | None = None
+
+    def assemble(
+        self, llm: LLM, options: Mapping[str, Any], planner: AgentSpec, coder: AgentSpec, critic: AgentSpec
+    ) -> Agents:
+        """Build the agents of one run over ``llm`` (``options`` go to every agent factory).
+
+        :param planner: the config's planner (unused by a combined structure).
+        :param coder: the config's coder (likewise).
+        :param critic: the config's critic (unused without a critic).
+        :raises TypeError: the combined agent does not implement both roles.
+        """
+        from rlgpt.agents.base import Agents, Coder, Planner
+
+        if self.combined is not None:
+            both = self.combined.factory(llm, **options)
+            if not (isinstance(both, Planner) and isinstance(both, Coder)):
+                raise TypeError(
+                    f"agent structure {self.name!r}: {type(both).__name__} must implement both "
+                    "Planner (plan) and Coder (write, fix) to plan and code in one agent"
+                )
+            first, second = both, both
+        else:
+            first, second = planner.factory(llm, **options), coder.factory(llm, **options)
+        return Agents(first, second, critic.factory(llm, **options) if self.critic else None)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from rlgpt.agents.schemas import Critique, Plan, Subtask
+from rlgpt.agents.schemas import Critique, Plan, Subtask, SubtaskVerdict
 from rlgpt.specs import EnvironmentSpec, TaskSpec
 
 Tags = Mapping[str, str]
@@ -27,13 +27,50 @@ class MalformedAnswer(Exception):
 
 @dataclass(frozen=True)
 class IterationFeedback:
-    """What an earlier iteration tried and how it went (fed to later prompts)."""
+    """What an earlier iteration tried and how it went (fed to later prompts).
+
+    :param plan: its plan (``None`` when the planner's answer was unusable).
+    :param summary: the rollouts in words (or why there were none).
+    :param critique: the critic's answer, when a critic read the rollouts.
+    :param programs: sub-task name -> the program source it ran.
+    :param subtask_success: sub-task name -> fraction of evaluation episodes that reached it.
+    """
 
     iteration: int
     plan: Plan | None
     success_rate: float
     summary: str
     critique: Critique | None = None
+    programs: Mapping[str, str] = field(default_factory=dict)
+    subtask_success: Mapping[str, float] = field(default_factory=dict)
+
+    def program_to_keep(self, subtask: Subtask) -> str | None:
+        """The program of ``subtask`` when this iteration ran the same sub-task, it always reached
+        its goal and the critic found nothing to fix in it; ``None`` otherwise."""
+        if self.plan is None:
+            return None
+        before = next((s for s in self.plan.subtasks if s.name == subtask.name), None)
+        if before is None or before.model_dump() != subtask.model_dump():
+            return None
+        if self.subtask_success.get(subtask.name, 0.0) < 1.0:
+            return None
+        if self.critique and any(v.verdict != "ok" for v in self.verdicts(subtask.name)):
+            return None
+        return self.programs.get(subtask.name)
+
+    def coder_feedback(self, subtask: Subtask) -> str:
+        """What the coder is told about ``subtask``: the critic's verdicts on it and its advice
+        to the coder, or the rollout summary when no critic ran."""
+        if self.critique:
+            lines = [f"- {v.verdict}: {v.reason}" for v in self.verdicts(subtask.name)]
+            if self.critique.coder_feedback:
+                lines.append(f"- {self.critique.coder_feedback}")
+            return "\n".join(lines)
+        return self.summary
+
+    def verdicts(self, subtask: str) -> list[SubtaskVerdict]:
+        """The critic's verdicts on one sub-task (none without a critique)."""
+        return [v for v in self.critique.verdicts if v.subtask == subtask] if self.critique else []
 
 
 @dataclass(frozen=True)
@@ -106,3 +143,17 @@ class Critic(Protocol):
     def critique(self, context: CritiqueContext, tags: Tags) -> Critique:
         """Judge the rollouts; raise :class:`MalformedAnswer` when no valid critique comes back."""
         ...
+
+
+@dataclass(frozen=True)
+class Agents:
+    """The agents of one run, as an :class:`~rlgpt.specs.AgentStructure` assembled them.
+
+    :param planner: the slow agent.
+    :param coder: the fast agent (the planner itself in a single-agent structure).
+    :param critic: the critic, or ``None`` when the structure has none.
+    """
+
+    planner: Planner
+    coder: Coder
+    critic: Critic | None = None

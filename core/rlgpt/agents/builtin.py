@@ -25,10 +25,11 @@ from rlgpt.agents.schemas import (
     critique_schema,
     plan_schema,
 )
+from rlgpt.code import DEFAULT_ALLOWED_MODULES
 from rlgpt.hookspecs import hookimpl
 from rlgpt.llm.types import LLM, Message, PythonBlock, SamplingParams
 from rlgpt.skills import render_skill_doc, render_skill_summary
-from rlgpt.specs import AgentSpec
+from rlgpt.specs import AgentSpec, AgentStructure
 
 
 def describe_plan(plan: Plan) -> str:
@@ -237,7 +238,7 @@ class OneAgent(_LLMAgent):
     def plan(self, context: PlanningContext, tags: Tags) -> Plan:
         """Ask for the plan and its programs together."""
         system = render(
-            "one_agent_system", env=context.env.name, allowed_modules="math, random, itertools, collections"
+            "one_agent_system", env=context.env.name, allowed_modules=", ".join(DEFAULT_ALLOWED_MODULES)
         )
         messages = [Message("system", system), *planner_messages(context)[1:]]
         answer = ask_json(self.llm, messages, OnePass, "planner", tags, self.params)
@@ -258,10 +259,8 @@ class OneAgent(_LLMAgent):
 
 @hookimpl
 def register_planners(register):
-    """The default slow agent and the single agent."""
-    description = "RL-GPT slow agent: plan, code-or-RL per sub-task"
-    register(AgentSpec("default", DefaultPlanner, description))
-    register(AgentSpec("one-agent", OneAgent, "one agent plans and codes in a single answer"))
+    """The default slow agent."""
+    register(AgentSpec("default", DefaultPlanner, "RL-GPT slow agent: plan, code-or-RL per sub-task"))
 
 
 @hookimpl
@@ -275,3 +274,14 @@ def register_coders(register):
 def register_critics(register):
     """The default critic."""
     register(AgentSpec("default", DefaultCritic, "reads rollouts, feeds back to both agents"))
+
+
+@hookimpl
+def register_agent_structures(register):
+    """RL-GPT's two agents with a critic, without one, and a single agent (the ablations)."""
+    register(
+        AgentStructure("slow+fast+critic", "slow agent plans, fast agent codes, a critic reads rollouts")
+    )
+    register(AgentStructure("slow+fast", "slow agent plans, fast agent codes; no critic", critic=False))
+    single = AgentSpec("one-agent", OneAgent, "one agent plans and codes in a single answer")
+    register(AgentStructure("one-agent", single.description, critic=False, combined=single))

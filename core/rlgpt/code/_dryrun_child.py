@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from rlgpt._imports import load_object
+from rlgpt._imports import build_env, load_object
 from rlgpt.code.dryrun import DryRunSpec
 from rlgpt.code.errors import CodeRejected
 from rlgpt.code.extract import extract_program
@@ -84,7 +84,7 @@ def _run(spec: DryRunSpec, findings: _Findings) -> None:
         )
     compiled = compile_program(program)
     function = compiled.function(spec.function)
-    env = load_object(spec.env_entry_point)(**spec.env_kwargs)
+    env = build_env(spec.env_entry_point, spec.env_kwargs)
     api_cls = load_object(spec.skill_api)
     for episode in range(spec.episodes):
         obs, info = env.reset(seed=spec.seed + episode)

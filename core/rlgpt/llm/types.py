@@ -149,6 +149,8 @@ class LLM(Protocol):
 
     A backend that can constrain decoding also has ``output_kinds``: the ``kind`` of each
     :data:`OutputFormat` it enforces (``"json_schema"``, ``"python_block"``); without it, none.
+    A backend that holds resources (connection pools, a server it launched, model weights)
+    has ``close()``, which releases them; the loop calls it when a run ends.
     """
 
     backend: str

@@ -35,3 +35,9 @@ class LLMWrapper:
     def output_kinds(self) -> frozenset[str]:
         """The output formats the inner LLM enforces."""
         return output_kinds(self.inner)
+
+    def close(self) -> None:
+        """Close the inner LLM (a backend without ``close`` holds nothing to release)."""
+        close = getattr(self.inner, "close", None)
+        if close is not None:
+            close()

@@ -1,7 +1,8 @@
 """Test helpers for plugin authors: contract kits to subclass, and network helpers.
 
 ``EnvironmentContract`` (environments), ``LLMBackendContract`` (LLM backends) and
-``LearnerContract`` (RL learners). Each kit is a pytest class: subclass it as
+``LearnerContract`` (RL learners), with the learner kit's tiny environments (``Corridor``,
+``Reach``, ``FixedEpisodes``). Each kit is a pytest class: subclass it as
 ``Test<Something>``, set the name of what your plugin registers, and pytest runs
 the contract against it. Overriding a contract test needs
 ``@pytest.mark.xfail(reason=...)`` (see :mod:`rlgpt.testing.guard`).
@@ -21,6 +22,9 @@ _LAZY = {
     "EnvironmentContract": "rlgpt.testing.environment",
     "LLMBackendContract": "rlgpt.testing.llm_backend",
     "LearnerContract": "rlgpt.testing.learner",
+    "Corridor": "rlgpt.testing.learner",
+    "FixedEpisodes": "rlgpt.testing.learner",
+    "Reach": "rlgpt.testing.learner",
     "HTTPReply": "rlgpt.testing.network",
     "HTTPRequest": "rlgpt.testing.network",
     "LoopbackHTTPServer": "rlgpt.testing.network",

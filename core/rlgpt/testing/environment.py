@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-from rlgpt.plugins import get_registry
+from rlgpt.plugins import PluginSelection
 from rlgpt.skills import Actuator, EpisodeOver, StepBudgetExceeded, skill_names, undocumented_skills
 from rlgpt.specs import EnvironmentSpec
 from rlgpt.testing.guard import Contract
@@ -51,6 +51,8 @@ class EnvironmentContract(Contract):
         space, every task's success predicate called on every step's ``info``).
     :cvar skill_calls: calls of the skill API's no-argument skills, in a seeded random order, that
         drive the environment as generated code does (same checks on every step).
+    :cvar plugins: the plugins whose registry the environment is looked up in (default: every
+        installed one).
     """
 
     __contract_kit__ = True
@@ -60,11 +62,12 @@ class EnvironmentContract(Contract):
     seed: int = 123
     rollout_steps: int = 1000
     skill_calls: int = 150
+    plugins: PluginSelection = PluginSelection()
 
     @pytest.fixture
     def spec(self) -> EnvironmentSpec:
         """The environment's spec from the plugin registry."""
-        registry = get_registry()
+        registry = self.plugins.registry()
         environments = registry.environments
         if self.env_name not in environments and registry.errors:
             failures = "; ".join(
@@ -244,7 +247,7 @@ class EnvironmentContract(Contract):
 
     def test_gymnasium_make(self, spec: EnvironmentSpec) -> None:
         """``gymnasium.make("rlgpt/<name>-v0")`` builds and resets the environment."""
-        get_registry()  # building the registry mirrors environments into Gymnasium
+        self.plugins.registry()  # building the registry mirrors environments into Gymnasium
         env = gymnasium.make(f"rlgpt/{spec.name}-v0", task=spec.tasks[0].id)
         try:
             obs, _ = env.reset(seed=self.seed)

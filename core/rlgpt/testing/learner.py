@@ -9,10 +9,11 @@ action-space kind it trains on, and pytest runs every check against it::
         learner_name = "ppo"
         action_space = "discrete"
 
-The learner is built through ``rlgpt.plugins.get_registry().learners[learner_name]``, so the
-plugin must be installed. The contract brings its own tiny deterministic environments: a corridor
-(discrete: go right to the goal), a reach task (continuous: move a point onto a target) and a
-fixed-length env whose steps can report ``info["macro_steps"]``. A contract test the learner cannot
+The learner is built through the registry of the kit's ``plugins`` selection (every installed
+plugin unless a subclass sets another :class:`~rlgpt.plugins.PluginSelection`). The contract brings
+its own tiny deterministic environments: a corridor (discrete: go right to the goal), a reach task
+(continuous: move a point onto a target) and a fixed-length env whose steps can report
+``info["macro_steps"]``. A contract test the learner cannot
 pass is overridden with ``@pytest.mark.xfail(reason="...")``; any other override is an error (see
 :mod:`rlgpt.testing.guard`).
 """
@@ -30,7 +31,7 @@ import pytest
 from gymnasium import spaces
 
 from rlgpt.learning import Learner, TrainingResult
-from rlgpt.plugins import get_registry
+from rlgpt.plugins import PluginSelection
 from rlgpt.specs import LearnerSpec
 from rlgpt.testing.guard import Contract
 
@@ -240,11 +241,14 @@ class LearnerContract(Contract):
     :cvar success_threshold: eval success rate the learning test requires.
     :cvar eval_episodes: episodes the learning test evaluates.
     :cvar episode_length: steps per episode of the fixed-length env.
+    :cvar plugins: the plugins whose registry the learner is looked up in (default: every
+        installed one).
     """
 
     __contract_kit__ = True
     learner_name: ClassVar[str] = ""
     action_space: ClassVar[str] = ""
+    plugins: ClassVar[PluginSelection] = PluginSelection()
     hyperparameters: ClassVar[dict[str, Any]] = {}
     learning_budgets: ClassVar[dict[str, int]] = {"discrete": 2_048, "continuous": 1_500}
     success_threshold: ClassVar[float] = 0.8
@@ -253,7 +257,7 @@ class LearnerContract(Contract):
 
     def learner_spec(self) -> LearnerSpec:
         """The learner's registered spec (from the plugin registry)."""
-        learners = get_registry().learners
+        learners = self.plugins.registry().learners
         if self.learner_name not in learners:
             known = ", ".join(sorted(learners)) or "none"
             pytest.fail(
@@ -386,6 +390,15 @@ class LearnerContract(Contract):
         assert result.checkpoint is not None and Path(result.checkpoint).is_file()
         assert Path(result.checkpoint).parent == tmp_path / "ckpt"
         self.make_learner(self.fixed_env_fn()).load(result.checkpoint)
+
+    def test_closing_keeps_predict(self) -> None:
+        """``with`` closes the learner on leaving; predict still works, and closing again does nothing."""
+        env = self.fixed_env_fn()()
+        with self.make_learner(self.fixed_env_fn()) as learner:
+            learner.learn(50)
+        for obs in _sample_observations(env, 3):
+            assert env.action_space.contains(learner.predict(obs))
+        learner.close()
 
     def test_progress_is_reported(self) -> None:
         """``on_progress(done, total)`` advances to the total."""

@@ -29,6 +29,7 @@ from collections.abc import Mapping
 import pytest
 
 from rlgpt.llm.types import LLM, Completion, Image, Message, Request, SamplingParams
+from rlgpt.plugins import PluginSelection
 from rlgpt.specs import LLMBackendSpec
 from rlgpt.testing.guard import Contract
 
@@ -49,10 +50,13 @@ class LLMBackendContract(Contract):
 
     :cvar backend_name: the name the backend registers under.
     :cvar request_tags: tags put on every request these tests send.
+    :cvar plugins: the plugins whose registry the backend is looked up in (default: every
+        installed one).
     """
 
     __contract_kit__ = True
     backend_name: str
+    plugins: PluginSelection = PluginSelection()
     request_tags: Mapping[str, str] = {"role": "contract"}
 
     def make_llm(self) -> LLM:
@@ -91,9 +95,7 @@ class LLMBackendContract(Contract):
 
     def test_backend_is_registered(self) -> None:
         """The backend is in the plugin registry under ``backend_name``, with a usable spec."""
-        from rlgpt.plugins import get_registry
-
-        backends = get_registry().llm_backends
+        backends = self.plugins.registry().llm_backends
         assert self.backend_name in backends, (
             f"LLM backend {self.backend_name!r} is not registered "
             f"(registered: {', '.join(sorted(backends)) or 'none'}); "

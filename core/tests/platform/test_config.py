@@ -16,8 +16,9 @@ from rlgpt.config import (
     parse_override,
     validate_against_registry,
 )
+from rlgpt.methods import PURE_CODE, PURE_RL, RL_GPT
 from rlgpt.plugins import Registry
-from rlgpt.specs import AgentSpec, EnvironmentSpec, LearnerSpec, LLMBackendSpec
+from rlgpt.specs import AgentSpec, AgentStructure, EnvironmentSpec, LearnerSpec, LLMBackendSpec
 from rlgpt_example_plugin import SPEC as CORRIDOR
 
 CONTINUOUS = frozenset({"continuous"})
@@ -93,11 +94,7 @@ def test_json_dump_round_trips(tmp_path: Path) -> None:
     [
         (MINIMAL, ("learner.total_timesteps=-5",), "learner.total_timesteps: must be >= 1, got -5"),
         (MINIMAL, ("target_success=1.5",), "target_success: must be <= 1.0, got 1.5"),
-        (
-            MINIMAL,
-            ("method=rlgpt",),
-            "method: must be one of 'rl-gpt', 'pure-rl' or 'pure-code', got 'rlgpt'",
-        ),
+        (MINIMAL, ("max_fixes=-1",), "max_fixes: must be >= 0, got -1"),
         (
             MINIMAL + "[learner]\ntotal_timestep = 5\n",
             (),
@@ -154,6 +151,8 @@ def registry() -> Registry:
         planners={"default": agent},
         coders={"default": agent},
         critics={"default": agent},
+        methods={m.name: m for m in (RL_GPT, PURE_RL, PURE_CODE)},
+        agent_structures={"slow+fast+critic": AgentStructure("slow+fast+critic", "both agents and a critic")},
     )
 
 
@@ -191,6 +190,15 @@ def test_valid_config_passes_the_registry(registry: Registry) -> None:
             "learner.name: unknown learner 'ppo2' (installed: ppo, sac) - did you mean 'ppo'?",
         ),
         (["critic=strict"], "critic: unknown critic 'strict' (installed: default)"),
+        (
+            ["method=rlgpt"],
+            "method: unknown method 'rlgpt' (installed: pure-code, pure-rl, rl-gpt) - did you mean 'rl-gpt'?",
+        ),
+        (
+            ["agents=slow+fast+critc"],
+            "agents: unknown agent structure 'slow+fast+critc' (installed: slow+fast+critic)"
+            " - did you mean 'slow+fast+critic'?",
+        ),
         (
             ["env=arm"],
             "learner.name: learner 'ppo' cannot train on the continuous actions of environment 'arm'"

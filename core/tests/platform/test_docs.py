@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from rlgpt import hookspecs, specs
+from rlgpt import hookspecs, methods, specs
 from rlgpt.plugins import hookspec_names
 
 DOC = (Path(__file__).resolve().parents[3] / "docs" / "plugins.md").read_text()
@@ -36,7 +36,8 @@ def section(title: str) -> str:
 def test_every_hook_is_found() -> None:
     assert set(hook_signatures()) == {
         "register_environments", "register_llm_backends", "register_learners", "register_planners",
-        "register_coders", "register_critics", "on_run_start", "on_iteration_end", "on_run_end",
+        "register_coders", "register_critics", "register_methods", "register_agent_structures",
+        "on_run_start", "on_event", "on_iteration_end", "on_run_end",
     }
 
 
@@ -46,7 +47,10 @@ def test_hook_signature_is_documented(name: str, signature: str) -> None:
     assert signature in DOC, f"docs/plugins.md does not show the exact signature: {signature}"
 
 
-SPEC_TYPES = [specs.TaskSpec, specs.EnvironmentSpec, specs.LLMBackendSpec, specs.LearnerSpec, specs.AgentSpec]
+SPEC_TYPES = [
+    specs.TaskSpec, specs.EnvironmentSpec, specs.LLMBackendSpec, specs.LearnerSpec, specs.AgentSpec,
+    specs.AgentStructure, methods.Method,
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("spec_type", SPEC_TYPES, ids=lambda t: t.__name__)

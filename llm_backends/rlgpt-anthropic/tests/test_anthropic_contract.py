@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from rlgpt import LLM
-from rlgpt.testing.llm_backend import LLMBackendContract
+from rlgpt.testing import LLMBackendContract
 from rlgpt_anthropic import AnthropicLLM
 
 

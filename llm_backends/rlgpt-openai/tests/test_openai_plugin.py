@@ -5,21 +5,20 @@ from __future__ import annotations
 import socket
 
 import pytest
-from rlgpt import Message, Request
-from rlgpt.llm.factory import build_llm
-from rlgpt.plugins import get_registry
+from rlgpt import Message, PluginSelection, Request
+from rlgpt.llm import build_llm
 from rlgpt_openai import ALIASES, MODELS, OpenAILLM, cost_usd, resolve_model
 
 
 def test_registered_factory_builds_a_client(server):
-    spec = get_registry().llm_backends["openai"]
+    spec = PluginSelection().registry().llm_backends["openai"]
     assert spec.aliases["gpt-4o-mini"] == "gpt-4o-mini-2024-07-18"
     llm = spec.factory("gpt-4o-mini", base_url=server.base_url, timeout_s=3)
     assert isinstance(llm, OpenAILLM) and llm.model == "gpt-4o-mini-2024-07-18"
 
 
 def test_core_builds_and_answers_through_the_backend(server):
-    spec = get_registry().llm_backends["openai"]
+    spec = PluginSelection().registry().llm_backends["openai"]
     llm = build_llm(spec, "gpt-4o", {"base_url": server.base_url}, cache_path=None, retries=2)
     server.reply(status=503, json={"error": {"message": "overloaded"}}, headers={"retry-after": "0"})
     answer = llm.complete(Request((Message("user", "hi"),)))
@@ -28,7 +27,7 @@ def test_core_builds_and_answers_through_the_backend(server):
 
 
 def test_unknown_option_lists_the_accepted_ones(server):
-    spec = get_registry().llm_backends["openai"]
+    spec = PluginSelection().registry().llm_backends["openai"]
     with pytest.raises(ValueError, match=r"no option 'temprature' \(options: api_key, base_url, timeout_s"):
         build_llm(spec, "gpt-4o", {"temprature": 0.5}, cache_path=None)
 

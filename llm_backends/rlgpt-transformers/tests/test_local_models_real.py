@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from rlgpt import LLM
-from rlgpt.testing.llm_backend import LLMBackendContract
+from rlgpt.testing import LLMBackendContract
 from rlgpt_transformers import TransformersLLM
 
 pytestmark = pytest.mark.local_models

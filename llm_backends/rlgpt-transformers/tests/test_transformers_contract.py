@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from rlgpt import LLM, LLMBackendSpec
-from rlgpt.testing.llm_backend import LLMBackendContract
+from rlgpt.testing import LLMBackendContract
 from rlgpt_transformers import ALIASES, TransformersLLM
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from rlgpt import LLM
-from rlgpt.testing.llm_backend import LLMBackendContract
+from rlgpt.testing import LLMBackendContract
 from rlgpt_vllm import create_llm
 
 

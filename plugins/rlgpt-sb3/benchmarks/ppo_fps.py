@@ -16,16 +16,16 @@ import json
 import subprocess
 import sys
 
-from rlgpt.testing.learner import Corridor
+from rlgpt.testing import Corridor
 
 
 def env_factory(name: str) -> functools.partial:
     """A picklable factory: the contract corridor, or a registered environment's default mode."""
     if name == "corridor":
         return functools.partial(Corridor, length=16, max_steps=64)
-    from rlgpt.plugins import get_registry
+    from rlgpt import PluginSelection
 
-    spec = get_registry().environments[name]
+    spec = PluginSelection().registry().environments[name]
     return functools.partial(spec.make, obs_mode=spec.observation_modes[0])
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-from rlgpt.plugins import get_registry
-from rlgpt.testing.learner import Corridor
+from rlgpt import PluginSelection
+from rlgpt.testing import Corridor
 
 
 def test_loaded_policy_matches_the_learner(tmp_path):
-    spec = get_registry().learner("ppo")
+    spec = PluginSelection().registry().learner("ppo")
     learner = spec.factory(Corridor, seed=0, checkpoint_dir=tmp_path)
     result = learner.learn(512)
     predict = spec.load_policy(result.checkpoint)

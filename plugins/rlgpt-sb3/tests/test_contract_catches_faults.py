@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from rlgpt.testing.learner import LearnerContract
+from rlgpt.testing import LearnerContract
 from rlgpt_sb3 import budget
 from rlgpt_sb3.learner import SB3Learner
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 from gymnasium import spaces
-from rlgpt.testing.learner import Corridor, FixedEpisodes, Reach
+from rlgpt.testing import Corridor, FixedEpisodes, Reach
 from rlgpt_sb3 import ppo, sac
 from rlgpt_sb3.vec import policy_for
 from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv

@@ -11,8 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from rlgpt import EpisodePoint
-from rlgpt.learning import ProgressCallback
+from rlgpt import EpisodePoint, ProgressCallback
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.on_policy_algorithm import OnPolicyAlgorithm
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,36 +13,33 @@ if TYPE_CHECKING:
     from rlgpt_sb3.vec import EnvFn
 
 
-def _build(algorithm: Algorithm, env_fn: EnvFn, **kwargs: Any) -> SB3Learner:
-    """Import the learner module (torch, SB3) and build the learner."""
-    from rlgpt_sb3.learner import SB3Learner
+@dataclass(frozen=True)
+class LearnerFactory:
+    """``factory(env_fn, *, seed, n_envs, checkpoint_dir, **hyperparameters)`` of one algorithm's learner.
 
-    return SB3Learner(algorithm, env_fn, **kwargs)
+    Picklable; importing the learner module (torch, SB3) waits for the first call.
+    """
+
+    algorithm: Algorithm
+
+    def __call__(
+        self,
+        env_fn: EnvFn,
+        *,
+        seed: int = 0,
+        n_envs: int = 1,
+        checkpoint_dir: Path | None = None,
+        **hyperparameters: Any,
+    ) -> SB3Learner:
+        """Build the learner over training envs made by ``env_fn``."""
+        from rlgpt_sb3.learner import SB3Learner
+
+        return SB3Learner(
+            self.algorithm, env_fn, seed=seed, n_envs=n_envs, checkpoint_dir=checkpoint_dir, **hyperparameters
+        )
 
 
-def ppo(
-    env_fn: EnvFn,
-    *,
-    seed: int = 0,
-    n_envs: int = 1,
-    checkpoint_dir: Path | None = None,
-    **hyperparameters: Any,
-) -> SB3Learner:
-    """PPO learner for discrete action spaces (primitives plus coded macro actions)."""
-    return _build(
-        PPO_ALGORITHM, env_fn, seed=seed, n_envs=n_envs, checkpoint_dir=checkpoint_dir, **hyperparameters
-    )
-
-
-def sac(
-    env_fn: EnvFn,
-    *,
-    seed: int = 0,
-    n_envs: int = 1,
-    checkpoint_dir: Path | None = None,
-    **hyperparameters: Any,
-) -> SB3Learner:
-    """SAC learner for continuous ``Box`` action spaces."""
-    return _build(
-        SAC_ALGORITHM, env_fn, seed=seed, n_envs=n_envs, checkpoint_dir=checkpoint_dir, **hyperparameters
-    )
+ppo = LearnerFactory(PPO_ALGORITHM)
+"""PPO learner for discrete action spaces (primitives plus coded macro actions)."""
+sac = LearnerFactory(SAC_ALGORITHM)
+"""SAC learner for continuous ``Box`` action spaces."""

@@ -11,8 +11,7 @@ from typing import Any
 
 import torch
 from gymnasium import spaces
-from rlgpt import TrainingResult
-from rlgpt.learning import ProgressCallback
+from rlgpt import ProgressCallback, TrainingResult
 from stable_baselines3.common.base_class import BaseAlgorithm
 
 from rlgpt_sb3.algorithms import Algorithm, with_masks
@@ -134,8 +133,16 @@ class SB3Learner:
         self._model = self.algorithm.cls.load(path, env=self._env, device=self._model.device)
 
     def close(self) -> None:
-        """Close the training envs (and their subprocesses)."""
+        """Close the training envs (and their subprocesses); predict still works."""
         self._env.close()
+
+    def __enter__(self) -> SB3Learner:
+        """The learner itself; leaving the block closes it."""
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Close the training envs."""
+        self.close()
 
 
 def predict_action(model: BaseAlgorithm, obs: Any, *, deterministic: bool, action_masks: Any = None) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from rlgpt.learning import ProgressCallback
+from rlgpt import ProgressCallback
 from tqdm.auto import tqdm
 
 

@@ -1,0 +1,74 @@
+"""Observers of a run: the plugins' observer hooks, and the console progress of ``rlgpt run``.
+
+The loop tells every observer the same things (``on_run_start``, ``on_event``,
+``on_iteration_end``, ``on_run_end``); the console printer is one of them, with the
+same method names a plugin's hook implementations have.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from rich.console import Console
+
+from rlgpt.metrics import IterationRecord
+
+
+class Observers:
+    """Calls one observer hook on the plugins (through ``hook``) and then on ``local`` objects.
+
+    :param hook: the plugin manager's hook relay (``registry.hook``).
+    :param local: further observers, called by method name when they have it.
+    """
+
+    def __init__(self, hook: Any, local: Sequence[object] = ()) -> None:
+        self.hook = hook
+        self.local = tuple(local)
+
+    def notify(self, name: str, **kwargs: Any) -> None:
+        """Call hook ``name`` with ``kwargs`` on every observer."""
+        getattr(self.hook, name)(**kwargs)
+        for observer in self.local:
+            method = getattr(observer, name, None)
+            if method is not None:
+                method(**kwargs)
+
+
+class ConsoleObserver:
+    """Prints a run's progress (``rich``): each step as it starts, rejections, each iteration's numbers."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def on_event(self, run: Any, event: Mapping[str, Any]) -> None:
+        """One line (or a rule) for the events a person watching the run wants to see."""
+        kind = event["kind"]
+        if kind == "iteration_start":
+            self.console.rule(f"iteration {event['iteration']}")
+        elif kind == "planning":
+            self.console.print("[cyan]planner[/] decomposing the task")
+        elif kind == "coding":
+            self.console.print(f"[cyan]coder[/] writing {event['subtask']} ({event['method']})")
+        elif kind == "code_rejected":
+            self.console.print(f"  [yellow]rejected[/] ({event['reason']}): {event['message'][:160]}")
+        elif kind == "training":
+            self.console.print(
+                f"[cyan]learner[/] {event['learner']} training {event['subtask']} "
+                f"for {event['timesteps']} env steps"
+            )
+        elif kind == "evaluating":
+            self.console.print(f"[cyan]evaluating[/] {event['episodes']} episodes")
+        elif kind == "critiquing":
+            self.console.print("[cyan]critic[/] reading the rollouts")
+
+    def on_iteration_end(self, run: Any, record: IterationRecord) -> None:
+        """The iteration's success, interval, env steps and tokens."""
+        low, high = record.interval
+        steps = sum(record.env_steps.values())
+        self.console.print(
+            f"[bold]iteration {record.iteration}[/]: success {record.success_rate:.2f} "
+            f"[{low:.2f}, {high:.2f}] over {record.episodes} episodes, {steps} env steps, "
+            f"{record.llm.tokens} LLM tokens"
+            + (", [red]repeats an earlier attempt[/]" if record.repeated else "")
+        )
