@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from rlgpt import PluginSelection
 from rlgpt.config import RunConfig
 
 HERE = Path(__file__).parent
@@ -32,7 +33,14 @@ def write_transcript(tmp_path):
 
 @pytest.fixture
 def make_config(tmp_path):
-    """Build a small gridcraft run config; keyword overrides are dotted-free nested dicts."""
+    """Build a small gridcraft run config; keyword overrides are dotted-free nested dicts.
+
+    These runs use the gridcraft environment (rlgpt-testenv) and PPO (rlgpt-sb3); without those
+    plugins installed they are skipped, and test_loop_plugins.py still tests the loop on its own fakes.
+    """
+    registry = PluginSelection().registry()
+    if "gridcraft" not in registry.environments or "ppo" not in registry.learners:
+        pytest.skip("needs the rlgpt-testenv and rlgpt-sb3 plugins installed")
 
     def build(transcript: Path = TRANSCRIPT, **overrides) -> RunConfig:
         data = {
