@@ -1,15 +1,25 @@
-"""Every LLM request of a run, written to the run directory and counted."""
+"""Every LLM request of a run, written to the run directory and counted.
+
+A resumed run does not send again what it already asked: a request identical to one recorded in
+the run directory (same tags, sampling parameters and messages) is answered from that record, in
+order, whatever the LLM cache setting; its ``llm_call`` event says ``replayed``.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
-from rlgpt.llm.types import LLM, Completion, Request
+from rlgpt.llm.types import LLM, Completion, Request, Usage
 from rlgpt.llm.wrapper import LLMWrapper
 from rlgpt.metrics import LLMUsage
 from rlgpt.runs import RunDirectory
+from rlgpt.textbound import safe_text
 
 
 class RecordingLLM(LLMWrapper):
@@ -25,11 +35,17 @@ class RecordingLLM(LLMWrapper):
         self.usage = LLMUsage()
         self._run = run
         self._emit = emit or run.append_event
-        self._count = len(run.read_events().of_kind("llm_call"))
+        files = sorted((run.path / "llm").glob("*.json")) if (run.path / "llm").is_dir() else []
+        numbers = [int(f.stem) for f in files if f.stem.isdigit()]
+        # a kill between writing an answer's file and its event leaves a file no event names
+        self._count = max([len(run.read_events().of_kind("llm_call")), *numbers])
+        self._recorded = _recorded_answers(files)
 
     def complete(self, request: Request) -> Completion:
-        """Forward the request, then record it."""
-        completion = self.inner.complete(request)
+        """Answer from this run's records when it asked exactly this before, else forward; then record it."""
+        recorded = self._recorded.get(_request_key(request))
+        replayed = bool(recorded)
+        completion = recorded.popleft() if recorded else self.inner.complete(request)
         self._count += 1
         name = f"llm/{self._count:05d}.json"
         self._run.write_json(
@@ -49,6 +65,7 @@ class RecordingLLM(LLMWrapper):
             file=name,
             tags=dict(request.tags),
             cached=completion.cached,
+            replayed=replayed,
             prompt_tokens=completion.usage.prompt_tokens,
             completion_tokens=completion.usage.completion_tokens,
             latency_s=completion.latency_s,
@@ -61,3 +78,44 @@ class RecordingLLM(LLMWrapper):
         usage.latency_s += completion.latency_s
         usage.cost_usd += completion.cost_usd or 0.0
         return completion
+
+
+def _request_key(request: Request) -> str:
+    """What makes two requests the same question: tags, sampling parameters, messages."""
+    return _key(
+        dict(request.tags),
+        asdict(request.params),
+        [{"role": m.role, "content": m.content, "images": len(m.images)} for m in request.messages],
+    )
+
+
+def _key(tags: dict[str, Any], params: dict[str, Any], messages: list[dict[str, Any]]) -> str:
+    messages = [{**m, "content": safe_text(str(m.get("content", "")))} for m in messages]
+    text = json.dumps([tags, params, messages], sort_keys=True, ensure_ascii=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _recorded_answers(files: list[Path]) -> dict[str, deque[Completion]]:
+    """The answers a run already received (its ``llm/*.json``), by request, oldest first.
+
+    Unreadable records are skipped: the request is then sent again.
+    """
+    answers: dict[str, deque[Completion]] = defaultdict(deque)
+    for file in files:
+        try:
+            record = json.loads(file.read_text(encoding="utf-8"))
+            done = record["completion"]
+            completion = Completion(
+                text=done["text"],
+                usage=Usage(**record["usage"]),
+                latency_s=0.0,
+                model=done["model"],
+                backend=done["backend"],
+                cached=True,
+                cost_usd=None,
+            )
+            key = _key(record["tags"], record["params"], record["messages"])
+        except (OSError, KeyError, TypeError, ValueError):
+            continue
+        answers[key].append(completion)
+    return answers

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections import Counter
 from pathlib import Path
 
 import matplotlib
@@ -12,7 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from rlgpt.metrics import IterationRecord, RunSummary
-from rlgpt.runs import RunDirectory
+from rlgpt.runs import EventLog, RunDirectory
 
 
 def write_report(path: Path) -> Path:
@@ -39,6 +40,7 @@ def write_report(path: Path) -> Path:
     ]
     if log.truncated_tail:
         lines += [f"> Note: {log.warning}", ""]
+    lines += _resume_lines(log)
     duplicates = log.duplicate_seqs
     if duplicates:
         lines += [
@@ -56,6 +58,29 @@ def write_report(path: Path) -> Path:
         for record in records:
             lines += _iteration_section(record)
     return run.write_text("report.md", "\n".join(lines) + "\n")
+
+
+def _resume_lines(log: EventLog) -> list[str]:
+    """What resuming cost: iterations restarted, answers replayed instead of re-sent, training redone."""
+    starts = log.of_kind("run_start")
+    if len(starts) < 2:
+        return []
+    begun = Counter(e.get("iteration") for e in log.of_kind("iteration_start"))
+    restarted = sorted(i for i, n in begun.items() if n > 1)
+    replayed = sum(1 for e in log.of_kind("llm_call") if e.get("replayed"))
+    trained = Counter((e.get("iteration"), e.get("subtask")) for e in log.of_kind("trained"))
+    retrained = [f"`{s}` (iteration {i})" for (i, s), n in trained.items() if n > 1]
+    redone = (
+        f"iteration {', '.join(map(str, restarted))} restarted from its beginning"
+        if restarted
+        else "no iteration restarted"
+    )
+    return [
+        f"**Resumed** {len(starts) - 1} time(s). Redone after the interruption: {redone}; "
+        f"{replayed} LLM answers replayed from this run's records (not sent again); "
+        f"trained again: {', '.join(retrained) or 'nothing'}.",
+        "",
+    ]
 
 
 def _llm_line(config: dict) -> str:
