@@ -7,6 +7,7 @@ colour per method and LLM.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from itertools import accumulate
 from pathlib import Path
@@ -45,13 +46,66 @@ def plot_success_vs_steps(results: Sequence[dict[str, Any]], path: Path) -> Path
             label = _label(result)
             steps, success = curve(result)
             ax.plot(
-                steps, success, marker="o", color=colours[label], alpha=0.8,
+                steps,
+                success,
+                marker="o",
+                color=colours[label],
+                alpha=0.8,
                 label=None if label in shown else label,
             )
             shown.add(label)
         ax.set_title(task)
         ax.set_xlabel("env steps (cumulative)")
         ax.set_ylabel("success rate")
+        ax.set_ylim(-0.05, 1.05)
+        ax.grid(alpha=0.3)
+        if shown:
+            ax.legend(fontsize="small")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path
+
+
+def training_curve(result: dict[str, Any], window: int = 20) -> tuple[list[int], list[float]]:
+    """Env steps and the rolling success rate of the training episodes of a trial's last iteration.
+
+    Read from its run directory's ``curves/``; success is the trained (sub-)task's own, so for
+    rl-gpt it is the RL sub-task's done condition, for pure-rl the task's success.
+    """
+    last = result["records"][-1]["iteration"] if result["records"] else 0
+    steps: list[int] = []
+    rates: list[float] = []
+    for path in sorted(Path(result["run_dir"]).glob(f"curves/iter-{last}-*.json")):
+        episodes = json.loads(path.read_text(encoding="utf-8"))["episodes"]
+        flags = [bool(e.get("success")) for e in episodes]
+        for i, episode in enumerate(episodes):
+            recent = flags[max(0, i + 1 - window) : i + 1]
+            steps.append(int(episode["timestep"]))
+            rates.append(sum(recent) / len(recent))
+    return steps, rates
+
+
+def plot_learning_curves(results: Sequence[dict[str, Any]], path: Path) -> Path:
+    """One panel per environment and task: every learned trial's training success against env steps."""
+    done = [r for r in results if r["status"] == FINISHED and r["method"] != "pure-code" and r["records"]]
+    panels = list(dict.fromkeys((r["env"], r["task"]) for r in done)) or [("", "(no trials)")]
+    labels = list(dict.fromkeys(_label(r) for r in done))
+    colours = {label: plt.get_cmap("tab10")(i % 10) for i, label in enumerate(labels)}
+    figure, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4), squeeze=False)
+    for ax, (env, task) in zip(axes[0], panels, strict=True):
+        shown: set[str] = set()
+        for result in (r for r in done if (r["env"], r["task"]) == (env, task)):
+            steps, rates = training_curve(result)
+            label = _label(result)
+            if steps:
+                ax.plot(
+                    steps, rates, color=colours[label], alpha=0.7, label=None if label in shown else label
+                )
+                shown.add(label)
+        ax.set_title(f"{task} ({env})" if env else task)
+        ax.set_xlabel("env steps of training")
+        ax.set_ylabel("training success (last 20 episodes)")
         ax.set_ylim(-0.05, 1.05)
         ax.grid(alpha=0.3)
         if shown:

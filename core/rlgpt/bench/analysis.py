@@ -1,0 +1,273 @@
+"""``analysis.md`` and ``learning_curves.png``: methods compared over seeds, with controls.
+
+Built from a results folder's ``trials/`` and the per-episode re-evaluations of rl-gpt trials in
+``controls/`` (:mod:`rlgpt.bench.controls`). Per environment and task:
+
+* success of each method's final policy (the loop's own evaluation): the mean over seeds of each
+  seed's success rate, with a two-level bootstrap interval over seeds (:mod:`rlgpt.bench.stats`)
+  and the IQM of the seed rates;
+* the steps the final policy trained on, apart from the cumulative env steps of the trial;
+* differences between methods on the shared evaluation worlds (a seed's worlds are the same for
+  every method); a method is **bold** only when its difference to every other method is above
+  zero beyond its interval;
+* for rl-gpt, the trained policy deterministic and sampling, its controls and "RL adds": trained
+  minus the best control, paired episode by episode.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from statistics import fmean
+from typing import Any
+
+from rlgpt.bench.controls import ALWAYS, RANDOM, STOCHASTIC, TRAINED, load_controls
+from rlgpt.bench.stats import Estimate, bootstrap, difference_over_seeds, iqm, paired_difference, seed_means
+from rlgpt.bench.trial import FINISHED
+
+ANALYSIS_FILE = "analysis.md"
+CURVES_FILE = "learning_curves.png"
+METHOD_ORDER = ("rl-gpt", "pure-rl", "pure-code")
+OPEN_GAME = "open_game"
+
+
+def achievement_score(rates: dict[str, float], names: Sequence[str]) -> float:
+    """Crafter's score (Hafner 2021): ``exp(mean(ln(1 + 100 * rate))) - 1`` over ``names``, in percent."""
+    import math
+
+    return math.exp(fmean(math.log(1 + 100 * rates.get(name, 0.0)) for name in names)) - 1
+
+
+def _episodes(result: dict[str, Any]) -> list[int]:
+    """Per-episode success of a trial's last evaluation, from its counts (episodes in no order)."""
+    record = result["records"][-1]
+    return [1] * int(record["successes"]) + [0] * (int(record["episodes"]) - int(record["successes"]))
+
+
+def _policy(controls: Sequence[dict[str, Any]], policy: str) -> list[list[int]]:
+    return [c["policies"][policy]["success"] for c in controls]
+
+
+class TaskAnalysis:
+    """The comparison on one environment and task.
+
+    :param trials: the finished trials on this environment and task.
+    :param controls: trial id -> its controls (rl-gpt trials; others have none).
+    """
+
+    def __init__(
+        self, env: str, task: str, trials: Sequence[dict[str, Any]], controls: dict[str, Any]
+    ) -> None:
+        self.env, self.task = env, task
+        methods: dict[str, list[dict[str, Any]]] = {}
+        for trial in sorted(trials, key=lambda t: t["seed"]):
+            methods.setdefault(trial["method"], []).append(trial)
+        order = [m for m in METHOD_ORDER if m in methods] + sorted(set(methods) - set(METHOD_ORDER))
+        self.methods = {m: methods[m] for m in order}
+        self.controls = {
+            m: [controls[t["id"]] for t in ts if t["id"] in controls] for m, ts in self.methods.items()
+        }
+
+    def per_seed(self, method: str, seeds: set[int] | None = None) -> list[list[int]]:
+        """Per-episode success of each seed's final policy (the loop's own evaluation)."""
+        return [_episodes(t) for t in self.methods[method] if seeds is None or t["seed"] in seeds]
+
+    def success(self, method: str) -> Estimate:
+        """The final policy's success over seeds."""
+        return bootstrap(self.per_seed(method))
+
+    def paired(self, first: str, second: str) -> Estimate | None:
+        """``first - second`` over the seeds both have (the same worlds); None without shared seeds."""
+        seeds = {t["seed"] for t in self.methods[first]} & {t["seed"] for t in self.methods[second]}
+        if not seeds:
+            return None
+        return difference_over_seeds(self.per_seed(first, seeds), self.per_seed(second, seeds))
+
+    def best(self) -> str | None:
+        """The method better than every other beyond the paired interval, if one is."""
+        for method in self.methods:
+            others = [self.paired(method, other) for other in self.methods if other != method]
+            if others and all(d is not None and d.low > 0 for d in others):
+                return method
+        return None
+
+    def control_estimates(self, method: str = "rl-gpt") -> dict[str, Estimate]:
+        """Each control of ``method`` (its RL sub-tasks driven otherwise) over seeds."""
+        controls = self.controls.get(method, [])
+        if not controls:
+            return {}
+        names = [n for n in controls[0]["policies"] if n not in (TRAINED, STOCHASTIC)]
+        shared = [n for n in names if all(n in c["policies"] for c in controls)]
+        return {name: bootstrap(_policy(controls, name)) for name in shared}
+
+    def rl_adds(self, method: str = "rl-gpt") -> tuple[str, Estimate] | None:
+        """The best control (highest mean success) and trained minus it, paired episode by episode."""
+        estimates = self.control_estimates(method)
+        if not estimates:
+            return None
+        best = max(estimates, key=lambda name: estimates[name].value)
+        controls = self.controls[method]
+        return best, paired_difference(_policy(controls, TRAINED), _policy(controls, best))
+
+    def markdown(self) -> list[str]:
+        """This task's section of ``analysis.md``."""
+        best = self.best()
+        lines = [
+            f"## {self.task} ({self.env})",
+            "",
+            "| method | seeds | success [95% CI over seeds] | IQM | final policy trained on"
+            " | env steps (cumulative) |",
+            "|---|---|---|---|---|---|",
+        ]
+        for method, trials in self.methods.items():
+            text = self.success(method).format()
+            trained = fmean(t["records"][-1]["env_steps"].get("train", 0) for t in trials)
+            lines.append(
+                f"| {method} | {len(trials)} | {f'**{text}**' if method == best else text} "
+                f"| {iqm(seed_means(self.per_seed(method))):.2f} | {trained:,.0f} "
+                f"| {fmean(t['summary']['env_steps'] for t in trials):,.0f} |"
+            )
+        lines.append("")
+        pairs = [(a, b) for i, a in enumerate(self.methods) for b in list(self.methods)[i + 1 :]]
+        differences = [(a, b, self.paired(a, b)) for a, b in pairs]
+        if any(d is not None for *_, d in differences):
+            lines += ["Differences on the same evaluation worlds (seeds paired; 95% CI over seeds):", ""]
+            lines += [f"- {a} - {b}: {d.format(signed=True)}" for a, b, d in differences if d is not None]
+            lines.append("")
+        return lines + self._controls_markdown() + self._achievements_markdown()
+
+    def _controls_markdown(self) -> list[str]:
+        estimates = self.control_estimates()
+        adds = self.rl_adds()
+        if not estimates or adds is None:
+            return []
+        controls = self.controls["rl-gpt"]
+        reproduced = sum(bool(c["reproduces_loop"]) for c in controls)
+        lines = [
+            f"rl-gpt's plan and programs on the same worlds ({len(controls)} seeds; the re-evaluation of the "
+            f"trained policy reproduced the loop's success count in {reproduced} of {len(controls)}), "
+            "its RL sub-task driven by:",
+            "",
+            "| policy | success [95% CI over seeds] |",
+            "|---|---|",
+            f"| trained, deterministic | {bootstrap(_policy(controls, TRAINED)).format()} |",
+            f"| trained, sampled actions | {bootstrap(_policy(controls, STOCHASTIC)).format()} |",
+        ]
+        for name, estimate in estimates.items():
+            label = (
+                "uniform random over allowed actions" if name == RANDOM else name.replace(ALWAYS, "always ")
+            )
+            lines.append(f"| {label} | {estimate.format()} |")
+        best, difference = adds
+        verdict = (
+            "above zero beyond its interval" if difference.low > 0 else "not above zero beyond its interval"
+        )
+        lines += [
+            "",
+            f"**RL adds** (trained minus the best control, `{best}`, paired episode by episode): "
+            f"{difference.format(signed=True)}, {verdict}.",
+            "",
+        ]
+        return lines
+
+    def _achievements_markdown(self) -> list[str]:
+        rows = []
+        names: list[str] = []
+        for method, controls in self.controls.items():
+            final = [c["policies"][TRAINED] for c in controls]
+            if not final:
+                continue
+            names = sorted({n for f in final for n in f.get("achievement_names", [])}) or names
+            episodes = [a for f in final for a in f["achievements"]]
+            rows.append((method, {n: sum(n in a for a in episodes) / len(episodes) for n in names}))
+        shown = [n for n in names if any(rates.get(n, 0) > 0 for _, rates in rows)]
+        if not shown:
+            return []
+        score = bool(self.task == OPEN_GAME and names)
+        lines = [
+            "Achievements unlocked by the trained policies (share of evaluation episodes, all seeds):",
+            "",
+            "| method | " + " | ".join(shown) + (" | Crafter score |" if score else " |"),
+            "|---|" + "---|" * (len(shown) + score),
+        ]
+        for method, rates in rows:
+            cells = " | ".join(f"{rates.get(n, 0):.2f}" for n in shown)
+            tail = f" | {achievement_score(rates, names):.1f} |" if score else " |"
+            lines.append(f"| {method} | {cells}{tail}")
+        return [*lines, ""]
+
+
+def analyses(out: Path) -> list[TaskAnalysis]:
+    """One :class:`TaskAnalysis` per environment and task of the finished trials in ``out``."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for trial in _trials(out):
+        if trial["status"] == FINISHED and trial["records"]:
+            groups.setdefault((trial["env"], trial["task"]), []).append(trial)
+    controls = load_controls(out)
+    return [TaskAnalysis(env, task, trials, controls) for (env, task), trials in groups.items()]
+
+
+def summary_markdown(tasks: Sequence[TaskAnalysis]) -> list[str]:
+    """One line per task: each method's success, and what RL adds."""
+    methods = list(dict.fromkeys(m for t in tasks for m in t.methods))
+    lines = [
+        "| task | " + " | ".join(methods) + " | RL adds (rl-gpt) |",
+        "|---|" + "---|" * (len(methods) + 1),
+    ]
+    for task in tasks:
+        best = task.best()
+        cells = []
+        for method in methods:
+            if method not in task.methods:
+                cells.append("-")
+                continue
+            text = task.success(method).format()
+            cells.append(f"**{text}**" if method == best else text)
+        adds = task.rl_adds()
+        added = f"{adds[1].format(signed=True)} vs `{adds[0]}`" if adds else "-"
+        lines.append(f"| {task.task} ({task.env}) | " + " | ".join(cells) + f" | {added} |")
+    return lines
+
+
+def write_analysis(out: Path) -> Path:
+    """Write ``analysis.md`` (and ``learning_curves.png``) into ``out``; returns the markdown's path."""
+    out = Path(out)
+    tasks = analyses(out)
+    command = _command(out)
+    lines = [
+        "# Methods compared over seeds, with controls",
+        "",
+        f"Trials: `{command}`" if command else "",
+        "",
+        f"Controls and per-episode re-evaluation: `python -m rlgpt.bench.controls {out.as_posix()}`",
+        "",
+        "Success is the mean over seeds of each seed's success rate on its evaluation worlds; intervals are "
+        "95% two-level bootstrap intervals over seeds (seeds resampled, then episodes within each seed). "
+        "Differences between methods are paired on the same worlds. A method is bold only when it beats "
+        "every other one beyond the paired interval.",
+        "",
+        *summary_markdown(tasks),
+        "",
+        f"![learning curves]({CURVES_FILE})",
+        "",
+    ]
+    for task in tasks:
+        lines += task.markdown()
+    path = out / ANALYSIS_FILE
+    path.write_text("\n".join(lines).rstrip("\n") + "\n", encoding="utf-8")
+    from rlgpt.bench.plots import plot_learning_curves
+
+    plot_learning_curves(_trials(out), out / CURVES_FILE)
+    return path
+
+
+def _trials(out: Path) -> list[dict[str, Any]]:
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted((out / "trials").glob("*.json"))]
+
+
+def _command(out: Path) -> str:
+    results = out / "results.json"
+    if not results.is_file():
+        return ""
+    return str(json.loads(results.read_text(encoding="utf-8")).get("command", ""))

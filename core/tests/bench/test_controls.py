@@ -1,0 +1,61 @@
+"""Controls and the analysis on real gridcraft trials: same plan, programs and worlds, other policies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rlgpt.bench.analysis import ANALYSIS_FILE, CURVES_FILE
+from rlgpt.bench.controls import load_controls, main, run_controls
+from rlgpt.bench.matrix import Trial
+from rlgpt.bench.trial import run_trial, write_json
+from rlgpt.config import RunConfig
+
+TRANSCRIPT = Path(__file__).parents[1] / "loop" / "gridcraft_build_house.jsonl"
+
+
+def _trial(tmp_path, method: str, seed: int) -> Trial:
+    name = f"build_house-{method}-s{seed}"
+    config = RunConfig.model_validate(
+        {
+            "env": "gridcraft",
+            "task": "build_house",
+            "method": method,
+            "seed": seed,
+            "name": name,
+            "runs_dir": str(tmp_path / "out" / "runs"),
+            "max_iterations": 1,
+            "llm": {"backend": "replay", "model": "reference", "options": {"transcript": str(TRANSCRIPT)}},
+            "learner": {"name": "ppo", "total_timesteps": 256, "hyperparameters": {"n_steps": 128}},
+            "evaluation": {"episodes": 4},
+            "code": {"dry_run_timeout_s": 10, "call_timeout_s": 1.0},
+        }
+    )
+    return Trial(id=name, config=config, llm="-" if method == "pure-rl" else "replay")
+
+
+def test_controls_reproduce_the_loop_and_the_analysis_reports_what_rl_adds(tmp_path) -> None:
+    out = tmp_path / "out"
+    for method in ("rl-gpt", "pure-code"):
+        for seed in (0, 1):
+            result = run_trial(_trial(tmp_path, method, seed))
+            assert result["status"] == "finished", result["error"]
+            write_json(out / "trials" / f"{result['id']}.json", result)
+    assert run_controls(out, log=lambda line: None) == 2, "controls are for rl-gpt trials"
+    controls = load_controls(out)
+    rl = controls["build_house-rl-gpt-s0"]
+    assert rl["reproduces_loop"] and rl["episodes"] == 4 and rl["final_policy_steps"] >= 256
+    assert set(rl["policies"]) == {"trained", "trained_stochastic", "random", "always:craft_planks"}
+    assert all(len(p["success"]) == 4 for p in rl["policies"].values())
+    assert set(controls) == {"build_house-rl-gpt-s0", "build_house-rl-gpt-s1"}
+    assert run_controls(out, log=lambda line: None) == 0, "a rerun skips trials already done"
+
+    assert main([str(out)]) == 0
+    text = (out / ANALYSIS_FILE).read_text()
+    assert "## build_house (gridcraft)" in text and "**RL adds**" in text
+    assert "rl-gpt - pure-code:" in text and "always craft_planks" in text
+    assert (out / CURVES_FILE).stat().st_size > 0
+
+
+def test_missing_trials_folder_is_one_line(tmp_path, capsys) -> None:
+    assert main([str(tmp_path)]) == 2
+    assert "no trials/ folder" in capsys.readouterr().err
