@@ -10,7 +10,7 @@ import difflib
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -95,10 +95,18 @@ class EvaluationConfig(_Strict):
 
 
 class CodeConfig(_Strict):
-    """Limits on generated code (macro actions, dry runs)."""
+    """Limits on generated code (macro actions, dry runs).
+
+    ``isolation = "process"`` (the default) runs every call of a plan's programs in a supervised
+    child process: wall clock, memory and C-level loops (``sum(range(10**12))``) are bounded.
+    ``"in-process"`` calls them in the process that steps the environment under a timer that stops
+    Python-level loops only (no memory limit, a C-level loop hangs the run): faster, for trusted code.
+    """
 
     macro_step_budget: int = Field(default=100, ge=1)
     call_timeout_s: float = Field(default=2.0, gt=0)
+    call_memory_mb: int = Field(default=1024, ge=64)
+    isolation: Literal["process", "in-process"] = "process"
     dry_run_timeout_s: float = Field(default=30.0, gt=0)
     dry_run_memory_mb: int = Field(default=2048, ge=64)
 

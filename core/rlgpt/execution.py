@@ -19,7 +19,7 @@ import gymnasium as gym
 
 from rlgpt._imports import build_env, load_object
 from rlgpt.agents.schemas import Plan, Subtask
-from rlgpt.code import FunctionSignature, compile_program, extract_program
+from rlgpt.code import FunctionSignature, call_with_limits, compile_program, extract_program
 from rlgpt.code.host import CodeHost, HostLimits
 from rlgpt.envs import CodedActions, CodePolicy, DoneCondition, LearnedPolicy, ShapedReward, SubtaskChain
 from rlgpt.envs.policies import SubtaskPolicy
@@ -58,6 +58,9 @@ class CodeLimits:
     macro_step_budget: int = 100
     call_timeout_s: float = 2.0
     call_memory_mb: int = 1024
+    isolation: str = "process"
+    """``"process"``: each call in a supervised child (:class:`~rlgpt.code.host.CodeHost`);
+    ``"in-process"``: :func:`~rlgpt.code.call_with_limits` here (Python-level loops only)."""
 
     def host_limits(self) -> HostLimits:
         """The per-call limits of the process that runs the code (:class:`~rlgpt.code.host.CodeHost`)."""
@@ -126,7 +129,13 @@ class PlanRuntime:
             return {}
         required = required_functions(subtask, self.continuous)
         program = extract_program(self.programs[subtask.name], signatures(required))
-        compile_program(program)  # policy violations surface here, in the caller
+        compiled = compile_program(program)  # policy violations surface here, in the caller
+        if self.limits.isolation == "in-process":
+            timeout = self.limits.call_timeout_s
+            return {
+                name: functools.partial(call_with_limits, compiled.function(name), timeout_s=timeout)
+                for name in program.functions
+            }
         host = CodeHost(program.source, self.skill_api, self.limits.host_limits())
         return {name: host.function(name) for name in program.functions}
 

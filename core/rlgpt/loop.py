@@ -58,6 +58,7 @@ from rlgpt.observers import ConsoleObserver, Observers
 from rlgpt.plugins import Registry, get_registry
 from rlgpt.recording import RecordingLLM
 from rlgpt.runs import RunDirectory
+from rlgpt.textbound import bound_text
 
 FINAL_STATUSES = ("target_reached", "max_iterations", "dead_loop")
 
@@ -72,6 +73,8 @@ class _Evaluation:
     macros: dict[str, Counter[str]] = field(default_factory=dict)
     macro_failures: dict[str, Counter[str]] = field(default_factory=dict)
     failure_states: dict[str, str] = field(default_factory=dict)
+    task_errors: Counter[str] = field(default_factory=Counter)
+    """Exceptions of the task's own success predicate (an episode it raised on counts as not solved)."""
 
     def add(self, outcome: SubtaskOutcome, state: Callable[[], str]) -> None:
         """Count one sub-task outcome; ``state()`` describes the end state, asked for only when needed."""
@@ -349,7 +352,12 @@ class Loop:
             plan=plan.model_dump(),
             programs=programs,
             learner=self.config.learner.name,
-            limits=CodeLimits(self.config.code.macro_step_budget, self.config.code.call_timeout_s),
+            limits=CodeLimits(
+                macro_step_budget=self.config.code.macro_step_budget,
+                call_timeout_s=self.config.code.call_timeout_s,
+                call_memory_mb=self.config.code.call_memory_mb,
+                isolation=self.config.code.isolation,
+            ),
             continuous=self.env_spec.continuous,
             primitive_actions=self.env_spec.primitive_actions,
             plugins=self.plugins,
@@ -419,7 +427,7 @@ class Loop:
             obs, info = env.reset(seed=10_000 + 1_000 * self.config.seed + episode)
             chain = run_chain(env, policies, obs, info)
             evaluation.steps += chain.steps
-            evaluation.successes += int(bool(self.task.success(chain.info)))
+            evaluation.successes += int(self._solved(chain.info, evaluation))
             state = functools.partial(self.env_spec.describe, chain.obs, chain.info)
             for outcome in chain.outcomes:
                 evaluation.add(outcome, state)
@@ -433,6 +441,15 @@ class Loop:
         return evaluation
 
     # ------------------------------------------------------------------ critique
+
+    def _solved(self, info: dict[str, Any], evaluation: _Evaluation) -> bool:
+        """The task's success predicate on an episode's last ``info``; raising counts as not solved."""
+        try:
+            return bool(self.task.success(info))
+        except Exception as exc:
+            error = f"task {self.task.id!r}: success(info) raised {type(exc).__name__}: {exc}"
+            evaluation.task_errors[bound_text(error, 500)] += 1
+            return False
 
     def _critique(
         self, iteration: int, plan: Plan, agents: Agents | None, record: IterationRecord
@@ -570,6 +587,8 @@ def _fingerprint(plan: Plan, programs: dict[str, str]) -> str:
 def _summarise(plan: Plan, evaluation: _Evaluation, episodes: int) -> str:
     """The rollouts in words: what the critic and the next planner read."""
     lines = [f"{evaluation.successes}/{episodes} episodes solved the task."]
+    for error, count in evaluation.task_errors.items():
+        lines.append(f"- {error} in {count}/{episodes} episodes (counted as not solved)")
     for subtask in plan.subtasks:
         name = subtask.name
         stops = evaluation.stops.get(name)

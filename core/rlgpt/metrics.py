@@ -28,6 +28,8 @@ class LLMUsage:
     completion_tokens: int = 0
     latency_s: float = 0.0
     cost_usd: float = 0.0
+    repairs: dict[str, int] = field(default_factory=dict)
+    """Repair round-trips by role: an answer failed validation and was asked for again."""
 
     @property
     def tokens(self) -> int:

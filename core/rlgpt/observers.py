@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from rlgpt.metrics import IterationRecord
 
@@ -52,6 +53,9 @@ class ConsoleObserver:
             self.console.print(f"[cyan]coder[/] writing {event['subtask']} ({event['method']})")
         elif kind == "code_rejected":
             self.console.print(f"  [yellow]rejected[/] ({event['reason']}): {event['message'][:160]}")
+        elif kind in ("plan_rejected", "critique_rejected"):
+            role = "planner" if kind == "plan_rejected" else "critic"
+            self.console.print(f"  [yellow]{role} answer unusable[/]: {escape(str(event['error'])[:160])}")
         elif kind == "training":
             self.console.print(
                 f"[cyan]learner[/] {event['learner']} training {event['subtask']} "

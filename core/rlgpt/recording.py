@@ -77,6 +77,9 @@ class RecordingLLM(LLMWrapper):
         usage.completion_tokens += completion.usage.completion_tokens
         usage.latency_s += completion.latency_s
         usage.cost_usd += completion.cost_usd or 0.0
+        if request.tags.get("repair"):
+            role = str(request.tags.get("role", "unknown"))
+            usage.repairs[role] = usage.repairs.get(role, 0) + 1
         return completion
 
 

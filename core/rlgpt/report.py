@@ -106,7 +106,7 @@ def _table(records: list[IterationRecord]) -> list[str]:
         low, high = r.interval
         steps = "/".join(str(r.env_steps.get(k, 0)) for k in ("train", "eval", "dry_run"))
         rejections = ", ".join(f"{k}: {v}" for k, v in r.code_rejections.items()) or "0"
-        malformed = ", ".join(f"{k}: {v}" for k, v in r.malformed_answers.items()) or "0"
+        malformed = _malformed_cell(r)
         lines.append(
             f"| {r.iteration} | {r.success_rate:.2f} | [{low:.2f}, {high:.2f}] | {steps} | {r.llm.calls} "
             f"| {r.llm.tokens} | {rejections} | {malformed} | {'yes' if r.repeated else 'no'} |"
@@ -114,12 +114,27 @@ def _table(records: list[IterationRecord]) -> list[str]:
     return lines
 
 
+def _malformed_cell(record: IterationRecord) -> str:
+    """Answers that stayed unusable, and those the repair round-trip fixed, by role."""
+    parts = [f"{role}: {n}" for role, n in record.malformed_answers.items()]
+    for role, asked in record.llm.repairs.items():
+        repaired = asked - record.malformed_answers.get(role, 0)
+        if repaired > 0:
+            parts.append(f"{role}: {repaired} repaired")
+    return ", ".join(parts) or "0"
+
+
 def _iteration_section(record: IterationRecord) -> list[str]:
     lines = [f"## Iteration {record.iteration}", ""]
     if record.plan:
         for number, sub in enumerate(record.plan["subtasks"], 1):
             macros = ", ".join(a["name"] for a in sub.get("coded_actions", []))
-            extra = f" (coded actions: {macros})" if macros else ""
+            written = sub["name"] in record.programs
+            if (macros or sub["method"] == "code") and not written:
+                planned = f"; planned coded actions: {macros}" if macros else ""
+                extra = f" (no program: every answer of the coder was rejected{planned})"
+            else:
+                extra = f" (coded actions: {macros})" if macros else ""
             rate = record.subtask_success.get(sub["name"], 0.0)
             lines.append(f"{number}. `{sub['name']}` [{sub['method']}]{extra}: reached {rate:.0%}")
         lines.append("")
