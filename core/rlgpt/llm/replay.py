@@ -7,8 +7,9 @@ Lines, one answer per line, ``#`` or ``//`` lines being comments::
     {"match": {"role": "planner", "iteration": 1}, "response": "1. collect wood (code) ..."}
     {"match": {"role": "coder", "subtask": "collect_wood"}, "response": "...", "comment": "any attempt"}
 
-An entry matches when every tag it names equals the request's tag (as text);
-the matching entry naming the most tags wins, ties going to the earlier line.
+An entry matches when every tag it names equals the request's tag (as text) and
+the prompt contains each of its ``when`` strings; the matching entry naming the most
+criteria wins, ties going to the earlier line.
 The full format is documented in :mod:`rlgpt.llm.transcript`. The answer's usage is estimated
 (:mod:`rlgpt.llm.tokens`) over all prompt messages and the response; its model
 is ``reference`` and its backend ``replay``.
@@ -73,7 +74,8 @@ class ReplayLLM:
     def complete(self, request: Request) -> Completion:
         """Return the answer recorded for ``request.tags``; if none, :class:`LLMError` says how to add one."""
         started = time.perf_counter()
-        entry = find_answer(self.entries, request.tags)
+        prompt = "\n".join(message.content for message in request.messages)
+        entry = find_answer(self.entries, request.tags, prompt)
         if entry is None:
             raise LLMError(self._missing_answer(request.tags))
         usage = Usage(

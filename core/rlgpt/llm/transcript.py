@@ -16,8 +16,12 @@ Rules:
   with the same value, compared as text (``str(request.tags[tag])``). Tags the
   entry does not name are free: an entry without ``"attempt"`` serves every
   attempt, and ``{}`` matches every request.
-- Among the entries that match, the one naming the most tags wins; a tie goes to
-  the entry nearer the top of the file.
+- ``"when"`` (optional) is a string or a list of strings that must all occur in the
+  request's prompt (its messages' text): an answer is matched on what it answers (the
+  critic's verdict a planner was shown, the statistics a critic was shown), not only on
+  the request's position. Each string counts as one more named criterion.
+- Among the entries that match, the one naming the most tags (and ``when`` strings) wins;
+  a tie goes to the entry nearer the top of the file.
 - ``"response"`` (required) is returned verbatim, with no templating.
 - ``"comment"`` (optional, a string) is for readers and ignored.
 - Any other key is an error, as is a line that is not a JSON object.
@@ -31,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-_ENTRY_KEYS = ("match", "response", "comment")
+_ENTRY_KEYS = ("match", "response", "comment", "when")
 
 
 class TranscriptError(ValueError):
@@ -45,15 +49,25 @@ class TranscriptEntry:
     :param match: tag name -> value (as text) the request must carry.
     :param response: the answer returned.
     :param line: 1-based line number in the file (for messages).
+    :param when: strings the request's prompt must all contain.
     """
 
     match: Mapping[str, str]
     response: str
     line: int
+    when: tuple[str, ...] = ()
 
-    def matches(self, tags: Mapping[str, object]) -> bool:
-        """Whether every tag this entry names is in ``tags`` with the same value as text."""
-        return all(key in tags and str(tags[key]) == value for key, value in self.match.items())
+    def matches(self, tags: Mapping[str, object], prompt: str = "") -> bool:
+        """Whether every tag this entry names is in ``tags`` with the same value as text, and the
+        prompt contains every ``when`` string."""
+        return all(key in tags and str(tags[key]) == value for key, value in self.match.items()) and all(
+            text in prompt for text in self.when
+        )
+
+    @property
+    def criteria(self) -> int:
+        """How many criteria the entry names (tags and ``when`` strings): more is more specific."""
+        return len(self.match) + len(self.when)
 
     def agreeing(self, tags: Mapping[str, object]) -> int:
         """How many of this entry's tags ``tags`` agrees with."""
@@ -100,15 +114,24 @@ def _parse_entry(data: Any, path: Path, line: int) -> TranscriptEntry:
             raise TranscriptError(
                 f'{where}: match value of "{key}" must be a string or an integer, got {value!r}'
             )
+    when = data.get("when", ())
+    when = (when,) if isinstance(when, str) else when
+    if not isinstance(when, (list, tuple)) or not all(isinstance(text, str) and text for text in when):
+        raise TranscriptError(f'{where}: "when" must be a non-empty string or a list of them')
     text_match = {key: str(value) for key, value in match.items()}
-    return TranscriptEntry(match=text_match, response=response, line=line)
+    return TranscriptEntry(match=text_match, response=response, line=line, when=tuple(when))
 
 
-def find_answer(entries: tuple[TranscriptEntry, ...], tags: Mapping[str, object]) -> TranscriptEntry | None:
-    """The matching entry naming the most tags (first in file order on a tie), or ``None``."""
+def find_answer(
+    entries: tuple[TranscriptEntry, ...], tags: Mapping[str, object], prompt: str = ""
+) -> TranscriptEntry | None:
+    """The matching entry naming the most criteria (first in file order on a tie), or ``None``.
+
+    :param prompt: the request's prompt text, for entries with ``when`` strings.
+    """
     best: TranscriptEntry | None = None
     for entry in entries:
-        if entry.matches(tags) and (best is None or len(entry.match) > len(best.match)):
+        if entry.matches(tags, prompt) and (best is None or entry.criteria > best.criteria):
             best = entry
     return best
 
