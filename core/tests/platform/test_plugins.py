@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -17,6 +19,7 @@ from rlgpt.plugins import (
     LOAD_PLUGINS_VAR,
     DuplicatePluginError,
     HookValidationError,
+    PluginSelection,
     Registry,
     UnknownPluginError,
     build_registry,
@@ -254,3 +257,23 @@ def test_cli_duplicate_is_one_error_line(side_plugins: Path) -> None:
         "error: environment 'corridor' is registered by both 'rlgpt-example-plugin 0.1.0' and "
         "'rlgpt-duplicate-plugin 0.3.0'"
     )
+
+
+def test_a_selection_rebuilds_the_same_registry_in_another_process() -> None:
+    selection = PluginSelection(load=("example",))
+    payload = base64.b64encode(pickle.dumps(selection)).decode()
+    script = (
+        "import base64, pickle, sys; selection = pickle.loads(base64.b64decode(sys.argv[1])); "
+        "print(','.join(sorted(selection.registry().environments)))"
+    )
+    command = [sys.executable, "-c", script, payload]
+    child = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert child.returncode == 0, child.stderr
+    assert child.stdout.strip() == ",".join(sorted(selection.registry().environments)) == "corridor"
+    assert selection.registry().selection == selection
+
+
+def test_a_registry_built_from_environment_variables_remembers_its_selection() -> None:
+    registry = build_registry(environ={LOAD_PLUGINS_VAR: "example"})
+    assert registry.selection == PluginSelection(load=("example",))
+    assert registry.selection.registry().environments.keys() == registry.environments.keys()
