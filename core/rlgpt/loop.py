@@ -122,6 +122,8 @@ class Loop:
         self.observers = Observers(self.registry.hook, [ConsoleObserver(self.console)])
         self._llm: RecordingLLM | None = None
         self._agents: Agents | None = None
+        self._earlier: list[dict[str, Any]] = []
+        """Events written before this process took over the run (resume reuses their finished work)."""
 
     @classmethod
     def from_config(cls, config: RunConfig, registry: Registry | None = None, **kwargs: Any) -> Loop:
@@ -147,6 +149,7 @@ class Loop:
     def run(self) -> RunSummary:
         """Iterate until the target, the iteration limit or a dead loop; returns the summary."""
         log = self.run_dir.read_events()
+        self._earlier = log.events
         records = [IterationRecord.from_dict(e["record"]) for e in log.of_kind("iteration_end")]
         ended = log.last("run_end")
         if ended and ended["summary"]["iterations"] == len(records):
@@ -285,7 +288,9 @@ class Loop:
         for attempt in range(self.config.max_fixes + 1):
             try:
                 program = extract_program(answer, signatures(required))
-                self._check_program(required, program.source, record)
+                reused = self._done_before("code_accepted", iteration, subtask.name, digest=program.digest)
+                if reused is None:
+                    self._check_program(required, program.source, record)
             except CodeRejected as rejection:
                 record.reject(rejection.reason)
                 self.run_dir.write_text(f"{folder}/{subtask.name}.attempt-{attempt}.rejected.txt", answer)
@@ -309,6 +314,7 @@ class Loop:
                 subtask=subtask.name,
                 attempt=attempt,
                 digest=program.digest,
+                reused=reused is not None,
             )
             return program.source
         return None
@@ -374,6 +380,15 @@ class Loop:
         checkpoints: dict[str, str] = {}
         for index in rl_indices:
             name = runtime.parsed_plan.subtasks[index].name
+            digest = _fingerprint(runtime.parsed_plan, runtime.programs)
+            trained = self._done_before("trained", iteration, name, digest=digest)
+            if trained is not None and spec.load_policy is not None and Path(trained["checkpoint"]).exists():
+                checkpoints[name] = trained["checkpoint"]
+                predictors[name] = spec.load_policy(Path(trained["checkpoint"]))
+                record.env_steps["train"] += int(trained["timesteps"])
+                reused = trained["checkpoint"]
+                self._emit("training_reused", iteration=iteration, subtask=name, checkpoint=reused)
+                continue
             current = dataclasses.replace(runtime, checkpoints=dict(checkpoints))  # the ones trained so far
             env_fn = functools.partial(build_training_env, current, index, self.task.max_episode_steps)
             self._emit("training", iteration=iteration, subtask=name, learner=spec.name, timesteps=budget)
@@ -386,6 +401,10 @@ class Loop:
                 **self.config.learner.hyperparameters,
             )
             with learner:  # closing frees the training envs; predict needs none
+                continues = self.method.continues_learning
+                earlier = self._earlier_checkpoint(iteration, name) if continues else None
+                if earlier is not None:  # one learner across iterations: policy and optimiser carry on
+                    learner.load(earlier)
                 result = learner.learn(budget, progress_bar=self.progress_bar)
                 checkpoint = result.checkpoint or learner.save(checkpoint_dir / "policy.zip")
             checkpoints[name] = str(checkpoint)
@@ -407,8 +426,31 @@ class Loop:
                 timesteps=result.timesteps,
                 fps=result.fps,
                 checkpoint=str(checkpoint),
+                digest=digest,
             )
         return predictors
+
+    def _done_before(self, kind: str, iteration: int, subtask: str, **same: Any) -> dict[str, Any] | None:
+        """The last ``kind`` event of an earlier process for this iteration and sub-task, with ``same``.
+
+        A resumed run reuses what an interrupted attempt at the same iteration finished: a program
+        that passed its dry run, a trained checkpoint (same plan and programs).
+        """
+        for event in reversed(self._earlier):
+            if (
+                event.get("kind") == kind
+                and event.get("iteration") == iteration
+                and event.get("subtask") == subtask
+                and all(event.get(key) == value for key, value in same.items())
+            ):
+                return event
+        return None
+
+    def _earlier_checkpoint(self, iteration: int, subtask: str) -> Path | None:
+        """The checkpoint the previous iteration trained for ``subtask``, if it trained one."""
+        events = self.run_dir.read_events().of_kind("trained")
+        found = [e for e in events if e.get("iteration") == iteration - 1 and e.get("subtask") == subtask]
+        return Path(found[-1]["checkpoint"]) if found and Path(found[-1]["checkpoint"]).exists() else None
 
     # ------------------------------------------------------------------ evaluate
 

@@ -70,6 +70,8 @@ def _resume_lines(log: EventLog) -> list[str]:
     replayed = sum(1 for e in log.of_kind("llm_call") if e.get("replayed"))
     trained = Counter((e.get("iteration"), e.get("subtask")) for e in log.of_kind("trained"))
     retrained = [f"`{s}` (iteration {i})" for (i, s), n in trained.items() if n > 1]
+    kept = [f"`{e.get('subtask')}` (iteration {e.get('iteration')})" for e in log.of_kind("training_reused")]
+    programs = sum(1 for e in log.of_kind("code_accepted") if e.get("reused"))
     redone = (
         f"iteration {', '.join(map(str, restarted))} restarted from its beginning"
         if restarted
@@ -78,7 +80,8 @@ def _resume_lines(log: EventLog) -> list[str]:
     return [
         f"**Resumed** {len(starts) - 1} time(s). Redone after the interruption: {redone}; "
         f"{replayed} LLM answers replayed from this run's records (not sent again); "
-        f"trained again: {', '.join(retrained) or 'nothing'}.",
+        f"trained again: {', '.join(retrained) or 'nothing'}. Reused: checkpoints of "
+        f"{', '.join(kept) or 'no sub-task'}, {programs} accepted programs (no new dry run).",
         "",
     ]
 
