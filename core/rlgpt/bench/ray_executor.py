@@ -45,7 +45,7 @@ class RayOptions:
     """How trials use the cluster.
 
     :param address: the cluster to join (``ray.init(address)``); ``None``: ``RAY_ADDRESS``, else a
-        new local Ray instance.
+        new Ray instance on this machine (even if ``ray start`` ran here before).
     :param cpus_per_trial: CPUs reserved per trial; the trial's torch and OpenMP threads follow it.
     :param gpus_per_trial: GPUs reserved per trial (local LLM backends); may be a fraction.
     :param retries: how many times a trial whose worker process died is run again.
@@ -101,14 +101,14 @@ class RayExecutor:
         """Join the cluster unless this process already has; True when this call started Ray."""
         if self.ray.is_initialized():
             return False
-        address = self.options.address
+        # "local": a new instance here, never a cluster some earlier `ray start` left on this machine
+        address = self.options.address or os.environ.get("RAY_ADDRESS") or "local"
         try:
             self.ray.init(address=address)
         except (ConnectionError, RuntimeError, ValueError) as exc:
-            where = address or os.environ.get("RAY_ADDRESS")
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ConfigError(
-                f"--address {where}: cannot join the Ray cluster ({reason}); "
+                f"--address {address}: cannot join the Ray cluster ({reason}); "
                 "check the address or start the head node with `ray start --head`"
             ) from None
         return True

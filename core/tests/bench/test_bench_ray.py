@@ -38,7 +38,7 @@ def ray_instance(bench_plugins_only):
         patch.setenv("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # Ray then binds the node to 127.0.0.1
         patch.delenv("RAY_ADDRESS", raising=False)
         ray = importlib.import_module("ray")
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+        ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
         try:
             assert ray.get_runtime_context().gcs_address.startswith("127.0.0.1:")
             yield ray
@@ -111,11 +111,15 @@ def test_progress_reports_the_finished_trials(local_and_ray):
 
 
 class WorkerKiller:
-    """Kills the Ray worker running a trial once the trial's run has started, ``times`` times at most."""
+    """Kills this session's Ray worker running a trial once the trial's run has started, ``times`` at most.
+
+    ``killed`` holds the killed workers' process ids, ``scratch`` the folders they left behind.
+    """
 
     def __init__(self, trial_id: str, times: int) -> None:
         self.trial_id, self.times = trial_id, times
         self.killed: list[int] = []
+        self.scratch: list[Path] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
 
@@ -129,24 +133,28 @@ class WorkerKiller:
 
     def _watch(self) -> None:
         while len(self.killed) < self.times and not self._stop.is_set():
-            for process in psutil.process_iter(["pid", "cmdline"]):
-                title = " ".join(process.info["cmdline"] or [])
-                fresh = process.pid not in self.killed
-                if title.startswith(TRIAL_TITLE) and fresh and self._started(process):
+            for process in psutil.Process().children(recursive=True):  # Ray's processes are ours
+                try:
+                    title = " ".join(process.cmdline())
+                except psutil.Error:
+                    continue
+                scratch = self._started(process) if title.startswith(TRIAL_TITLE) else None
+                if scratch is not None and process.pid not in self.killed:
                     os.kill(process.pid, signal.SIGKILL)
                     self.killed.append(process.pid)
+                    self.scratch.append(scratch)
             time.sleep(0.05)
 
-    def _started(self, process: psutil.Process) -> bool:
-        """True once this worker's scratch run of the trial has logged ``run_start``."""
+    def _started(self, process: psutil.Process) -> Path | None:
+        """This worker's scratch folder once its run of the trial has logged ``run_start``."""
         try:
             born = process.create_time()
             for events in SCRATCH.glob(f"rlgpt-trial-*/runs/{self.trial_id}/events.jsonl"):
                 if events.stat().st_mtime >= born and b'"run_start"' in events.read_bytes():
-                    return True
+                    return events.parents[2]
         except (psutil.Error, OSError):  # the worker or an old scratch folder went away meanwhile
             pass
-        return False
+        return None
 
 
 def one_trial(tmp_path, bench_files, bench_entries, bench_args, **values):
@@ -161,9 +169,8 @@ def run_with_killer(args, trial, times: int) -> tuple[int, WorkerKiller]:
 
     with WorkerKiller(trial.id, times) as killer:
         status = bench_main(args, argv=["rlgpt", "bench"])
-    for scratch in SCRATCH.glob("rlgpt-trial-*"):
-        if (scratch / "runs" / trial.id).is_dir():  # left by the killed workers
-            shutil.rmtree(scratch, ignore_errors=True)
+    for scratch in killer.scratch:
+        shutil.rmtree(scratch, ignore_errors=True)
     return status, killer
 
 
