@@ -32,11 +32,15 @@ class Method:
     :param uses_agents: whether LLM agents take part. A method without agents asks no LLM
         (no planner, coder or critic is built, and :meth:`plan` gets ``planner=None``), and its
         iterations have no fingerprint, so it never ends in a dead loop.
+    :param continues_learning: whether a sub-task's learner starts each iteration from the
+        checkpoint the previous iteration trained for it (one learner across iterations) instead
+        of from scratch.
     """
 
     name: str
     description: str
     uses_agents: bool = True
+    continues_learning: bool = False
 
     def plan(self, context: PlanningContext, planner: Planner | None, tags: Tags) -> Plan:
         """This iteration's plan: the planner's answer.
@@ -69,9 +73,14 @@ class PureCode(Method):
 
 @dataclass(frozen=True)
 class PureRL(Method):
-    """The learner alone, on the primitive actions with the task's reward: no LLM, no code."""
+    """The learner alone, on the primitive actions with the task's reward: no LLM, no code.
+
+    One learner runs across iterations (each continues from the last checkpoint), so ``n``
+    iterations of ``total_timesteps`` train one policy on ``n * total_timesteps`` steps.
+    """
 
     uses_agents: bool = False
+    continues_learning: bool = True
 
     def plan(self, context: PlanningContext, planner: Planner | None, tags: Tags) -> Plan:
         """One RL sub-task: the whole task, done when the task succeeds."""
