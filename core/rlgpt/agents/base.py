@@ -8,6 +8,7 @@ from typing import Protocol, runtime_checkable
 
 from rlgpt.agents.schemas import Critique, Plan, Subtask, SubtaskVerdict
 from rlgpt.specs import EnvironmentSpec, TaskSpec
+from rlgpt.textbound import bound_text
 
 Tags = Mapping[str, str]
 """Labels of one LLM request (role, iteration, sub-task, attempt), passed to the LLM untouched."""
@@ -17,10 +18,12 @@ class MalformedAnswer(Exception):
     """An agent's answer stayed unusable after its repair round-trip.
 
     :param role: ``planner``, ``coder`` or ``critic``.
-    :param error: the last validation error.
+    :param error: the last validation error, bounded (:func:`rlgpt.textbound.bound_text`): it goes
+        into events, the report and the next prompts.
     """
 
     def __init__(self, role: str, error: str) -> None:
+        error = bound_text(error)
         super().__init__(f"{role} answer unusable after repair: {error}")
         self.role, self.error = role, error
 

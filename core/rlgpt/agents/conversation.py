@@ -15,8 +15,11 @@ from pydantic import BaseModel, ValidationError
 from rlgpt.agents.base import MalformedAnswer, Tags
 from rlgpt.llm.replay import BACKEND as REPLAY_BACKEND
 from rlgpt.llm.types import LLM, Completion, JsonSchema, Message, OutputFormat, Request, SamplingParams
+from rlgpt.textbound import bound_text
 
 Model = TypeVar("Model", bound=BaseModel)
+REPAIR_ECHO_CHARS = 16_000
+"""Most characters of a rejected answer quoted back in its repair request."""
 
 _FENCED_JSON = re.compile(r"```(?:json)?\s*\n(.*?)```", re.DOTALL)
 
@@ -123,8 +126,9 @@ def ask_json(
     try:
         return parse_json(first.text, schema)
     except ValueError as problem:
-        error = str(problem) + cut_off_note(first, params)
-    repair = [*messages, Message("assistant", first.text), Message("user", render("repair", error=error))]
+        error = bound_text(str(problem)) + cut_off_note(first, params)
+    echoed = bound_text(first.text, REPAIR_ECHO_CHARS)  # a huge answer is not sent back whole
+    repair = [*messages, Message("assistant", echoed), Message("user", render("repair", error=error))]
     second = complete(llm, repair, {**tags, "repair": "1"}, params, output)
     if second.text == first.text:
         raise MalformedAnswer(role, f"{error}; the repair repeated the same answer")

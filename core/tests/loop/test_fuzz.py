@@ -153,6 +153,9 @@ def test_fuzzed_planner_replies_are_counted_and_bounded(seed, make_config, write
     records = check_run(loop.run_dir, capsys)
     assert len(records) == len(replies)
     assert all(r["malformed_answers"].get("planner", 0) >= 1 for r in records)
+    for sent in (loop.run_dir.path / "llm").glob("*.json"):  # nothing huge goes back into a prompt
+        messages = json.loads(sent.read_text(encoding="utf-8"))["messages"]
+        assert all(len(m["content"]) <= 20_000 for m in messages[1:]), sent.name
 
 
 def test_fuzzed_coder_replies_are_rejections_not_crashes(
