@@ -5,10 +5,13 @@ Importing this module stays cheap (no torch, no SB3), so registering the learner
 
 from __future__ import annotations
 
+import collections.abc
 import copy
 import difflib
 import importlib
 import inspect
+import types
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -55,20 +58,23 @@ class Algorithm:
     def validate(self, overrides: Mapping[str, Any]) -> None:
         """Check names and types of ``overrides`` before a run starts; one-line ``ValueError``.
 
-        A value must have the type of the constructor's default (an int where it is an int, a
-        number where it is a float, ...); keywords whose default is ``None`` take anything.
+        A value must fit the constructor's type annotation (``ent_coef: str | float`` takes
+        ``"auto"`` or ``0.02``); where there is none, the type of its default.
         """
         valid = self.valid_keys()
         params = inspect.signature(self.cls.__init__).parameters
         for key, value in overrides.items():
             if key not in valid:
                 raise ValueError(_unknown_key_message(self.name, key, valid))
-            default = params[key].default if key in params else None
-            expected = _expected_type(default)
-            if expected is not None and not _has_type(value, expected):
+            if key not in params:
+                continue
+            annotation = params[key].annotation
+            if annotation is inspect.Parameter.empty:
+                annotation = _expected_type(params[key].default) or Any
+            if not _fits(value, annotation):
                 raise ValueError(
-                    f"hyperparameter {key!r} of learner {self.name!r} must be {expected.__name__} "
-                    f"(like its default {default!r}), got {value!r}"
+                    f"hyperparameter {key!r} of learner {self.name!r} must be {_type_name(annotation)}, "
+                    f"got {value!r}"
                 )
 
     def resolve(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -97,12 +103,40 @@ def _expected_type(default: Any) -> type | None:
     return None
 
 
-def _has_type(value: Any, expected: type) -> bool:
-    if expected is float:
+def _fits(value: Any, annotation: Any) -> bool:
+    """Whether a config value (bool, number, string, list, table) fits a constructor annotation.
+
+    Checks what a config can get wrong; annotations it cannot judge (forward references,
+    exotic generics) accept anything, and SB3 checks them itself.
+    """
+    if annotation is Any or isinstance(annotation, str):
+        return True
+    if annotation is None or annotation is type(None):
+        return value is None
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        return any(_fits(value, member) for member in typing.get_args(annotation))
+    if annotation is float:
         return isinstance(value, int | float) and not isinstance(value, bool)
-    if expected is int:
+    if annotation is int:
         return isinstance(value, int) and not isinstance(value, bool)
-    return isinstance(value, expected)
+    if annotation in (bool, str):
+        return isinstance(value, annotation)
+    if origin in (dict, collections.abc.Mapping) or annotation is dict:
+        return isinstance(value, dict)
+    if origin in (list, tuple, collections.abc.Sequence) or annotation in (list, tuple):
+        return isinstance(value, list | tuple)
+    if origin is collections.abc.Callable or annotation is collections.abc.Callable:
+        return callable(value)
+    if origin is type:
+        return isinstance(value, type)
+    if isinstance(annotation, type):
+        return isinstance(value, annotation)
+    return True
+
+
+def _type_name(annotation: Any) -> str:
+    return annotation.__name__ if isinstance(annotation, type) else str(annotation).replace("typing.", "")
 
 
 def _unknown_key_message(learner: str, key: str, valid: frozenset[str]) -> str:
