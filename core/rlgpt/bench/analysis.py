@@ -22,7 +22,7 @@ from pathlib import Path
 from statistics import fmean
 from typing import Any
 
-from rlgpt.bench.controls import ALWAYS, RANDOM, STOCHASTIC, TRAINED, load_controls
+from rlgpt.bench.controls import ALWAYS, FINAL, RANDOM, STOCHASTIC, TRAINED, load_controls
 from rlgpt.bench.stats import Estimate, bootstrap, difference_over_seeds, iqm, paired_difference, seed_means
 from rlgpt.bench.trial import FINISHED
 
@@ -30,6 +30,8 @@ ANALYSIS_FILE = "analysis.md"
 CURVES_FILE = "learning_curves.png"
 METHOD_ORDER = ("rl-gpt", "pure-rl", "pure-code")
 OPEN_GAME = "open_game"
+CONTINUES = "pure-rl"
+"""The method whose learner continues across iterations (see ``Method.continues_learning``)."""
 
 
 def achievement_score(rates: dict[str, float], names: Sequence[str]) -> float:
@@ -43,6 +45,13 @@ def _episodes(result: dict[str, Any]) -> list[int]:
     """Per-episode success of a trial's last evaluation, from its counts (episodes in no order)."""
     record = result["records"][-1]
     return [1] * int(record["successes"]) + [0] * (int(record["episodes"]) - int(record["successes"]))
+
+
+def _final_policy_steps(result: dict[str, Any]) -> int:
+    """Env steps the final policy trained on: its last iteration's, or every iteration's for pure-rl,
+    whose one learner continues across iterations."""
+    records = result["records"] if result["method"] == CONTINUES else result["records"][-1:]
+    return sum(int(r["env_steps"].get("train", 0)) for r in records)
 
 
 def _policy(controls: Sequence[dict[str, Any]], policy: str) -> list[list[int]]:
@@ -97,7 +106,7 @@ class TaskAnalysis:
         controls = self.controls.get(method, [])
         if not controls:
             return {}
-        names = [n for n in controls[0]["policies"] if n not in (TRAINED, STOCHASTIC)]
+        names = [n for n in controls[0]["policies"] if n not in (TRAINED, STOCHASTIC, FINAL)]
         shared = [n for n in names if all(n in c["policies"] for c in controls)]
         return {name: bootstrap(_policy(controls, name)) for name in shared}
 
@@ -122,7 +131,7 @@ class TaskAnalysis:
         ]
         for method, trials in self.methods.items():
             text = self.success(method).format()
-            trained = fmean(t["records"][-1]["env_steps"].get("train", 0) for t in trials)
+            trained = fmean(_final_policy_steps(t) for t in trials)
             lines.append(
                 f"| {method} | {len(trials)} | {f'**{text}**' if method == best else text} "
                 f"| {iqm(seed_means(self.per_seed(method))):.2f} | {trained:,.0f} "
@@ -175,7 +184,7 @@ class TaskAnalysis:
         rows = []
         names: list[str] = []
         for method, controls in self.controls.items():
-            final = [c["policies"][TRAINED] for c in controls]
+            final = [c["policies"].get(TRAINED) or c["policies"][FINAL] for c in controls]
             if not final:
                 continue
             names = sorted({n for f in final for n in f.get("achievement_names", [])}) or names
@@ -186,7 +195,7 @@ class TaskAnalysis:
             return []
         score = bool(self.task == OPEN_GAME and names)
         lines = [
-            "Achievements unlocked by the trained policies (share of evaluation episodes, all seeds):",
+            "Achievements unlocked by the final policies (share of re-evaluated episodes, all seeds):",
             "",
             "| method | " + " | ".join(shown) + (" | Crafter score |" if score else " |"),
             "|---|" + "---|" * (len(shown) + score),

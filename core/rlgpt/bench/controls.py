@@ -13,10 +13,12 @@ driven by:
   obstacle and stays there (on eat_cow every constant move scored 0 of 20 where the trained
   policy scored 19), and those episodes run to the step limit, which is most of the cost.
 
-Only rl-gpt trials have controls (pure-rl has no plan to hold fixed, pure-code no RL sub-task).
-Results go to ``controls/<trial id>.json``; a rerun skips trials already done.
+Only rl-gpt trials have controls (pure-rl has no plan to hold fixed, pure-code no RL sub-task);
+with ``--all-methods`` the other methods' final policies are re-evaluated too (``final``), so every
+method's achievements (and, on ``open_game``, the Crafter score) can be reported. Results go to
+``controls/<trial id>.json``; a rerun skips trials already done.
 
-Run ``python -m rlgpt.bench.controls RESULTS_DIR``.
+Run ``python -m rlgpt.bench.controls RESULTS_DIR [--all-methods]``.
 """
 
 from __future__ import annotations
@@ -44,6 +46,10 @@ RANDOM = "random"
 ALWAYS = "always:"
 CONTROLLED = "rl-gpt"
 """The method whose trials get controls."""
+
+FINAL = "final"
+"""Other methods' final policy (pure-rl's trained one, pure-code's programs), re-evaluated with
+``--all-methods`` for the achievements (and the Crafter score) of every method."""
 
 
 def evaluation_world(seed: int, episode: int) -> int:
@@ -103,12 +109,12 @@ class TrialControls:
 
     def policies(self) -> dict[str, Callable[[int], dict[str, Callable[..., Any]]]]:
         """Control name -> ``predictors(episode)`` for every RL sub-task (fresh random state per world)."""
-        if not self.rl_subtasks:
-            return {}
         load = self.learner.load_policy
-        if load is None:
+        if self.rl_subtasks and load is None:
             raise ValueError(f"learner {self.learner.name!r} cannot load checkpoints, so it has no controls")
-        trained = {s.name: load(self.checkpoints[s.name]) for s in self.rl_subtasks}
+        trained = {s.name: load(self.checkpoints[s.name]) for s in self.rl_subtasks} if load else {}
+        if self.config.method != CONTROLLED or not self.rl_subtasks:  # its final policy only
+            return {FINAL: lambda episode: trained}
         controls: dict[str, Callable[[int], dict[str, Callable[..., Any]]]] = {
             TRAINED: lambda episode: trained,
             STOCHASTIC: lambda episode: {name: _stochastic(p) for name, p in trained.items()},
@@ -160,7 +166,7 @@ class TrialControls:
         """Every control's per-episode outcomes, and whether ``trained`` reproduces the loop."""
         started = time.perf_counter()
         evaluated = {name: self.evaluate(predictors) for name, predictors in self.policies().items()}
-        reference = evaluated.get(TRAINED)
+        reference = evaluated.get(TRAINED, evaluated.get(FINAL))
         return {
             "id": self.result["id"],
             "finished_at": self.result["finished_at"],
@@ -202,7 +208,7 @@ def load_controls(out: Path) -> dict[str, dict[str, Any]]:
     return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))}
 
 
-def run_controls(out: Path, log: Callable[[str], None] = print) -> int:
+def run_controls(out: Path, log: Callable[[str], None] = print, all_methods: bool = False) -> int:
     """Evaluate the controls of every finished trial of ``out`` not done yet; returns how many ran."""
     done = load_controls(out)
     ran = 0
@@ -210,7 +216,7 @@ def run_controls(out: Path, log: Callable[[str], None] = print) -> int:
         result = json.loads(path.read_text(encoding="utf-8"))
         if (
             result["status"] != FINISHED
-            or result["method"] != CONTROLLED
+            or (result["method"] != CONTROLLED and not all_methods)
             or done.get(result["id"], {}).get("finished_at") == result["finished_at"]
         ):
             continue
@@ -227,6 +233,11 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m rlgpt.bench.controls", description=__doc__.splitlines()[0]
     )
     parser.add_argument("out", type=Path, help="a bench results folder (with trials/)")
+    parser.add_argument(
+        "--all-methods",
+        action="store_true",
+        help="also re-evaluate pure-rl and pure-code final policies (achievements, Crafter score)",
+    )
     args = parser.parse_args(argv)
     if not (args.out / "trials").is_dir():
         print(
@@ -234,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    run_controls(args.out)
+    run_controls(args.out, all_methods=args.all_methods)
     from rlgpt.bench.analysis import write_analysis
 
     print(write_analysis(args.out))

@@ -48,6 +48,9 @@ def test_controls_reproduce_the_loop_and_the_analysis_reports_what_rl_adds(tmp_p
     assert all(len(p["success"]) == 4 for p in rl["policies"].values())
     assert set(controls) == {"build_house-rl-gpt-s0", "build_house-rl-gpt-s1"}
     assert run_controls(out, log=lambda line: None) == 0, "a rerun skips trials already done"
+    assert run_controls(out, log=lambda line: None, all_methods=True) == 2, "now the pure-code trials"
+    code = load_controls(out)["build_house-pure-code-s1"]
+    assert code["reproduces_loop"] and set(code["policies"]) == {"final"}
 
     assert main([str(out)]) == 0
     text = (out / ANALYSIS_FILE).read_text()
