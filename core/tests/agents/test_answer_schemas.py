@@ -18,9 +18,10 @@ MOVES = ["noop", "move_left", "move_right", "move_up", "move_down", "do"]
 
 
 def reference_answers(role: str) -> list[dict[str, Any]]:
-    """The reference transcript's answers for ``role``, parsed."""
+    """The reference transcript's answers for ``role``, parsed (one-agent answers hold a plan and code)."""
     lines = [json.loads(line) for line in REFERENCE.read_text().splitlines() if line.startswith("{")]
-    return [json.loads(entry["response"]) for entry in lines if entry["match"].get("role") == role]
+    entries = [e for e in lines if e["match"].get("role") == role and e["match"].get("agents") != "one-agent"]
+    return [json.loads(entry["response"]) for entry in entries]
 
 
 def objects(node: Any) -> list[dict[str, Any]]:
