@@ -21,6 +21,11 @@ import mujoco
 import numpy as np
 
 _ROBOTICS = importlib.util.find_spec("gymnasium_robotics")
+if _ROBOTICS is None or _ROBOTICS.origin is None:
+    raise ImportError(
+        "rlgpt-furniture reads the Franka arm from gymnasium-robotics, which is not installed: "
+        "pip install -c constraints.txt gymnasium-robotics"
+    )
 FRANKA_ASSETS = Path(_ROBOTICS.origin).parent / "envs" / "assets" / "kitchen_franka" / "franka_assets"
 TIMESTEP = 0.002
 SUBSTEPS = 10
