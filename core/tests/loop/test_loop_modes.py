@@ -144,12 +144,13 @@ def done(api):
     assert [r["iteration"] for r in done] == [0, 1]  # iteration 0 was not run again
     assert [e["resumed_after"] for e in log if e["kind"] == "run_start"] == [0, 1]
     calls = [(e["tags"]["iteration"], e["tags"]["role"], e["cached"]) for e in log if e["kind"] == "llm_call"]
-    # iteration 1's planner request went out before the crash; after resuming it is asked again
-    # (replay answers are free, so the replay backend keeps them out of the response cache)
+    # iteration 1's planner request went out before the crash; after resuming it is answered from
+    # the run's own record of it (not sent again, whatever the cache setting)
     assert calls == [
         ("0", "planner", False),
         ("0", "coder", False),
         ("1", "planner", False),
-        ("1", "planner", False),
+        ("1", "planner", True),
         ("1", "coder", False),
     ]
+    assert [e["replayed"] for e in log if e["kind"] == "llm_call"] == [False, False, False, True, False]
