@@ -52,7 +52,9 @@ class LLMConfig(_Strict):
 
     ``cache`` keeps reproducible answers in a sqlite file shared by every run of the user
     (``cache_path``, default :func:`rlgpt.llm.cache.default_cache_path`). ``planner``,
-    ``coder`` and ``critic`` give one role its own LLM (:meth:`for_role`).
+    ``coder`` and ``critic`` give one role its own LLM (:meth:`for_role`). ``examples`` is a
+    reference transcript from which the prompts show a worked example (another task's plan and
+    programs).
     """
 
     backend: str = "replay"
@@ -62,6 +64,7 @@ class LLMConfig(_Strict):
     cache_path: Path | None = None
     temperature: float = Field(default=0.0, ge=0.0)
     max_tokens: int = Field(default=2048, ge=1)
+    examples: Path | None = None
     planner: LLMRoleConfig | None = None
     coder: LLMRoleConfig | None = None
     critic: LLMRoleConfig | None = None

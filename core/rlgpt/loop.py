@@ -38,9 +38,10 @@ from rlgpt.agents.base import (
     MalformedAnswer,
     PlanningContext,
 )
+from rlgpt.agents.conversation import normalise_answer
 from rlgpt.agents.schemas import Critique, Plan, Subtask
 from rlgpt.code import DEFAULT_ALLOWED_MODULES, CodeRejected, DryRunSpec, dry_run, extract_program
-from rlgpt.config import RunConfig, validate_against_registry
+from rlgpt.config import LLM_ROLES, LLMConfig, RunConfig, validate_against_registry
 from rlgpt.envs import SubtaskOutcome, run_chain
 from rlgpt.execution import (
     DONE,
@@ -52,7 +53,9 @@ from rlgpt.execution import (
     signatures,
 )
 from rlgpt.llm import build_llm
-from rlgpt.llm.types import LLMError
+from rlgpt.llm.cache import default_cache_path
+from rlgpt.llm.roles import RoleRouter
+from rlgpt.llm.types import LLM, LLMError
 from rlgpt.metrics import IterationRecord, RunSummary
 from rlgpt.observers import ConsoleObserver, Observers
 from rlgpt.plugins import Registry, get_registry
@@ -208,8 +211,6 @@ class Loop:
             record.fingerprint = _fingerprint(plan, programs) if agents else ""  # no agents: no choices
             record.plan = plan.model_dump()
             record.programs = programs
-        else:  # the same unusable answer again is a repeat too
-            record.fingerprint = hashlib.sha256(f"unusable plan: {record.summary}".encode()).hexdigest()
         self._detect_dead_loop(record, earlier)
         record.wall_time_s = time.perf_counter() - started
         return record
@@ -232,6 +233,9 @@ class Loop:
         except MalformedAnswer as exc:
             record.malformed("planner")
             record.summary = f"The planner's answer was unusable: {exc.error}"
+            # the same unusable answer again is a repeat too: fingerprint the answer, not the error
+            answer = normalise_answer(exc.answer or exc.error)
+            record.fingerprint = hashlib.sha256(f"unusable plan: {answer}".encode()).hexdigest()
             self._emit("plan_rejected", iteration=iteration, error=exc.error)
             return None
         self._emit("plan", iteration=iteration, plan=plan.model_dump())
@@ -380,6 +384,7 @@ class Loop:
         checkpoints: dict[str, str] = {}
         for index in rl_indices:
             name = runtime.parsed_plan.subtasks[index].name
+            self._note_missing_coded_actions(iteration, runtime, index)
             digest = _fingerprint(runtime.parsed_plan, runtime.programs)
             trained = self._done_before("trained", iteration, name, digest=digest)
             if trained is not None and spec.load_policy is not None and Path(trained["checkpoint"]).exists():
@@ -550,10 +555,11 @@ class Loop:
             structure = self.registry.agent_structure(config.agents)
             self._agents = structure.assemble(
                 llm,
-                self._agent_options(),
+                self._agent_options("planner"),
                 planner=self.registry.planner(config.planner),
                 coder=self.registry.coder(config.coder),
                 critic=self.registry.critic(config.critic),
+                roles={role: (llm, self._agent_options(role)) for role in LLM_ROLES},
             )
         return self._agents
 
@@ -564,19 +570,48 @@ class Loop:
         self._llm, self._agents = None, None
 
     def _recording_llm(self) -> RecordingLLM:
+        """The run's LLM: one per role (``[llm.<role>]``), roles with the same settings sharing one."""
         if self._llm is None:
-            llm_config = self.config.llm
-            inner = build_llm(
-                self.registry.llm_backend(llm_config.backend),
-                llm_config.model,
-                dict(llm_config.options),
-                cache_path=self.run_dir.path / "llm-cache.sqlite" if llm_config.cache else None,
-            )
-            self._llm = RecordingLLM(inner, self.run_dir, emit=self._emit)
+            built: dict[str, LLM] = {}
+            by_role: dict[str, LLM] = {}
+            for role in LLM_ROLES:
+                settings = self.config.llm.for_role(role)
+                key = settings.model_dump_json(include={"backend", "model", "options", "cache", "cache_path"})
+                if key not in built:
+                    built[key] = self._build_llm(settings)
+                by_role[role] = built[key]
+            self._llm = RecordingLLM(RoleRouter(by_role["planner"], by_role), self.run_dir, emit=self._emit)
         return self._llm
 
-    def _agent_options(self) -> dict[str, Any]:
-        return {"temperature": self.config.llm.temperature, "max_tokens": self.config.llm.max_tokens}
+    def _build_llm(self, settings: LLMConfig) -> LLM:
+        cache_path = (settings.cache_path or default_cache_path()) if settings.cache else None
+        spec = self.registry.llm_backend(settings.backend)
+        return build_llm(spec, settings.model, dict(settings.options), cache_path=cache_path)
+
+    def _agent_options(self, role: str) -> dict[str, Any]:
+        settings = self.config.llm.for_role(role)
+        options: dict[str, Any] = {"temperature": settings.temperature, "max_tokens": settings.max_tokens}
+        if settings.examples is not None:
+            options["examples"] = str(settings.examples)
+        return options
+
+    def _note_missing_coded_actions(self, iteration: int, runtime: PlanRuntime, index: int) -> None:
+        """Say so when an RL sub-task trains without its coded actions (its program was rejected).
+
+        It still trains, on its kept primitives, until the task's success: that is what the
+        learner can do without the program, and the record says so.
+        """
+        subtask = runtime.parsed_plan.subtasks[index]
+        if not subtask.coded_actions or subtask.name in runtime.programs:
+            return
+        self._emit(
+            "coded_actions_missing",
+            iteration=iteration,
+            subtask=subtask.name,
+            coded_actions=[action.name for action in subtask.coded_actions],
+            trains_on=list(subtask.primitives) or list(self.env_spec.primitive_actions),
+            done_condition="the task's success",
+        )
 
     def _tags(
         self, role: str, iteration: int, subtask: str | None = None, attempt: int = 0

@@ -61,6 +61,11 @@ class ConsoleObserver:
                 f"[cyan]learner[/] {event['learner']} training {event['subtask']} "
                 f"for {event['timesteps']} env steps"
             )
+        elif kind == "coded_actions_missing":
+            self.console.print(
+                f"  [yellow]{event['subtask']} trains without its coded actions[/] "
+                f"({', '.join(event['coded_actions'])}: its program was rejected), until the task's success"
+            )
         elif kind == "evaluating":
             self.console.print(f"[cyan]evaluating[/] {event['episodes']} episodes")
         elif kind == "critiquing":

@@ -178,19 +178,32 @@ class AgentStructure:
     combined: AgentSpec | None = None
 
     def assemble(
-        self, llm: LLM, options: Mapping[str, Any], planner: AgentSpec, coder: AgentSpec, critic: AgentSpec
+        self,
+        llm: LLM,
+        options: Mapping[str, Any],
+        planner: AgentSpec,
+        coder: AgentSpec,
+        critic: AgentSpec,
+        *,
+        roles: Mapping[str, tuple[LLM, Mapping[str, Any]]] | None = None,
     ) -> Agents:
         """Build the agents of one run over ``llm`` (``options`` go to every agent factory).
 
         :param planner: the config's planner (unused by a combined structure).
         :param coder: the config's coder (likewise).
         :param critic: the config's critic (unused without a critic).
+        :param roles: ``role -> (llm, options)`` for roles (``planner``, ``coder``, ``critic``)
+            that have their own LLM; a combined agent takes the planner's.
         :raises TypeError: the combined agent does not implement both roles.
         """
         from rlgpt.agents.base import Agents, Coder, Planner
 
+        def build(role: str, spec: AgentSpec) -> Any:
+            role_llm, role_options = (roles or {}).get(role, (llm, options))
+            return spec.factory(role_llm, **role_options)
+
         if self.combined is not None:
-            both = self.combined.factory(llm, **options)
+            both = build("planner", self.combined)
             if not (isinstance(both, Planner) and isinstance(both, Coder)):
                 raise TypeError(
                     f"agent structure {self.name!r}: {type(both).__name__} must implement both "
@@ -198,5 +211,5 @@ class AgentStructure:
                 )
             first, second = both, both
         else:
-            first, second = planner.factory(llm, **options), coder.factory(llm, **options)
-        return Agents(first, second, critic.factory(llm, **options) if self.critic else None)
+            first, second = build("planner", planner), build("coder", coder)
+        return Agents(first, second, build("critic", critic) if self.critic else None)

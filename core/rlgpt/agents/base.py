@@ -20,12 +20,13 @@ class MalformedAnswer(Exception):
     :param role: ``planner``, ``coder`` or ``critic``.
     :param error: the last validation error, bounded (:func:`rlgpt.textbound.bound_text`): it goes
         into events, the report and the next prompts.
+    :param answer: the last unusable answer itself (dead loops are detected on it).
     """
 
-    def __init__(self, role: str, error: str) -> None:
+    def __init__(self, role: str, error: str, answer: str = "") -> None:
         error = bound_text(error)
         super().__init__(f"{role} answer unusable after repair: {error}")
-        self.role, self.error = role, error
+        self.role, self.error, self.answer = role, error, answer
 
 
 @dataclass(frozen=True)

@@ -131,8 +131,22 @@ def ask_json(
     repair = [*messages, Message("assistant", echoed), Message("user", render("repair", error=error))]
     second = complete(llm, repair, {**tags, "repair": "1"}, params, output)
     if second.text == first.text:
-        raise MalformedAnswer(role, f"{error}; the repair repeated the same answer")
+        raise MalformedAnswer(role, f"{error}; the repair repeated the same answer", second.text)
     try:
         return parse_json(second.text, schema)
     except ValueError as problem:
-        raise MalformedAnswer(role, str(problem) + cut_off_note(second, params)) from None
+        raise MalformedAnswer(role, str(problem) + cut_off_note(second, params), second.text) from None
+
+
+def normalise_answer(text: str) -> str:
+    """``text`` with formatting that does not change its meaning removed: a JSON object in it as
+    canonical JSON, anything else with its whitespace collapsed (for dead-loop fingerprints)."""
+    fenced = _FENCED_JSON.search(text)
+    candidate = fenced.group(1) if fenced else text
+    start, end = candidate.find("{"), candidate.rfind("}")
+    if 0 <= start < end:
+        try:
+            return json.dumps(json.loads(candidate[start : end + 1]), sort_keys=True, separators=(",", ":"))
+        except (ValueError, RecursionError):
+            pass
+    return " ".join(text.split())
