@@ -2,8 +2,9 @@
 
 A trial's success is the success rate of its last iteration (the agents' final
 answer). A row's success is the mean over its finished trials (seeds); its 95%
-interval is Wilson's over all of those trials' last-iteration evaluation episodes,
-pooled. Failed trials are counted and listed but enter no mean.
+interval is a two-level bootstrap over those seeds (:mod:`rlgpt.bench.stats`): seeds
+are the independent runs, so episodes are never pooled as if independent. Failed
+trials are counted and listed but enter no mean.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from dataclasses import asdict, dataclass
 from statistics import fmean
 from typing import Any
 
+from rlgpt.bench.stats import bootstrap
 from rlgpt.bench.trial import FINISHED
-from rlgpt.metrics import wilson_interval
 
 DEAD_LOOP = "dead_loop"
 
@@ -50,12 +51,18 @@ def _last_record(result: dict[str, Any]) -> dict[str, Any]:
     return records[-1] if records else {"successes": 0, "episodes": 0}
 
 
+def _episodes(record: dict[str, Any]) -> list[int]:
+    """An iteration's per-episode success, from its counts."""
+    return [1] * int(record["successes"]) + [0] * (int(record["episodes"]) - int(record["successes"]))
+
+
 def summarise(task: str, method: str, llm: str, results: Sequence[dict[str, Any]]) -> Row:
     """The row of one group of trial results."""
     done = [r for r in results if r["status"] == FINISHED]
-    successes = sum(_last_record(r)["successes"] for r in done)
-    episodes = sum(_last_record(r)["episodes"] for r in done)
-    low, high = wilson_interval(successes, episodes)
+    per_seed = [_episodes(_last_record(r)) for r in done]
+    episodes = sum(len(seed) for seed in per_seed)
+    interval = bootstrap(per_seed) if episodes else None
+    low, high = (interval.low, interval.high) if interval else (0.0, 0.0)
 
     def mean(value: Callable[[dict[str, Any]], float]) -> float:
         return fmean(value(r) for r in done) if done else 0.0
@@ -109,7 +116,7 @@ COLUMNS: dict[str, tuple[str, Callable[[Row], str]]] = {
     "method": ("method", lambda r: r.method),
     "llm": ("LLM", lambda r: r.llm),
     "trials": ("trials ok", lambda r: f"{r.finished}/{r.trials}"),
-    "success": ("success [95% CI]", _success),
+    "success": ("success [95% CI over seeds]", _success),
     "dead_loop_rate": ("dead-loop rate", lambda r: f"{r.dead_loop_rate:.2f}"),
     "iterations": ("iterations", lambda r: f"{r.iterations:.1f}"),
     "code_rejections": ("code rejections", lambda r: f"{r.code_rejections:.1f}"),
@@ -119,12 +126,27 @@ COLUMNS: dict[str, tuple[str, Callable[[Row], str]]] = {
     "wall_time_s": ("wall time (s)", lambda r: f"{r.wall_time_s:.1f}"),
 }
 METHOD_COLUMNS = (
-    "method", "llm", "trials", "success", "dead_loop_rate", "iterations", "code_rejections", "tokens",
-    "env_steps", "wall_time_s",
+    "method",
+    "llm",
+    "trials",
+    "success",
+    "dead_loop_rate",
+    "iterations",
+    "code_rejections",
+    "tokens",
+    "env_steps",
+    "wall_time_s",
 )
 LLM_COLUMNS = (
-    "llm", "trials", "success", "dead_loop_rate", "iterations", "code_rejections", "malformed_answers",
-    "tokens", "wall_time_s",
+    "llm",
+    "trials",
+    "success",
+    "dead_loop_rate",
+    "iterations",
+    "code_rejections",
+    "malformed_answers",
+    "tokens",
+    "wall_time_s",
 )
 
 
@@ -135,9 +157,7 @@ def markdown_table(rows: Sequence[Row], columns: Sequence[str]) -> list[str]:
     return lines + ["| " + " | ".join(cell(row) for _, cell in specs) + " |" for row in rows]
 
 
-def results_markdown(
-    command: str, machine: str, results: Sequence[dict[str, Any]], plot_name: str
-) -> str:
+def results_markdown(command: str, machine: str, results: Sequence[dict[str, Any]], plot_name: str) -> str:
     """The whole ``results.md``: command, machine, one table per task, the LLM table, failures."""
     rows = method_rows(results)
     lines = [
@@ -147,8 +167,9 @@ def results_markdown(
         "",
         f"Machine: {machine}",
         "",
-        "Success is each trial's last-iteration success rate, averaged over seeds; the interval is the 95% "
-        "Wilson interval over all those evaluation episodes pooled. Numbers other than success are means "
+        "Success is each trial's last-iteration success rate, averaged over seeds; the interval is a 95% "
+        "two-level bootstrap over seeds (seeds resampled, then episodes within each). Numbers other than "
+        "success are means "
         "per finished trial. Env steps count every step a trial took: training, evaluation and dry runs "
         "of generated code (pure-code trials train nothing, so they use only dry-run and evaluation "
         "steps).",

@@ -62,9 +62,9 @@ def test_results_markdown_table(tiny_bench):
     assert lines[4].startswith("Machine: ") and "CPU cores, Python 3." in lines[4]
     table = lines[lines.index("## build_house") + 2 :]
     header, _, code, rl = table[:4]
-    assert header.split(" | ")[:4] == ["| method", "LLM", "trials ok", "success [95% CI]"]
+    assert header.split(" | ")[:4] == ["| method", "LLM", "trials ok", "success [95% CI over seeds]"]
     code_cells = [cell.strip() for cell in code.strip("|").split("|")]
-    assert code_cells[:5] == ["pure-code", "replay:reference", "2/2", "1.00 [0.61, 1.00] (n=6)", "0.00"]
+    assert code_cells[:5] == ["pure-code", "replay:reference", "2/2", "1.00 [1.00, 1.00] (n=6)", "0.00"]
     rl_cells = [cell.strip() for cell in rl.strip("|").split("|")]
     assert rl_cells[:3] == ["pure-rl", "-", "2/2"] and rl_cells[7] == "0"  # no tokens
     assert "## By LLM" not in text and "## Failed trials" not in text

@@ -1,10 +1,10 @@
-"""Aggregation and markdown of trial results: pooled intervals, dead-loop rate, the by-LLM table."""
+"""Aggregation and markdown of trial results: intervals over seeds, dead-loop rate, the by-LLM table."""
 
 from __future__ import annotations
 
 import pytest
+from rlgpt.bench.stats import bootstrap
 from rlgpt.bench.tables import llm_rows, method_rows, results_markdown
-from rlgpt.metrics import wilson_interval
 
 
 def result(method, llm, seed, successes, status="max_iterations", *, failed=False, tokens=100):
@@ -29,11 +29,13 @@ RESULTS = [
 ]
 
 
-def test_rows_average_seeds_and_pool_episodes():
+def test_rows_average_seeds_with_intervals_over_seeds():
     replay, openai, rl = method_rows(RESULTS)
     assert (replay.method, replay.llm, replay.trials, replay.finished) == ("rl-gpt", "replay:reference", 2, 2)
     assert replay.success == pytest.approx(0.7) and replay.episodes == 20
-    assert (replay.ci_low, replay.ci_high) == wilson_interval(14, 20)
+    interval = bootstrap([[1] * 10, [1] * 4 + [0] * 6])
+    assert (replay.ci_low, replay.ci_high) == (interval.low, interval.high)
+    assert replay.ci_high - replay.ci_low > 0.5, "two seeds that disagree: a wide interval, not a pooled one"
     assert replay.dead_loop_rate == 0.5
     # the failed trial is counted but enters no mean
     assert (openai.trials, openai.finished, openai.episodes, openai.tokens) == (2, 1, 10, 300)
@@ -51,7 +53,7 @@ def test_markdown_has_both_tables_and_the_failures():
     lines = text.splitlines()
     assert lines[2] == "Command: `rlgpt bench --llm 'a b'`" and lines[4] == "Machine: 2 CPU cores"
     by_llm = lines[lines.index("## By LLM (all tasks, methods that use an LLM)") + 2 :]
-    assert by_llm[0].startswith("| LLM | trials ok | success [95% CI] | dead-loop rate | iterations |")
+    assert by_llm[0].startswith("| LLM | trials ok | success [95% CI over seeds] | dead-loop rate | iterations |")
     assert "malformed answers" in by_llm[0]
     assert by_llm[3].startswith("| openai:gpt-4o | 1/2 | 0.20 [")
     assert "- `t-rl-gpt-openai:gpt-4o-1`: LLMError: boom" in lines
