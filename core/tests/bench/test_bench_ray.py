@@ -210,3 +210,18 @@ def test_more_gpus_than_the_cluster_has_is_a_one_line_error(ray_instance, tmp_pa
         "--gpus-per-trial 1: the Ray cluster has 0 GPUs in all, so no trial could start; "
         "lower --gpus-per-trial or add nodes with GPUs"
     )
+
+
+def test_a_rerun_sends_the_earlier_run_directory_to_the_worker(local_and_ray, tmp_path, bench_run):
+    _, original, _ = local_and_ray["ray"]
+    out = tmp_path / "again"
+    shutil.copytree(original, out)
+    trial_id = next(iter(trial_results(out)))
+    (out / "trials" / f"{trial_id}.json").unlink()  # as if the trial had not finished
+    config = original.parent / "base.toml"
+    assert bench_run(out, config=config, executor="ray", **MATRIX) == 0
+    log = (out / "logs" / f"{trial_id}.log").read_text()
+    assert f"resuming {out.resolve() / 'runs' / trial_id}" in log  # the worker's copy, paths moved back here
+    assert "already finished" in log
+    result = trial_results(out)[trial_id]
+    assert result["status"] == "finished" and result["run_dir"] == str(out.resolve() / "runs" / trial_id)
