@@ -1,7 +1,8 @@
 """``rlgpt bench``: the comparison matrix (methods x tasks x seeds x LLMs).
 
 Modules: :mod:`~rlgpt.bench.matrix` (the trials and their ids), :mod:`~rlgpt.bench.trial`
-(one trial, in-process or as a worker process), :mod:`~rlgpt.bench.executors` (local, ray),
+(one trial, in-process or as a worker process), :mod:`~rlgpt.bench.executors` (local, ray) and
+:mod:`~rlgpt.bench.ray_executor` (trials as Ray tasks),
 :mod:`~rlgpt.bench.tables` and :mod:`~rlgpt.bench.plots` (the outputs) and
 :mod:`~rlgpt.bench.runner` (the command itself).
 """
