@@ -81,6 +81,7 @@ class PlanRuntime:
     :param programs: sub-task name -> program source.
     :param checkpoints: RL sub-task name -> policy checkpoint.
     :param learner: learner name in the registry.
+    :param failure_log: JSON-lines file every failed call of the programs appends to (``""``: none).
     """
 
     env_entry_point: str
@@ -95,6 +96,7 @@ class PlanRuntime:
     limits: CodeLimits = CodeLimits()
     continuous: bool = False
     primitive_actions: tuple[str, ...] = ()
+    failure_log: str = ""
 
     @functools.cached_property
     def parsed_plan(self) -> Plan:
@@ -136,7 +138,7 @@ class PlanRuntime:
                 name: functools.partial(call_with_limits, compiled.function(name), timeout_s=timeout)
                 for name in program.functions
             }
-        host = CodeHost(program.source, self.skill_api, self.limits.host_limits())
+        host = CodeHost(program.source, self.skill_api, self.limits.host_limits(), self.failure_log or None)
         return {name: host.function(name) for name in program.functions}
 
     def done_condition(self, subtask: Subtask) -> Callable[[SkillAPI], Any]:

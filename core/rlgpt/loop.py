@@ -64,6 +64,8 @@ from rlgpt.runs import RunDirectory
 from rlgpt.textbound import bound_text
 
 FINAL_STATUSES = ("target_reached", "max_iterations", "dead_loop")
+CALL_FAILURES_FILE = "code-call-failures.jsonl"
+"""Every failed call of an accepted program, appended by whichever process made it."""
 
 
 @dataclass
@@ -126,6 +128,7 @@ class Loop:
         self._llm: RecordingLLM | None = None
         self._agents: Agents | None = None
         self._earlier: list[dict[str, Any]] = []
+        self._failures_read = 0
         """Events written before this process took over the run (resume reuses their finished work)."""
 
     @classmethod
@@ -203,9 +206,12 @@ class Loop:
             previous = history[-1] if history else None
             programs = self._write_programs(iteration, plan, agents, previous, record)
             runtime = self._runtime(plan, programs)
+            self._count_call_failures(record, "before")
             predictors = self._train(iteration, runtime, record)
+            self._count_call_failures(record, "train")
             evaluation = self._evaluate(runtime, predictors, record)
-            record.summary = _summarise(plan, evaluation, record.episodes)
+            self._count_call_failures(record, "eval")
+            record.summary = _summarise(plan, evaluation, record.episodes) + _call_failure_lines(record)
             critique = self._critique(iteration, plan, agents, record)
             record.critique = critique.model_dump() if critique else None
             record.fingerprint = _fingerprint(plan, programs) if agents else ""  # no agents: no choices
@@ -371,6 +377,7 @@ class Loop:
             continuous=self.env_spec.continuous,
             primitive_actions=self.env_spec.primitive_actions,
             plugins=self.plugins,
+            failure_log=str(self.run_dir.path / CALL_FAILURES_FILE),
         )
 
     def _train(self, iteration: int, runtime: PlanRuntime, record: IterationRecord) -> dict[str, Any]:
@@ -434,6 +441,27 @@ class Loop:
                 digest=digest,
             )
         return predictors
+
+    def _count_call_failures(self, record: IterationRecord, phase: str) -> None:
+        """Count the calls of generated code that failed since the last count (any process)."""
+        path = self.run_dir.path / CALL_FAILURES_FILE
+        if not path.exists():
+            return
+        with open(path, "rb") as handle:
+            handle.seek(self._failures_read)
+            data = handle.read()
+        complete = data[: data.rfind(b"\n") + 1]
+        self._failures_read += len(complete)
+        if phase == "before":  # failures of earlier iterations or processes: not this iteration's
+            return
+        counts = record.call_failures.setdefault(phase, {})
+        for line in complete.splitlines():
+            try:
+                failure = json.loads(line)
+                key = f"{failure['function']}: {failure['reason']}"
+            except (ValueError, KeyError, TypeError):
+                continue
+            counts[key] = counts.get(key, 0) + 1
 
     def _done_before(self, kind: str, iteration: int, subtask: str, **same: Any) -> dict[str, Any] | None:
         """The last ``kind`` event of an earlier process for this iteration and sub-task, with ``same``.
@@ -685,6 +713,17 @@ def _summarise(plan: Plan, evaluation: _Evaluation, episodes: int) -> str:
         if name in evaluation.failure_states:
             lines.append(f"  state where it failed: {evaluation.failure_states[name]}")
     return "\n".join(lines)
+
+
+def _call_failure_lines(record: IterationRecord) -> str:
+    """Failed calls per phase, for the summary the critic and the next planner read."""
+    lines = []
+    for phase, counts in record.call_failures.items():
+        if counts:
+            where = "in training" if phase == "train" else "in evaluation"
+            listed = ", ".join(f"{key} x{n}" for key, n in sorted(counts.items()))
+            lines.append(f"\n- failed calls of generated code {where}: {listed}")
+    return "".join(lines)
 
 
 def _feedback(record: IterationRecord) -> IterationFeedback:

@@ -47,6 +47,8 @@ class IterationRecord:
     env_steps: dict[str, int] = field(default_factory=lambda: {"train": 0, "eval": 0, "dry_run": 0})
     llm: LLMUsage = field(default_factory=LLMUsage)
     code_rejections: dict[str, int] = field(default_factory=dict)
+    call_failures: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Failed calls of accepted programs: phase (``train``, ``eval``) -> ``"function: reason"`` -> count."""
     malformed_answers: dict[str, int] = field(default_factory=dict)
     subtask_success: dict[str, float] = field(default_factory=dict)
     fingerprint: str = ""

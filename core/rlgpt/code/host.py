@@ -79,12 +79,21 @@ class CodeHost:
     :param source: the program's source (already extracted and checked).
     :param skill_api: ``"module:Class"`` of the skill API the functions receive.
     :param limits: per-call limits.
+    :param failure_log: a JSON-lines file each failed call appends to (``function``, ``reason``,
+        ``message``), so the process that runs a training in subprocesses can count them.
     """
 
-    def __init__(self, source: str, skill_api: str, limits: HostLimits = HostLimits()) -> None:
+    def __init__(
+        self,
+        source: str,
+        skill_api: str,
+        limits: HostLimits = HostLimits(),
+        failure_log: str | None = None,
+    ) -> None:
         self.source = source
         self.skill_api = skill_api
         self.limits = limits
+        self.failure_log = failure_log
         self.failures: Counter[str] = Counter()
         self._disabled: dict[str, CodeRejected] = {}
         self._workers: list[_Worker] = []
@@ -114,6 +123,7 @@ class CodeHost:
         try:
             return worker.call(name, actuator_of(api), args)
         except CodeRejected as exc:
+            self._log_failure(name, exc)
             if exc.reason in HARD_FAILURES:
                 self.failures[name] += 1
                 if self.failures[name] >= self.limits.disable_after:
@@ -124,6 +134,13 @@ class CodeHost:
             raise
         finally:
             self._depth -= 1
+
+    def _log_failure(self, name: str, exc: CodeRejected) -> None:
+        if not self.failure_log:
+            return
+        line = json.dumps({"function": name, "reason": exc.reason, "message": exc.message[:500]}) + "\n"
+        with contextlib.suppress(OSError), open(self.failure_log, "a", encoding="utf-8") as handle:
+            handle.write(line)  # one short append: whole lines even from several processes
 
     def close(self) -> None:
         """Stop the children (a later call starts new ones)."""

@@ -239,3 +239,8 @@ def test_programs_that_turn_bad_after_the_dry_run_are_named_failures(
     assert any(
         word in line for word in ("wall-clock limit", "disabled after", "RecursionError", "KeyError")
     ), line
+    failures = record["call_failures"]
+    phases = ("train", "eval") if bad == "craft_planks" else ("eval",)
+    for phase in phases:  # counted, by function and reason, wherever the call was made
+        assert any(key.startswith(f"{bad}: ") for key in failures[phase]), failures
+    assert "failed calls of generated code" in record["summary"]
