@@ -61,7 +61,7 @@ from rlgpt.observers import ConsoleObserver, Observers
 from rlgpt.plugins import Registry, get_registry
 from rlgpt.recording import RecordingLLM
 from rlgpt.runs import RunDirectory
-from rlgpt.textbound import bound_text
+from rlgpt.textbound import bound_text, bound_values
 
 FINAL_STATUSES = ("target_reached", "max_iterations", "dead_loop")
 CALL_FAILURES_FILE = "code-call-failures.jsonl"
@@ -213,7 +213,7 @@ class Loop:
             self._count_call_failures(record, "eval")
             record.summary = _summarise(plan, evaluation, record.episodes) + _call_failure_lines(record)
             critique = self._critique(iteration, plan, agents, record)
-            record.critique = critique.model_dump() if critique else None
+            record.critique = bound_values(critique.model_dump()) if critique else None
             record.fingerprint = _fingerprint(plan, programs) if agents else ""  # no agents: no choices
             record.plan = plan.model_dump()
             record.programs = programs

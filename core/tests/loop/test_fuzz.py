@@ -244,3 +244,25 @@ def test_programs_that_turn_bad_after_the_dry_run_are_named_failures(
     for phase in phases:  # counted, by function and reason, wherever the call was made
         assert any(key.startswith(f"{bad}: ") for key in failures[phase]), failures
     assert "failed calls of generated code" in record["summary"]
+
+
+def test_a_huge_valid_critique_is_bounded_before_the_next_prompt(
+    make_config, write_transcript, reference_entries, capsys
+):
+    huge = json.dumps({"planner_feedback": "try again " * 30_000, "replan": True})
+    entries = [
+        {"match": {"role": "planner"}, "response": json.dumps(CODE_PLAN)},
+        {
+            "match": {"role": "coder", "subtask": "build", "method": "pure-code"},
+            "response": "```python\ndef build(api):\n    return False\n\n"
+            "def done(api):\n    return api.inventory()['house'] >= 1\n```",
+        },
+        {"match": {"role": "critic"}, "response": huge},
+    ]
+    loop = run(
+        make_config, write_transcript, entries + reference_entries, method="pure-code", max_iterations=2
+    )
+    check_run(loop.run_dir, capsys)
+    for sent in (loop.run_dir.path / "llm").glob("*.json"):
+        messages = json.loads(sent.read_text(encoding="utf-8"))["messages"]
+        assert all(len(m["content"]) <= 30_000 for m in messages), sent.name
