@@ -50,6 +50,8 @@ CONTROL_EXCEPTIONS: dict[str, type[BaseException]] = {
 }
 """Exceptions that end a call without being a failure of the code; they cross the process boundary by name."""
 HARD_FAILURES = ("timeout", "memory", "crashed")
+LOAD_TIMEOUT_S = 60.0
+"""How long a new child may take to import the skill API and load the program."""
 _NUMERIC_KINDS = "biuf"
 
 
@@ -207,7 +209,13 @@ class _Worker:
         self._process, self._conn = process, conn
         self._finalizer = weakref.finalize(self, _stop, process, conn)
         self._send(conn, ("load", self.source, self.skill_api, self.limits.memory_mb, self.limits.timeout_s))
-        reply = self._receive(conn, "loading the program", time.monotonic() + 30.0)
+        try:
+            reply = self._receive(conn, "loading the program", time.monotonic() + LOAD_TIMEOUT_S)
+        except CodeRejected as exc:
+            raise CodeRejected(
+                "crashed",
+                f"the code's process could not load the program within {LOAD_TIMEOUT_S:g} s ({exc.reason})",
+            ) from None
         if reply.get("op") == "error":
             self.close()
             raise CodeRejected.from_dict(reply["error"])

@@ -110,3 +110,12 @@ def test_info_entries_that_cannot_be_pickled_are_left_out():
     host = CodeHost("def keys(api):\n    return len(api.info)\n", SKILLS, HostLimits(timeout_s=5))
     actuator = Actuator(step=None, obs=0, info={"position": 0, "handle": lambda: None}, read_only=True)
     assert host.call("keys", CorridorSkills(actuator)) == 1
+
+
+def test_a_skill_api_the_child_cannot_import_is_a_crash_that_says_so():
+    host = CodeHost("def f(api):\n    return 1\n", "no_such_module:Skills", HostLimits(timeout_s=5))
+    actuator = Actuator(step=None, obs=0, info={}, read_only=True)
+    with pytest.raises(CodeRejected) as caught:
+        host.call("f", CorridorSkills(actuator))
+    assert caught.value.reason == "crashed" and "could not load the program" in caught.value.message
+    assert "no_such_module" in caught.value.message
