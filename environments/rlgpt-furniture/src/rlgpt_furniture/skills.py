@@ -10,10 +10,12 @@ import numpy as np
 from rlgpt import SkillAPI
 
 from rlgpt_furniture.env import MAX_MOVE, MAX_TURN, wrap_quarter
-from rlgpt_furniture.model import GRASP_BELOW_LEG_TOP, SEAT_Z, SOCKET_DEPTH
+from rlgpt_furniture.model import GRASP_BELOW_LEG_TOP, LEG_HALF, SEAT_Z, SOCKET_DEPTH
 
 RIM_Z = SEAT_Z + SOCKET_DEPTH
 """Height of the sockets' rims above the work table (metres)."""
+CARRY_Z = 2 * LEG_HALF[2] + 0.04
+"""Height of a carried leg's lower end while it moves sideways: above the standing legs' tops."""
 
 
 class FurnitureSkills(SkillAPI):
@@ -158,8 +160,9 @@ class FurnitureSkills(SkillAPI):
         return self.move_to(x, y, height, tolerance=0.005)
 
     def align(self, socket: int, clearance: float = 0.01) -> bool:
-        """With a leg held: turn it to the socket's yaw and bring its lower end ``clearance`` metres above the
-        rim, straight over the socket's estimate (within 0.5 mm); True once there."""
+        """With a leg held: raise it until its lower end clears the standing legs (20 cm), carry it over the
+        socket's estimate turned to the socket's yaw, and lower it until its lower end is ``clearance``
+        metres above the rim, straight over the estimate (within 0.5 mm); True once there."""
         leg = self.holding()
         if leg < 0:
             return False
@@ -167,9 +170,11 @@ class FurnitureSkills(SkillAPI):
         yaw = self.hand_yaw() + turn
         sx, sy, _ = self.socket_estimate(socket)
         goal = np.array([sx, sy, RIM_Z + clearance])
-        self._servo(lambda: np.array([0.0, 0.0, goal[2] + 0.04 - self.leg_bottom(leg)[2]]), None, 0.005, 40)
+        carry = max(CARRY_Z, self.leg_bottom(leg)[2])
+        self._servo(lambda: np.array([0.0, 0.0, carry - self.leg_bottom(leg)[2]]), None, 0.005, 40)
+        self._servo(lambda: np.array([sx, sy, carry]) - np.array(self.leg_bottom(leg)), yaw, 0.003, 100)
         self._servo(
-            lambda: goal + np.array([0.0, 0.0, 0.03]) - np.array(self.leg_bottom(leg)), yaw, 0.002, 100
+            lambda: goal + np.array([0.0, 0.0, 0.03]) - np.array(self.leg_bottom(leg)), yaw, 0.002, 60
         )
         return self._servo(lambda: goal - np.array(self.leg_bottom(leg)), yaw, 0.0005, 60)
 
