@@ -81,21 +81,32 @@ def main(argv: list[str]) -> int:
 
 def _call(function: Any, api: Any, args: tuple[Any, ...], timeout_s: float) -> dict[str, Any]:
     try:
-        value = call_with_limits(_with_encoded_result, function, api, *args, timeout_s=timeout_s)
+        value = call_with_limits(function, api, *args, timeout_s=timeout_s)
+        return {"op": "return", **_encoded(function.__name__, value)}
     except CodeRejected as exc:
         return {"op": "error", "error": exc.to_dict()}
     except tuple(CONTROL_EXCEPTIONS.values()) as exc:
         return {"op": "control", "name": type(exc).__name__, "message": str(exc)}
-    return {"op": "return", **value}
 
 
-def _with_encoded_result(function: Any, api: Any, *args: Any) -> dict[str, Any]:
-    value = function(api, *args)
+def _encoded(name: str, value: Any) -> dict[str, Any]:
+    """A return value as JSON: plain numbers as they are, anything else as its truth and ``repr``."""
     if isinstance(value, np.generic):
         value = value.item()
     if value is None or isinstance(value, bool | float) or (isinstance(value, int) and abs(value) <= 2**53):
         return {"value": value}
-    return {"truthy": bool(value), "repr": _repr.repr(value)}
+    try:
+        truthy = bool(value)
+    except Exception as exc:
+        raise CodeRejected(
+            "runtime_error",
+            f"`{name}` returned a value that is neither true nor false: {type(exc).__name__}: {exc}",
+        ) from None
+    try:
+        text = _repr.repr(value)
+    except Exception:
+        text = f"<{type(value).__name__} too large to show>"
+    return {"truthy": truthy, "repr": text}
 
 
 def _remote_step(conn: Connection) -> Any:

@@ -6,6 +6,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from rlgpt.code import CodeRejected
 from rlgpt.code.host import CodeHost, HostLimits
@@ -119,3 +120,20 @@ def test_a_skill_api_the_child_cannot_import_is_a_crash_that_says_so():
         host.call("f", CorridorSkills(actuator))
     assert caught.value.reason == "crashed" and "could not load the program" in caught.value.message
     assert "no_such_module" in caught.value.message
+
+
+def test_odd_return_values_come_back_as_truth_and_text_or_a_named_error():
+    source = (
+        "def big(api):\n    return 10 ** 5000\n\n"
+        "def many(api):\n    return api.obs > -1\n\n"
+        "def nested(api):\n    x = []\n    for _ in range(10000):\n        x = [x]\n    return x\n"
+    )
+    host = CodeHost(source, SKILLS, HostLimits(timeout_s=5))
+
+    def call_with(name):
+        return host.call(name, CorridorSkills(Actuator(step=None, obs=np.zeros(3), info={}, read_only=True)))
+
+    assert bool(call_with("big")) and "too large" in repr(call_with("big"))
+    assert bool(call_with("nested")) and len(repr(call_with("nested"))) < 300
+    with pytest.raises(CodeRejected, match="`many` returned a value that is neither true nor false"):
+        call_with("many")
