@@ -53,7 +53,8 @@ def test_markdown_has_both_tables_and_the_failures():
     lines = text.splitlines()
     assert lines[2] == "Command: `rlgpt bench --llm 'a b'`" and lines[4] == "Machine: 2 CPU cores"
     by_llm = lines[lines.index("## By LLM (all tasks, methods that use an LLM)") + 2 :]
-    assert by_llm[0].startswith("| LLM | trials ok | success [95% CI over seeds] | dead-loop rate | iterations |")
+    header = "| LLM | trials ok | success [95% CI over seeds] | dead-loop rate | iterations |"
+    assert by_llm[0].startswith(header)
     assert "malformed answers" in by_llm[0]
     assert by_llm[3].startswith("| openai:gpt-4o | 1/2 | 0.20 [")
     assert "- `t-rl-gpt-openai:gpt-4o-1`: LLMError: boom" in lines
