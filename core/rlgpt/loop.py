@@ -241,7 +241,8 @@ class Loop:
             record.summary = f"The planner's answer was unusable: {exc.error}"
             # the same unusable answer again is a repeat too: fingerprint the answer, not the error
             answer = normalise_answer(exc.answer or exc.error)
-            record.fingerprint = hashlib.sha256(f"unusable plan: {answer}".encode()).hexdigest()
+            unusable = f"unusable plan: {answer}".encode(errors="surrogatepass")  # answers may hold anything
+            record.fingerprint = hashlib.sha256(unusable).hexdigest()
             self._emit("plan_rejected", iteration=iteration, error=exc.error)
             return None
         self._emit("plan", iteration=iteration, plan=plan.model_dump())
