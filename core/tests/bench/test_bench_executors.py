@@ -97,3 +97,19 @@ def test_local_trial_process_killed_once_is_retried_and_finishes(monkeypatch, tm
     (result,) = LocalExecutor(tmp_path / "out", retries=1).run([trial])
     assert result["status"] == "finished" and result["summary"]["final_success_rate"] == 1.0
     assert (tmp_path / "out" / "logs" / f"{trial.id}.log").read_text().startswith("first attempt\n")
+
+
+def test_ray_address_that_cannot_be_joined_is_a_one_line_error(monkeypatch, tmp_path, bench_files,
+                                                               bench_entries, capsys):
+    monkeypatch.setenv("RAY_USAGE_STATS_ENABLED", "0")
+    monkeypatch.setenv("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # if Ray is first imported here: loopback
+    config = bench_files(tmp_path, bench_entries)
+    out = tmp_path / "out"
+    status = cli_main(["bench", "--config", str(config), "--methods", "pure-code", "--seeds", "0",
+                       "--executor", "ray", "--address", "nohost", "--out", str(out)])
+    assert status == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "error: --address nohost: cannot join the Ray cluster (Invalid address format: nohost); "
+        "check the address or start the head node with `ray start --head`"
+    )
+    assert not (out / "trials").exists() and not (out / "runs").exists()
