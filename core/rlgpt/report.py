@@ -102,17 +102,18 @@ def _llm_line(config: dict) -> str:
 def _table(records: list[IterationRecord]) -> list[str]:
     lines = [
         "| iteration | success | 95% interval | env steps (train/eval/dry-run) | LLM calls | tokens "
-        "| code rejections | malformed answers | repeated |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| code rejections | failed calls (train/eval) | malformed answers | repeated |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in records:
         low, high = r.interval
         steps = "/".join(str(r.env_steps.get(k, 0)) for k in ("train", "eval", "dry_run"))
         rejections = ", ".join(f"{k}: {v}" for k, v in r.code_rejections.items()) or "0"
         malformed = _malformed_cell(r)
+        failed = "/".join(str(sum(r.call_failures.get(phase, {}).values())) for phase in ("train", "eval"))
         lines.append(
             f"| {r.iteration} | {r.success_rate:.2f} | [{low:.2f}, {high:.2f}] | {steps} | {r.llm.calls} "
-            f"| {r.llm.tokens} | {rejections} | {malformed} | {'yes' if r.repeated else 'no'} |"
+            f"| {r.llm.tokens} | {rejections} | {failed} | {malformed} | {'yes' if r.repeated else 'no'} |"
         )
     return lines
 

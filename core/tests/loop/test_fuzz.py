@@ -244,6 +244,8 @@ def test_programs_that_turn_bad_after_the_dry_run_are_named_failures(
     for phase in phases:  # counted, by function and reason, wherever the call was made
         assert any(key.startswith(f"{bad}: ") for key in failures[phase]), failures
     assert "failed calls of generated code" in record["summary"]
+    cell = "/".join(str(sum(failures.get(phase, {}).values())) for phase in ("train", "eval"))
+    assert f"| {cell} |" in (loop.run_dir.path / "report.md").read_text(encoding="utf-8")
 
 
 def test_a_huge_valid_critique_is_bounded_before_the_next_prompt(
