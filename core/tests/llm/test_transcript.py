@@ -66,7 +66,7 @@ def test_empty_match_is_the_fallback(entries) -> None:
         ('["match", "response"]', "expected a JSON object"),
         (
             '{"match": {"role": "coder"}, "answer": "x"}',
-            "unknown key(s) answer (allowed: match, response, comment)",
+            "unknown key(s) answer (allowed: match, response, comment, when)",
         ),
         ('{"match": "coder", "response": "x"}', '"match" must be an object'),
         ('{"match": {}, "response": 3}', '"response" must be a string'),
