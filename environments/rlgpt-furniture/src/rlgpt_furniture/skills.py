@@ -155,9 +155,9 @@ class FurnitureSkills(SkillAPI):
             self.step(grip=-1.0)
 
     def lift(self, height: float = 0.2) -> bool:
-        """Raise the fingertips straight up to ``height`` metres above the table."""
-        x, y, _ = self.fingertips()
-        return self.move_to(x, y, height, tolerance=0.005)
+        """Raise the fingertips straight up to ``height`` metres above the table (never lowers them)."""
+        x, y, z = self.fingertips()
+        return self.move_to(x, y, max(height, z), tolerance=0.005)
 
     def align(self, socket: int, clearance: float = 0.01) -> bool:
         """With a leg held: raise it until its lower end clears the standing legs (20 cm), carry it over the
