@@ -154,8 +154,8 @@ class TaskAnalysis:
         controls = self.controls["rl-gpt"]
         reproduced = sum(bool(c["reproduces_loop"]) for c in controls)
         lines = [
-            f"rl-gpt's plan and programs on the same worlds ({len(controls)} seeds; the re-evaluation of the "
-            f"trained policy reproduced the loop's success count in {reproduced} of {len(controls)}), "
+            f"rl-gpt's plan and programs on the same worlds ({len(controls)} seed(s); the re-evaluation of "
+            f"the trained policy reproduced the loop's success count in {reproduced} of {len(controls)}), "
             "its RL sub-task driven by:",
             "",
             "| policy | success [95% CI over seeds] |",
