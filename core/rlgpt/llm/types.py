@@ -149,8 +149,10 @@ class LLM(Protocol):
 
     A backend that can constrain decoding also has ``output_kinds``: the ``kind`` of each
     :data:`OutputFormat` it enforces (``"json_schema"``, ``"python_block"``); without it, none.
-    A backend that holds resources (connection pools, a server it launched, model weights)
-    has ``close()``, which releases them; the loop calls it when a run ends.
+    Every backend has ``close()``, which releases what it holds (connection pools, a server it
+    launched, model weights) and may be called again; the loop calls it when a run ends and
+    :class:`~rlgpt.testing.LLMBackendContract` checks it. (It is not part of the runtime check, so
+    a bare test double without ``close`` still works.)
     """
 
     backend: str

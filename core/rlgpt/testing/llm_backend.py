@@ -119,6 +119,16 @@ class LLMBackendContract(Contract):
         assert isinstance(llm.model, str) and llm.model, "llm.model is empty"
         assert isinstance(llm.supports_images, bool), "llm.supports_images must be a bool"
 
+    def test_close_is_idempotent(self, llm: LLM) -> None:
+        """The client has ``close()``, which releases what it holds and may be called again."""
+        close = getattr(llm, "close", None)
+        assert callable(close), (
+            f"{type(llm).__name__} has no close(): add one that releases connections, launched "
+            "servers or model weights (an empty one where there is nothing to release)"
+        )
+        close()
+        close()
+
     def test_complete_returns_completion(self, llm: LLM) -> None:
         """A one-message request gets a non-empty answer with usage, backend, model and latency."""
         completion = llm.complete(self.make_request(Message("user", "Say hello in one word.")))

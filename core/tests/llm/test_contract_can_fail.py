@@ -45,8 +45,20 @@ class Unnamed(Broken):
     backend = "somebody-else"
 
 
+class ClosesOnce(Broken):
+    """A backend whose second close fails, as a double-freed client would."""
+
+    closed = False
+
+    def close(self) -> None:
+        if self.closed:
+            raise LLMError("already closed")
+        self.closed = True
+
+
 BREAKERS: dict[str, Callable[[], object]] = {
     "test_llm_satisfies_protocol": Unnamed,
+    "test_close_is_idempotent": ClosesOnce,
     "test_complete_returns_completion": lambda: Broken(text="  "),
     "test_system_and_user_conversation": lambda: Broken(refuse=has_role("system")),
     "test_multi_turn_conversation": lambda: Broken(refuse=has_role("assistant")),

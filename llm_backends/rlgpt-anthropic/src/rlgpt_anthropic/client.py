@@ -63,6 +63,10 @@ class AnthropicLLM:
         )
         self.base_url = str(self._client.base_url)
 
+    def close(self) -> None:
+        """Release the HTTP connection pool."""
+        self._client.close()
+
     def complete(self, request: Request) -> Completion:
         """Send ``request`` to the Messages API and return the answer with usage, latency and cost."""
         params = self._params(request)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
@@ -98,10 +99,25 @@ class TransformersLLM:
         )
         self.output_kinds = grammar.OUTPUT_KINDS if self._grammar else frozenset()
 
+    def close(self) -> None:
+        """Release the model's weights (and the GPU memory they held); a closed client answers nothing."""
+        with self._lock:
+            if self.lm is None:
+                return
+            on_cuda = self.lm.device.type == "cuda"
+            self.lm = None
+        gc.collect()
+        if on_cuda:
+            import torch
+
+            torch.cuda.empty_cache()
+
     def complete(self, request: Request) -> Completion:
         """Generate the answer to ``request`` on the local model."""
         import torch
 
+        if self.lm is None:
+            raise LLMError(f"the transformers client for {self.model!r} is closed; build a new one")
         started = time.perf_counter()
         prompt = render_prompt(self.tokenizer, request.messages)
         inputs = self.tokenizer(prompt, return_tensors="pt", add_special_tokens=False).to(self.device)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from types import ModuleType
 
@@ -51,8 +52,15 @@ class VLLMEngineLLM:
                 "check the model id or path and options.gpu_memory_utilization / options.max_model_len"
             ) from error
 
+    def close(self) -> None:
+        """Drop the engine, so its GPU memory is freed; a closed client answers nothing."""
+        self._engine = None
+        gc.collect()
+
     def complete(self, request: Request) -> Completion:
         """Generate one answer with the model's chat template applied by ``vllm.LLM.chat``."""
+        if self._engine is None:
+            raise LLMError(f"the vLLM engine for {self.model!r} is closed; build a new one")
         check_images(request.messages, self.model, self.supports_images)
         kwargs = sampling_kwargs(request.params)
         constraint = structured_outputs(request.output)
