@@ -91,10 +91,16 @@ class LearnerConfig(_Strict):
 
 
 class EvaluationConfig(_Strict):
-    """How policies are evaluated after each iteration."""
+    """How policies are evaluated after each iteration.
+
+    ``frames``: when the environment lists ``rgb_array`` among its ``render_modes``, evaluation
+    renders one frame per failed sub-task (the end state of its first failed episode); the frames
+    go to the critic and the report, as ``frames/iter-<i>-<sub-task>.png`` in the run directory.
+    """
 
     episodes: int = Field(default=10, ge=1)
     max_episode_steps: int | None = Field(default=None, ge=1)
+    frames: bool = True
 
 
 class CodeConfig(_Strict):

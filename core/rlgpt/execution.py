@@ -108,9 +108,10 @@ class PlanRuntime:
         """The skill API class."""
         return load_object(self.skill_api)
 
-    def make_env(self) -> gym.Env:
-        """A fresh primitive environment."""
-        return build_env(self.env_entry_point, self.env_kwargs)
+    def make_env(self, render_mode: str | None = None) -> gym.Env:
+        """A fresh primitive environment; ``render_mode`` (``"rgb_array"``) goes to its factory when given."""
+        kwargs = {**self.env_kwargs, "render_mode": render_mode} if render_mode else self.env_kwargs
+        return build_env(self.env_entry_point, kwargs)
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickle the data only: compiled programs are not picklable and are rebuilt where needed."""

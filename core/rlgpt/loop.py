@@ -52,6 +52,7 @@ from rlgpt.execution import (
     required_functions,
     signatures,
 )
+from rlgpt.frames import RGB_ARRAY, png_frame, renders_rgb
 from rlgpt.llm import build_llm
 from rlgpt.llm.cache import default_cache_path
 from rlgpt.llm.roles import RoleRouter
@@ -78,11 +79,19 @@ class _Evaluation:
     macros: dict[str, Counter[str]] = field(default_factory=dict)
     macro_failures: dict[str, Counter[str]] = field(default_factory=dict)
     failure_states: dict[str, str] = field(default_factory=dict)
+    frames: dict[str, bytes] = field(default_factory=dict)
+    """Sub-task -> PNG of the end state of its first failed episode (environments that render)."""
     task_errors: Counter[str] = field(default_factory=Counter)
     """Exceptions of the task's own success predicate (an episode it raised on counts as not solved)."""
 
-    def add(self, outcome: SubtaskOutcome, state: Callable[[], str]) -> None:
-        """Count one sub-task outcome; ``state()`` describes the end state, asked for only when needed."""
+    def add(
+        self,
+        outcome: SubtaskOutcome,
+        state: Callable[[], str],
+        frame: Callable[[], bytes | None] | None = None,
+    ) -> None:
+        """Count one sub-task outcome; ``state()`` describes the end state and ``frame()`` renders it
+        (PNG), each asked for only at the sub-task's first failure."""
         self.stops.setdefault(outcome.name, Counter())[outcome.stop] += 1
         self.reached[outcome.name] += int(outcome.reached)
         if outcome.error:
@@ -91,6 +100,9 @@ class _Evaluation:
         self.macro_failures.setdefault(outcome.name, Counter()).update(outcome.macro_failures)
         if not outcome.reached and outcome.name not in self.failure_states:
             self.failure_states[outcome.name] = state()
+            png = frame() if frame else None
+            if png:
+                self.frames[outcome.name] = png
 
 
 class Loop:
@@ -212,7 +224,7 @@ class Loop:
             evaluation = self._evaluate(runtime, predictors, record)
             self._count_call_failures(record, "eval")
             record.summary = _summarise(plan, evaluation, record.episodes) + _call_failure_lines(record)
-            critique = self._critique(iteration, plan, agents, record)
+            critique = self._critique(iteration, plan, agents, record, evaluation.frames)
             record.critique = bound_values(critique.model_dump()) if critique else None
             record.fingerprint = _fingerprint(plan, programs) if agents else ""  # no agents: no choices
             record.plan = plan.model_dump()
@@ -496,7 +508,8 @@ class Loop:
         policies = [
             runtime.policy(i, default_steps, predictors) for i in range(len(runtime.parsed_plan.subtasks))
         ]
-        env = runtime.make_env()
+        env = runtime.make_env(self._frame_render_mode)
+        frame = functools.partial(png_frame, env) if self._frame_render_mode else None
         evaluation = _Evaluation()
         self._emit("evaluating", iteration=record.iteration, episodes=episodes)
         for episode in range(episodes):
@@ -506,8 +519,9 @@ class Loop:
             evaluation.successes += int(self._solved(chain.info, evaluation))
             state = functools.partial(self.env_spec.describe, chain.obs, chain.info)
             for outcome in chain.outcomes:
-                evaluation.add(outcome, state)
+                evaluation.add(outcome, state, frame)
         env.close()
+        self._write_frames(record.iteration, runtime.parsed_plan, evaluation)
         record.episodes, record.successes = episodes, evaluation.successes
         record.env_steps["eval"] += evaluation.steps
         record.subtask_success = {
@@ -515,6 +529,27 @@ class Loop:
         }
         self._emit("evaluated", iteration=record.iteration, successes=evaluation.successes, episodes=episodes)
         return evaluation
+
+    @functools.cached_property
+    def _frame_render_mode(self) -> str | None:
+        """``"rgb_array"`` when evaluation renders frames: asked for and listed in the env's render modes."""
+        if not self.config.evaluation.frames:
+            return None
+        env = self.env_spec.make(**self._env_kwargs())
+        renders = renders_rgb(env)
+        env.close()
+        return RGB_ARRAY if renders else None
+
+    def _write_frames(self, iteration: int, plan: Plan, evaluation: _Evaluation) -> None:
+        """Write the frames of failed sub-tasks as ``frames/iter-<i>-<sub-task>.png``, in plan order."""
+        files = {}
+        for subtask in plan.subtasks:
+            if subtask.name in evaluation.frames:
+                path = f"frames/iter-{iteration}-{subtask.name}.png"
+                self.run_dir.write_bytes(path, evaluation.frames[subtask.name])
+                files[subtask.name] = path
+        if files:
+            self._emit("frames", iteration=iteration, files=files)
 
     # ------------------------------------------------------------------ critique
 
@@ -528,7 +563,12 @@ class Loop:
             return False
 
     def _critique(
-        self, iteration: int, plan: Plan, agents: Agents | None, record: IterationRecord
+        self,
+        iteration: int,
+        plan: Plan,
+        agents: Agents | None,
+        record: IterationRecord,
+        frames: dict[str, bytes],
     ) -> Critique | None:
         critic = agents.critic if agents else None
         if critic is None:
@@ -540,6 +580,7 @@ class Loop:
             episodes=record.episodes,
             success_rate=record.success_rate,
             rollouts=record.summary,
+            frames={s.name: frames[s.name] for s in plan.subtasks if s.name in frames},
         )
         self._emit("critiquing", iteration=iteration)
         try:

@@ -55,8 +55,9 @@ def write_report(path: Path) -> Path:
         curves = _plot_curves(run)
         if curves:
             lines += [f"![learning curves]({curves.name})", ""]
+        frames = {e.get("iteration"): e.get("files", {}) for e in log.of_kind("frames")}
         for record in records:
-            lines += _iteration_section(record)
+            lines += _iteration_section(record, frames.get(record.iteration, {}))
     return run.write_text("report.md", "\n".join(lines) + "\n")
 
 
@@ -128,7 +129,8 @@ def _malformed_cell(record: IterationRecord) -> str:
     return ", ".join(parts) or "0"
 
 
-def _iteration_section(record: IterationRecord) -> list[str]:
+def _iteration_section(record: IterationRecord, frames: dict[str, str]) -> list[str]:
+    """One iteration: its plan, rollout summary, critique and frames (sub-task -> PNG path in the run)."""
     lines = [f"## Iteration {record.iteration}", ""]
     if record.plan:
         for number, sub in enumerate(record.plan["subtasks"], 1):
@@ -148,6 +150,8 @@ def _iteration_section(record: IterationRecord) -> list[str]:
         lines.append(f"Critic to planner: {record.critique.get('planner_feedback', '')}")
         lines.append(f"Critic to coder: {record.critique.get('coder_feedback', '')}")
         lines.append("")
+    for subtask, path in frames.items():
+        lines += [f"![{subtask}: the state where it first failed]({path})", ""]
     return lines
 
 

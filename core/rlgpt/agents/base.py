@@ -107,7 +107,11 @@ class CodeRequest:
 
 @dataclass(frozen=True)
 class CritiqueContext:
-    """What the critic reads: the plan and the evaluation rollouts in words."""
+    """What the critic reads: the plan and the evaluation rollouts in words.
+
+    :param frames: failed sub-task -> PNG of the end state of its first failed evaluation
+        episode, in plan order (empty when the environment does not render ``rgb_array``).
+    """
 
     env: EnvironmentSpec
     task: TaskSpec
@@ -115,7 +119,7 @@ class CritiqueContext:
     episodes: int
     success_rate: float
     rollouts: str
-    frames: tuple[bytes, ...] = field(default=())
+    frames: Mapping[str, bytes] = field(default_factory=dict)
 
 
 @runtime_checkable

@@ -27,7 +27,7 @@ from rlgpt.agents.schemas import (
 )
 from rlgpt.code import DEFAULT_ALLOWED_MODULES
 from rlgpt.hookspecs import hookimpl
-from rlgpt.llm.types import LLM, Message, PythonBlock, SamplingParams
+from rlgpt.llm.types import LLM, Image, Message, PythonBlock, SamplingParams
 from rlgpt.skills import render_skill_doc, render_skill_summary
 from rlgpt.specs import AgentSpec, AgentStructure
 
@@ -203,19 +203,20 @@ class DefaultCritic(_LLMAgent):
 
     def critique(self, context: CritiqueContext, tags: Tags) -> Critique:
         """Ask for a JSON critique (one repair round-trip on a malformed answer)."""
+        text = render(
+            "critic_user",
+            instruction=context.task.instruction,
+            plan=describe_plan(context.plan),
+            episodes=context.episodes,
+            success_rate=f"{context.success_rate:.2f}",
+            rollouts=context.rollouts,
+        )
+        images = tuple(Image(png) for png in context.frames.values()) if self.llm.supports_images else ()
+        if images:
+            text += "\n\n" + render("critic_frames", count=len(images), subtasks=", ".join(context.frames))
         messages = [
             Message("system", render("critic_system", env=context.env.name)),
-            Message(
-                "user",
-                render(
-                    "critic_user",
-                    instruction=context.task.instruction,
-                    plan=describe_plan(context.plan),
-                    episodes=context.episodes,
-                    success_rate=f"{context.success_rate:.2f}",
-                    rollouts=context.rollouts,
-                ),
-            ),
+            Message("user", text, images=images),
         ]
         output = critique_schema([sub.name for sub in context.plan.subtasks])
         return ask_json(self.llm, messages, Critique, "critic", tags, self.params, output)

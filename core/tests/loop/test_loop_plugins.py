@@ -106,3 +106,15 @@ def test_an_agent_structure_of_a_users_own(registry, tmp_path: Path) -> None:
     assert [c["tags"]["role"] for c in kinds(loop, "llm_call")] == ["planner", "critic"]
     assert kinds(loop, "critique")[0]["critique"]["verdicts"][0]["verdict"] == "ok"
     assert kinds(loop, "run_end")[0]["summary"]["status"] == "target_reached"
+
+
+def test_an_environment_without_rgb_frames_runs_without_them(registry, tmp_path: Path) -> None:
+    learner = {"name": "fixed", "total_timesteps": 40, "hyperparameters": {"action": 0}}
+    loop = run(registry, tmp_path, method="all-rl", learner=learner)
+    (record,) = (e["record"] for e in kinds(loop, "iteration_end"))
+    assert record["successes"] == 0 and kinds(loop, "frames") == []  # walk failed; the line renders nothing
+    assert not (loop.run_dir.path / "frames").exists()
+    (call,) = kinds(loop, "llm_call")[-1:]
+    assert call["tags"]["role"] == "critic"
+    message = json.loads((loop.run_dir.path / call["file"]).read_text())["messages"][-1]
+    assert message["images"] == 0 and "Attached" not in message["content"]

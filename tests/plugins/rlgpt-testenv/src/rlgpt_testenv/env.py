@@ -15,6 +15,9 @@ ACTIONS = ("noop", "move_left", "move_right", "move_up", "move_down", "chop", "c
 MOVES = {1: (-1, 0), 2: (1, 0), 3: (0, -1), 4: (0, 1)}
 SIZE = 7
 PLANKS_PER_HOUSE = 2
+CELL_PIXELS = 4
+COLOURS = {"@": (220, 40, 40), "T": (30, 140, 30), ".": (235, 225, 200)}
+"""``rgb_array`` colours of the agent, the tree and empty ground."""
 
 
 class GridcraftEnv(gym.Env):
@@ -24,7 +27,7 @@ class GridcraftEnv(gym.Env):
     episode terminates when the task succeeds and ``info["is_success"]`` says so.
     """
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi"]}
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi", "rgb_array"]}
 
     def __init__(
         self,
@@ -85,7 +88,15 @@ class GridcraftEnv(gym.Env):
         truncated = self._steps >= self.max_episode_steps and not terminated
         return self._obs(), reward, terminated, truncated, info
 
-    def render(self) -> str:
+    def render(self) -> str | np.ndarray:
+        """The grid as text (``@`` agent, ``T`` tree); a 28x28 RGB image when made with ``rgb_array``."""
+        text = self._text()
+        if self.render_mode != "rgb_array":
+            return text
+        cells = np.array([[COLOURS[c] for c in row] for row in text.splitlines()], dtype=np.uint8)
+        return cells.repeat(CELL_PIXELS, axis=0).repeat(CELL_PIXELS, axis=1)
+
+    def _text(self) -> str:
         rows = []
         for y in range(SIZE):
             row = ""
