@@ -17,8 +17,15 @@ def renders_rgb(env: Any) -> bool:
 
 
 def png_frame(env: Any) -> bytes | None:
-    """``env.render()`` as PNG bytes; ``None`` when it gives no ``H x W x 3`` (or ``x 4``) array."""
-    frame = env.render()
+    """``env.render()`` as PNG bytes; ``None`` when it gives no ``H x W x 3`` (or ``x 4``) array.
+
+    A renderer that fails (no EGL or display on this machine, a plugin's rendering bug) costs
+    the frame, never the evaluation: that is ``None`` too.
+    """
+    try:
+        frame = env.render()
+    except Exception:  # any rendering failure only loses the picture
+        return None
     if not isinstance(frame, np.ndarray) or frame.ndim != 3 or frame.shape[2] not in (3, 4):
         return None
     buffer = io.BytesIO()
