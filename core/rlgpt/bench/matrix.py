@@ -2,9 +2,9 @@
 
 Each :class:`Trial` is one fully resolved :class:`~rlgpt.config.RunConfig`. Its id is
 readable (``<task>-<method>-<llm>-s<seed>``) and ends with a hash of the resolved config,
-so a rerun of the same matrix finds the trials it already finished. ``pure-rl`` never
-asks an LLM: it is one trial per task and seed, whatever ``--llm`` lists, and its hash
-leaves the LLM settings out.
+so a rerun of the same matrix finds the trials it already finished. A method without
+agents (``pure-rl``) never asks an LLM: it is one trial per task and seed, whatever ``--llm``
+lists, and its hash leaves the LLM settings out.
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ from typing import Any
 import rlgpt
 from rlgpt.agents.conversation import prompt_version
 from rlgpt.config import ConfigError, RunConfig, validate_against_registry
+from rlgpt.methods import Method
 from rlgpt.plugins import Registry, UnknownPluginError, unknown_name_message
 
-METHODS = ("rl-gpt", "pure-rl", "pure-code")
+METHODS = ("rl-gpt", "pure-rl", "pure-code")  # the default --methods
 NO_LLM = "-"
 """The LLM label of trials that use no LLM (pure RL)."""
 REPLAY = "replay"
@@ -153,26 +154,28 @@ def _backend_of_model(item: str, registry: Registry) -> str:
     raise ConfigError(f"--llm {message} (or give backend:model)")
 
 
-def check_methods(methods: Sequence[str]) -> list[str]:
-    """The methods, each checked against :data:`METHODS`, duplicates dropped."""
+def check_methods(methods: Sequence[str], registry: Registry) -> list[str]:
+    """The methods, each a registered one (built-in or a plugin's), duplicates dropped."""
     for method in methods:
-        if method not in METHODS:
-            raise ConfigError(f"--methods: {unknown_name_message('method', method, METHODS, 'methods')}")
+        if method not in registry.methods:
+            message = unknown_name_message("method", method, registry.methods, "methods")
+            raise ConfigError(f"--methods: {message}")
     return list(dict.fromkeys(methods))
 
 
-def config_hash(config: RunConfig) -> str:
+def config_hash(config: RunConfig, *, uses_agents: bool) -> str:
     """Hash of what decides a trial's outcome: the config without where it is stored, and the code.
 
     The code counts by :func:`code_version`; trials that ask an LLM also count the prompt
-    files (:func:`~rlgpt.agents.conversation.prompt_version`). Pure RL leaves out the LLM and
-    agent settings, which it never uses. A replay LLM's transcript, and a model given as a
+    files (:func:`~rlgpt.agents.conversation.prompt_version`). A method that uses no agents
+    (``uses_agents``; pure RL) leaves out the LLM and agent settings, which it never uses.
+    A replay LLM's transcript, and a model given as a
     file, count by content, not by path, so the id is the same in every checkout and editing
     the answers makes new trials. (A local model alias names hash-checked files.)
     """
     data = config.model_dump(mode="json", exclude=set(_HASH_EXCLUDED))
     data["code_version"] = code_version()
-    if config.method == "pure-rl":
+    if not uses_agents:
         for key in _LLM_KEYS:
             data.pop(key)
     else:
@@ -211,21 +214,22 @@ def _slug(text: str) -> str:
 
 
 def make_trial(
-    base: RunConfig, method: str, task: str, seed: int, llm: LLMChoice | None, runs_dir: Path
+    base: RunConfig, method: Method, task: str, seed: int, llm: LLMChoice | None, runs_dir: Path
 ) -> Trial:
     """Resolve one cell: the base config with the cell's method, task, seed and LLM.
 
-    A pure-RL trial still gets an LLM that can be built (the loop builds one) but is labelled ``-``.
+    A trial of a method without agents (pure RL) still gets an LLM that can be built (the loop
+    builds one) but is labelled ``-``.
     """
-    update: dict[str, Any] = {"method": method, "task": task, "seed": seed, "runs_dir": runs_dir}
+    update: dict[str, Any] = {"method": method.name, "task": task, "seed": seed, "runs_dir": runs_dir}
     if llm is not None:
         update["llm"] = base.llm.model_copy(
             update={"backend": llm.backend, "model": llm.model, "options": llm.options}
         )
     config = base.model_copy(update=update)
-    label = NO_LLM if method == "pure-rl" or llm is None else llm.label
-    readable = "-".join([task, method, *([_slug(label)] if label != NO_LLM else []), f"s{seed}"])
-    trial_id = f"{readable}-{config_hash(config)}"
+    label = NO_LLM if not method.uses_agents or llm is None else llm.label
+    readable = "-".join([task, method.name, *([_slug(label)] if label != NO_LLM else []), f"s{seed}"])
+    trial_id = f"{readable}-{config_hash(config, uses_agents=method.uses_agents)}"
     return Trial(id=trial_id, config=config.model_copy(update={"name": trial_id}), llm=label)
 
 
@@ -241,7 +245,8 @@ def build_trials(
 ) -> list[Trial]:
     """Every trial of the matrix, in task, method, LLM, seed order; each config checked against plugins.
 
-    Pure RL runs once per task and seed, with the first LLM (which it never asks).
+    A method without agents (pure RL) runs once per task and seed, with the first LLM (which it
+    never asks). Any registered method can be benchmarked.
 
     :raises ConfigError: a method, environment, task or plugin name is unknown.
     """
@@ -255,8 +260,8 @@ def build_trials(
             raise ConfigError(f"--tasks: {unknown_name_message('task', task, task_ids, listing=listing)}")
     trials = []
     for task in dict.fromkeys(tasks):
-        for method in check_methods(methods):
-            for llm in llms[:1] if method == "pure-rl" else llms:
+        for method in map(registry.method, check_methods(methods, registry)):
+            for llm in llms if method.uses_agents else llms[:1]:
                 for seed in dict.fromkeys(seeds):
                     trial = make_trial(base, method, task, seed, llm, runs_dir)
                     validate_against_registry(trial.config, registry)

@@ -72,7 +72,7 @@ def base_config(args: argparse.Namespace, registry: Registry) -> tuple[RunConfig
 def plan_trials(args: argparse.Namespace, registry: Registry) -> list[Trial]:
     """Every trial the arguments describe, checked against the installed plugins."""
     base, tasks = base_config(args, registry)
-    methods = check_methods(args.methods or METHODS)
+    methods = check_methods(args.methods or METHODS, registry)
     items = args.llm or [f"{base.llm.backend}:{base.llm.model}"]
     llms = [parse_llm(item, base, registry) for item in dict.fromkeys(items)]
     return build_trials(

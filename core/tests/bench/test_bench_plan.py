@@ -10,6 +10,7 @@ from rlgpt.bench.matrix import METHODS, Trial
 from rlgpt.bench.runner import plan_trials
 from rlgpt.config import ConfigError
 from rlgpt.llm.replay import ReplayLLM
+from rlgpt.methods import PureRL
 from rlgpt.plugins import build_registry
 from rlgpt.specs import LLMBackendSpec
 
@@ -139,3 +140,19 @@ def test_missing_replay_transcript(plan, tmp_path):
 def test_no_env_and_no_config(registry, tmp_path, bench_args):
     with pytest.raises(ConfigError, match=r"give --env ENV \(installed: .*gridcraft.*\) or --config FILE"):
         plan_trials(bench_args(tmp_path / "out"), registry)
+
+
+def test_a_plugins_own_method_is_benchmarked_like_the_built_ins(
+    registry, tmp_path, bench_files, bench_entries, bench_args
+):
+    own = PureRL("my-rl", "a user's learner-only method")
+    with_own = dataclasses.replace(registry, methods={**registry.methods, own.name: own})
+    config = bench_files(tmp_path, bench_entries)
+    args = bench_args(tmp_path / "out", config=config, methods=["my-rl", "rl-gpt"], seeds=[0],
+                      llm=["replay", "alpha:alpha-large-1"])
+    trials = plan_trials(args, with_own)
+    assert [(t.method, t.llm) for t in trials] == [
+        ("my-rl", "-"), ("rl-gpt", "replay:reference"), ("rl-gpt", "alpha:alpha-large-1")
+    ]
+    with pytest.raises(ConfigError, match="unknown method 'my-rl'"):
+        plan_trials(args, registry)

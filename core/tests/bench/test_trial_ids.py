@@ -27,21 +27,24 @@ def test_the_replay_id_is_the_same_in_every_checkout(tmp_path):
     second = tmp_path / "two" / "answers.jsonl"
     second.parent.mkdir()
     shutil.copy(first, second)
-    assert matrix.config_hash(replay_config(first)) == matrix.config_hash(replay_config(second))
+    def trial_hash(path):
+        return matrix.config_hash(replay_config(path), uses_agents=True)
+
+    assert trial_hash(first) == trial_hash(second)
     second.write_text(TRANSCRIPT_ENTRY + "# edited\n")
-    assert matrix.config_hash(replay_config(first)) != matrix.config_hash(replay_config(second))
+    assert trial_hash(first) != trial_hash(second)
 
 
 def test_prompt_and_code_versions_change_llm_trials(tmp_path, monkeypatch):
     transcript = tmp_path / "answers.jsonl"
     transcript.write_text(TRANSCRIPT_ENTRY)
     config, pure_rl = replay_config(transcript), replay_config(transcript, method="pure-rl")
-    before = matrix.config_hash(config), matrix.config_hash(pure_rl)
+    before = matrix.config_hash(config, uses_agents=True), matrix.config_hash(pure_rl, uses_agents=False)
     monkeypatch.setattr(matrix, "prompt_version", lambda: "v0-00000000")
-    assert matrix.config_hash(config) != before[0]
-    assert matrix.config_hash(pure_rl) == before[1]
+    assert matrix.config_hash(config, uses_agents=True) != before[0]
+    assert matrix.config_hash(pure_rl, uses_agents=False) == before[1]
     monkeypatch.setattr(matrix, "code_version", lambda: "000000000000")
-    assert matrix.config_hash(pure_rl) != before[1]
+    assert matrix.config_hash(pure_rl, uses_agents=False) != before[1]
 
 
 def test_a_model_file_counts_by_content(tmp_path):
@@ -50,10 +53,10 @@ def test_a_model_file_counts_by_content(tmp_path):
     config = parse_config(
         {"env": "gridcraft", "task": "build_house", "llm": {"backend": "transformers", "model": str(model)}}
     )
-    before = matrix.config_hash(config)
+    before = matrix.config_hash(config, uses_agents=True)
     model.write_bytes(b"weights-2")
     matrix.file_sha256.cache_clear()
-    assert matrix.config_hash(config) != before
+    assert matrix.config_hash(config, uses_agents=True) != before
 
 
 def test_the_prompt_version_names_the_version_file_and_a_digest():
