@@ -86,9 +86,14 @@ def training_curve(result: dict[str, Any], window: int = 20) -> tuple[list[int],
     return steps, rates
 
 
+def _trained(result: dict[str, Any]) -> bool:
+    """Whether a trial's learner trained at all (pure code trains nothing)."""
+    return any(record["env_steps"].get("train", 0) for record in result["records"])
+
+
 def plot_learning_curves(results: Sequence[dict[str, Any]], path: Path) -> Path:
     """One panel per environment and task: every learned trial's training success against env steps."""
-    done = [r for r in results if r["status"] == FINISHED and r["method"] != "pure-code" and r["records"]]
+    done = [r for r in results if r["status"] == FINISHED and _trained(r)]
     panels = list(dict.fromkeys((r["env"], r["task"]) for r in done)) or [("", "(no trials)")]
     labels = list(dict.fromkeys(_label(r) for r in done))
     colours = {label: plt.get_cmap("tab10")(i % 10) for i, label in enumerate(labels)}

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from statistics import fmean
 from typing import Any
 
+from rlgpt.bench.matrix import NO_LLM
 from rlgpt.bench.stats import bootstrap
 from rlgpt.bench.trial import FINISHED
 
@@ -101,8 +102,8 @@ def method_rows(results: Sequence[dict[str, Any]]) -> list[Row]:
 
 
 def llm_rows(results: Sequence[dict[str, Any]]) -> list[Row]:
-    """One row per LLM over every task and LLM-using method (pure RL has no LLM and is left out)."""
-    groups = _grouped((r for r in results if r["method"] != "pure-rl"), lambda r: (r["llm"],))
+    """One row per LLM over every task and LLM-using method (those without agents, pure RL, left out)."""
+    groups = _grouped((r for r in results if r["llm"] != NO_LLM), lambda r: (r["llm"],))
     return [summarise("all", "all", llm, group) for (llm,), group in groups.items()]
 
 
