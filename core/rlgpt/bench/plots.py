@@ -54,17 +54,8 @@ def plot_success_vs_steps(results: Sequence[dict[str, Any]], path: Path) -> Path
                 label=None if label in shown else label,
             )
             shown.add(label)
-        ax.set_title(task)
-        ax.set_xlabel("env steps (cumulative)")
-        ax.set_ylabel("success rate")
-        ax.set_ylim(-0.05, 1.05)
-        ax.grid(alpha=0.3)
-        if shown:
-            ax.legend(fontsize="small")
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    return path
+        _finish_panel(ax, task, "env steps (cumulative)", "success rate", legend=bool(shown))
+    return _save(figure, path)
 
 
 def training_curve(result: dict[str, Any], window: int = 20) -> tuple[list[int], list[float]]:
@@ -108,13 +99,26 @@ def plot_learning_curves(results: Sequence[dict[str, Any]], path: Path) -> Path:
                     steps, rates, color=colours[label], alpha=0.7, label=None if label in shown else label
                 )
                 shown.add(label)
-        ax.set_title(f"{task} ({env})" if env else task)
-        ax.set_xlabel("env steps of training")
-        ax.set_ylabel("training success (last 20 episodes)")
-        ax.set_ylim(-0.05, 1.05)
-        ax.grid(alpha=0.3)
-        if shown:
-            ax.legend(fontsize="small")
+        title = f"{task} ({env})" if env else task
+        _finish_panel(
+            ax, title, "env steps of training", "training success (last 20 episodes)", legend=bool(shown)
+        )
+    return _save(figure, path)
+
+
+def _finish_panel(ax: Any, title: str, xlabel: str, ylabel: str, *, legend: bool) -> None:
+    """Title, axis labels, a 0-1 success axis, a light grid and (when anything is labelled) a legend."""
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(-0.05, 1.05)
+    ax.grid(alpha=0.3)
+    if legend:
+        ax.legend(fontsize="small")
+
+
+def _save(figure: Any, path: Path) -> Path:
+    """Lay out, write and close ``figure``; returns ``path``."""
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
