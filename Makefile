@@ -57,4 +57,5 @@ bench: install
 	$(VENV)/bin/rlgpt bench $(BENCH_ARGS)
 
 local-models: install
+	$(PY) -m pip install -c constraints.txt -e "llm_backends/rlgpt-transformers[llama-cpp]"
 	$(PY) -m rlgpt_transformers.local_models install

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from rlgpt import LLM, LLMBackendSpec
 from rlgpt.testing import LLMBackendContract
-from rlgpt_transformers import ALIASES, TransformersLLM
+from rlgpt_transformers import ALIASES, LlamaCppLLM, TransformersLLM
 
 
 class TestTransformersContract(LLMBackendContract):
@@ -26,8 +26,10 @@ def test_entry_point_registers_the_backend() -> None:
     [entry] = [e for e in entry_points(group="rlgpt") if e.name == "transformers"]
     specs: list[LLMBackendSpec] = []
     entry.load().register_llm_backends(register=specs.append)
-    [spec] = specs
-    assert spec.name == "transformers"
-    assert spec.factory is TransformersLLM
-    assert set(spec.models) == set(ALIASES)
-    assert dict(spec.aliases) == {}
+    by_name = {spec.name: spec for spec in specs}
+    assert set(by_name) == {"transformers", "llama-cpp"}
+    assert by_name["transformers"].factory is TransformersLLM
+    assert set(by_name["transformers"].models) == set(ALIASES)
+    assert dict(by_name["transformers"].aliases) == {}
+    assert by_name["llama-cpp"].factory is LlamaCppLLM
+    assert set(by_name["llama-cpp"].models) == {"smollm2-135m", "qwen2.5-coder-0.5b"}

@@ -14,6 +14,8 @@ from typing import Any
 from rlgpt import LLMError
 from rlgpt.llm import JsonSchema, OutputFormat, PythonBlock
 
+from rlgpt_transformers.bounds import bounded_schema
+
 OUTPUT_KINDS = frozenset({JsonSchema.kind, PythonBlock.kind})
 """What this module can enforce."""
 
@@ -29,7 +31,7 @@ def grammar_for(output: OutputFormat) -> str:
 
     if isinstance(output, JsonSchema):
         return llguidance.LLMatcher.grammar_from_json_schema(
-            json.dumps(dict(output.schema)), defaults={"whitespace_flexible": False}
+            json.dumps(bounded_schema(output.schema)), defaults={"whitespace_flexible": False}
         )
     return llguidance.LLMatcher.grammar_from_regex(output.pattern())
 
