@@ -30,7 +30,15 @@ from rich.progress import (
 
 from rlgpt.agents.conversation import prompt_version
 from rlgpt.bench.executors import Executor, make_executor
-from rlgpt.bench.matrix import METHODS, Trial, build_trials, check_methods, code_version, parse_llm
+from rlgpt.bench.matrix import (
+    METHODS,
+    LLMChoice,
+    Trial,
+    build_trials,
+    check_methods,
+    code_version,
+    parse_llm,
+)
 from rlgpt.bench.plots import plot_success_vs_steps
 from rlgpt.bench.ray_executor import RayOptions
 from rlgpt.bench.tables import llm_rows, method_rows, results_markdown
@@ -73,8 +81,11 @@ def plan_trials(args: argparse.Namespace, registry: Registry) -> list[Trial]:
     """Every trial the arguments describe, checked against the installed plugins."""
     base, tasks = base_config(args, registry)
     methods = check_methods(args.methods or METHODS, registry)
-    items = args.llm or [f"{base.llm.backend}:{base.llm.model}"]
-    llms = [parse_llm(item, base, registry) for item in dict.fromkeys(items)]
+    if args.llm or any(registry.method(method).uses_agents for method in methods):
+        items = args.llm or [f"{base.llm.backend}:{base.llm.model}"]
+        llms = [parse_llm(item, base, registry) for item in dict.fromkeys(items)]
+    else:  # no method asks an LLM: the base config's is carried, never checked or used
+        llms = [LLMChoice(base.llm.backend, base.llm.model, dict(base.llm.options))]
     return build_trials(
         base,
         methods=methods,

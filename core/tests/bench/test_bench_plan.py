@@ -124,6 +124,12 @@ def test_replay_needs_the_base_configs_transcript(registry, tmp_path, bench_args
         plan_trials(args, registry)
 
 
+def test_a_bench_of_methods_without_agents_needs_no_llm(registry, tmp_path, bench_args):
+    args = bench_args(tmp_path / "out", env="gridcraft", methods=["pure-rl"], seeds=[0, 1])
+    trials = plan_trials(args, registry)
+    assert {(t.method, t.seed) for t in trials} == {("pure-rl", 0), ("pure-rl", 1)}
+
+
 def test_unknown_environment_in_the_config(plan, tmp_path):
     config = tmp_path / "base.toml"
     config.write_text(config.read_text().replace('env = "gridcraft"', 'env = "gridcraf"'))
