@@ -9,7 +9,9 @@ Reads a bench folder (``results.json`` and each trial's run directory) and write
   ``--window`` training episodes against the primitive env steps trained so far (steps spent replaying the
   code sub-tasks before an RL sub-task count too). Training episodes act stochastically, so this is a
   conservative curve; the evaluation success (deterministic policy, fresh seeds) is reported beside it.
-- **Steps to 80%**: the first point of that curve at or above 0.8, when the plan has one RL sub-task; when the
+- **Steps to 80%**: the first point of that curve at or above 0.8, when the plan has one RL sub-task (for a
+  learner continued over several iterations, also the first evaluation after an iteration at 0.8 or more,
+  at the training steps spent so far, whichever comes first); when the
   curve never gets there but the trained policy's evaluation does, the training steps spent (the budget);
   with several RL sub-tasks, the trial's total env steps when its evaluation reached 0.8; for pure code, 0
   training steps when its evaluation reached 0.8; else "not reached" within the trial's steps.
@@ -36,15 +38,32 @@ METHODS = ("rl-gpt", "pure-rl", "pure-code")
 
 
 def training_curve(run_dir: Path, window: int) -> list[tuple[int, float]] | None:
-    """``(env steps, success over the last window episodes)`` of a plan's single RL sub-task, else None."""
-    curves = sorted(run_dir.glob("curves/iter-0-*.json"))
-    if len(curves) != 1:
+    """``(env steps, success over the last window episodes)`` of a plan's single RL sub-task, else None.
+
+    A learner continued over iterations (pure SAC with several iterations) has one curve per
+    iteration with cumulative steps; they are joined into one.
+    """
+    files = sorted(run_dir.glob("curves/iter-*.json"), key=lambda path: int(path.name.split("-")[1]))
+    curves = [json.loads(path.read_text()) for path in files]
+    if not curves or len({curve["subtask"] for curve in curves}) != 1:
         return None
-    episodes = json.loads(curves[0].read_text())["episodes"]
+    episodes = [episode for curve in curves for episode in curve["episodes"]]
+    steps = [int(episode["timestep"]) for episode in episodes]
+    if steps != sorted(steps):
+        episodes = curves[-1]["episodes"]  # each iteration trained afresh: the last one is the policy
     points = []
     for i in range(window - 1, len(episodes)):
         recent = episodes[i - window + 1 : i + 1]
         points.append((int(episodes[i]["timestep"]), sum(bool(e["success"]) for e in recent) / window))
+    return points
+
+
+def evaluation_curve(trial: dict[str, Any]) -> list[tuple[int, float]]:
+    """``(training steps so far, evaluation success)`` after each iteration of the trial."""
+    points, trained = [], 0
+    for record in trial["records"]:
+        trained += int(record["env_steps"]["train"])
+        points.append((trained, float(record["success_rate"])))
     return points
 
 
@@ -53,9 +72,11 @@ def steps_to_target(trial: dict[str, Any], curve: list[tuple[int, float]] | None
     final = trial["records"][-1]["success_rate"] if trial["records"] else 0.0
     if trial["method"] == "pure-code":
         return 0 if final >= TARGET else None
-    crossing = next((steps for steps, rate in curve or [] if rate >= TARGET), None)
-    if crossing is not None:
-        return crossing
+    crossings = [steps for steps, rate in curve or [] if rate >= TARGET]
+    if len(trial["records"]) > 1:
+        crossings += [steps for steps, rate in evaluation_curve(trial) if rate >= TARGET]
+    if crossings:
+        return min(crossings)
     if final < TARGET:
         return None
     # evaluated at 80% or more after training, without a training window that showed it
