@@ -173,20 +173,19 @@ def undocumented_skills(api_cls: type[SkillAPI]) -> list[str]:
 
 
 def render_skill_doc(api_cls: type[SkillAPI]) -> str:
-    """Render the skill API as Python-like stubs with docstrings, for prompts."""
-    lines = [f"class {api_cls.__name__}:"]
+    """Render the skill API for the coder's prompt: each skill as code calls it, with its whole docstring.
+
+    ``api.move(direction: str) -> bool`` on one line, the docstring indented below it; the class
+    docstring first. Not Python source, so a small model has no class to copy into its answer.
+    """
+    lines = []
     class_doc = inspect.getdoc(api_cls)
     if class_doc:
-        lines.append(_indent(f'"""{class_doc}"""', 4))
+        lines += [class_doc, ""]
     for name in skill_names(api_cls):
         member = getattr(api_cls, name)
-        doc = inspect.getdoc(member) or ""
-        if isinstance(member, property):
-            header = f"@property\ndef {name}(self)"
-        else:
-            header = f"def {name}{_signature(member)}"
-        body = doc.replace("\n", "\n    ")
-        lines.append(_indent(f'{header}:\n    """{body}"""', 4))
+        lines.append(_call_head(name, member))
+        lines.append(_indent(inspect.getdoc(member) or "", 4))
     return "\n".join(lines)
 
 
@@ -198,14 +197,18 @@ def render_skill_summary(api_cls: type[SkillAPI]) -> str:
     lines = []
     for name in skill_names(api_cls):
         member = getattr(api_cls, name)
-        if isinstance(member, property):
-            head = f"api.{name}"
-        else:
-            head = f"api.{name}" + _signature(member).replace("(self, ", "(", 1).replace("(self)", "()", 1)
+        head = _call_head(name, member)
         paragraph = " ".join((inspect.getdoc(member) or "").split("\n\n")[0].split())
         sentence, dot, _ = paragraph.partition(". ")
         lines.append(f"{head}  # {sentence}{dot.strip()}")
     return "\n".join(lines)
+
+
+def _call_head(name: str, member: Any) -> str:
+    """``api.move(direction: str) -> bool`` for a method, ``api.obs`` for a property."""
+    if isinstance(member, property):
+        return f"api.{name}"
+    return f"api.{name}" + _signature(member).replace("(self, ", "(", 1).replace("(self)", "()", 1)
 
 
 def _signature(function: Any) -> str:

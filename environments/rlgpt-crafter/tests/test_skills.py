@@ -179,6 +179,6 @@ def test_every_skill_is_documented_with_its_cost() -> None:
     assert undocumented_skills(CrafterSkills) == []
     doc = render_skill_doc(CrafterSkills)
     for name in ("move", "do", "place", "make", "nearby", "nearest", "can_make", "step_towards", "explore"):
-        assert f"def {name}(" in doc
+        assert f"api.{name}(" in doc
     public = [n for n in vars(CrafterSkills) if not n.startswith("_")]
     assert all("Costs" in (getattr(CrafterSkills, n).__doc__ or "") for n in public)

@@ -111,5 +111,5 @@ def test_budget_stops_long_skills() -> None:
 
 def test_skill_doc_covers_the_api() -> None:
     doc = render_skill_doc(MineDojoSkills)
-    for name in ("def craft(self, item: str) -> bool", "def approach(", "def find(", "def look("):
+    for name in ("api.craft(item: str) -> bool", "api.approach(", "api.find(", "api.look("):
         assert name in doc
