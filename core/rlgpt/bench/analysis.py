@@ -1,17 +1,21 @@
 """``analysis.md`` and ``learning_curves.png``: methods compared over seeds, with controls.
 
-Built from a results folder's ``trials/`` and the per-episode re-evaluations of rl-gpt trials in
-``controls/`` (:mod:`rlgpt.bench.controls`). Per environment and task:
+Built from a results folder's ``trials/`` and the per-episode re-evaluations in ``controls/``
+(:mod:`rlgpt.bench.controls`). Methods are whatever the trials ran (built-in or a plugin's), in the
+order the bench finished their first trial; what is shown for a method follows from what its
+trials did. Per environment and task:
 
 * success of each method's final policy (the loop's own evaluation): the mean over seeds of each
   seed's success rate, with a two-level bootstrap interval over seeds (:mod:`rlgpt.bench.stats`)
   and the IQM of the seed rates;
-* the steps the final policy trained on, apart from the cumulative env steps of the trial;
+* the steps the final policy trained on (every iteration's when one learner continued across
+  them), apart from the cumulative env steps of the trial;
 * differences between methods on the shared evaluation worlds (a seed's worlds are the same for
   every method); a method is **bold** only when its difference to every other method is above
   zero beyond its interval;
-* for rl-gpt, the trained policy deterministic and sampling, its controls and "RL adds": trained
-  minus the best control, paired episode by episode.
+* for each method whose trials have controls (a plan held fixed around an RL sub-task), the
+  trained policy deterministic and sampling, its controls and "RL adds": trained minus the best
+  control, paired episode by episode.
 """
 
 from __future__ import annotations
@@ -20,18 +24,26 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 from statistics import fmean
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rlgpt.bench.controls import ALWAYS, FINAL, RANDOM, STOCHASTIC, TRAINED, load_controls
+from rlgpt.bench.controls import (
+    ALWAYS,
+    FINAL,
+    RANDOM,
+    STOCHASTIC,
+    TRAINED,
+    final_policy_steps,
+    load_controls,
+)
 from rlgpt.bench.stats import Estimate, bootstrap, difference_over_seeds, iqm, paired_difference, seed_means
 from rlgpt.bench.trial import FINISHED
 
+if TYPE_CHECKING:
+    from rlgpt.plugins import Registry
+
 ANALYSIS_FILE = "analysis.md"
 CURVES_FILE = "learning_curves.png"
-METHOD_ORDER = ("rl-gpt", "pure-rl", "pure-code")
 OPEN_GAME = "open_game"
-CONTINUES = "pure-rl"
-"""The method whose learner continues across iterations (see ``Method.continues_learning``)."""
 
 
 def achievement_score(rates: dict[str, float], names: Sequence[str]) -> float:
@@ -47,13 +59,6 @@ def _episodes(result: dict[str, Any]) -> list[int]:
     return [1] * int(record["successes"]) + [0] * (int(record["episodes"]) - int(record["successes"]))
 
 
-def _final_policy_steps(result: dict[str, Any]) -> int:
-    """Env steps the final policy trained on: its last iteration's, or every iteration's for pure-rl,
-    whose one learner continues across iterations."""
-    records = result["records"] if result["method"] == CONTINUES else result["records"][-1:]
-    return sum(int(r["env_steps"].get("train", 0)) for r in records)
-
-
 def _policy(controls: Sequence[dict[str, Any]], policy: str) -> list[list[int]]:
     return [c["policies"][policy]["success"] for c in controls]
 
@@ -62,21 +67,31 @@ class TaskAnalysis:
     """The comparison on one environment and task.
 
     :param trials: the finished trials on this environment and task.
-    :param controls: trial id -> its controls (rl-gpt trials; others have none).
+    :param controls: trial id -> its controls (trials without any have none).
+    :param registry: the plugins the trials ran with, for their methods (the installed ones by default).
     """
 
     def __init__(
-        self, env: str, task: str, trials: Sequence[dict[str, Any]], controls: dict[str, Any]
+        self,
+        env: str,
+        task: str,
+        trials: Sequence[dict[str, Any]],
+        controls: dict[str, Any],
+        registry: Registry | None = None,
     ) -> None:
-        self.env, self.task = env, task
-        methods: dict[str, list[dict[str, Any]]] = {}
+        self.env, self.task, self.registry = env, task, registry
+        order = dict.fromkeys(t["method"] for t in sorted(trials, key=lambda t: t.get("finished_at") or ""))
+        self.methods: dict[str, list[dict[str, Any]]] = {method: [] for method in order}
         for trial in sorted(trials, key=lambda t: t["seed"]):
-            methods.setdefault(trial["method"], []).append(trial)
-        order = [m for m in METHOD_ORDER if m in methods] + sorted(set(methods) - set(METHOD_ORDER))
-        self.methods = {m: methods[m] for m in order}
+            self.methods[trial["method"]].append(trial)
         self.controls = {
             m: [controls[t["id"]] for t in ts if t["id"] in controls] for m, ts in self.methods.items()
         }
+
+    @property
+    def controlled(self) -> list[str]:
+        """The methods whose trials have controls (their trained policy beside untrained ones)."""
+        return [m for m in self.methods if self._trained_controls(m)]
 
     def per_seed(self, method: str, seeds: set[int] | None = None) -> list[list[int]]:
         """Per-episode success of each seed's final policy (the loop's own evaluation)."""
@@ -101,22 +116,26 @@ class TaskAnalysis:
                 return method
         return None
 
-    def control_estimates(self, method: str = "rl-gpt") -> dict[str, Estimate]:
+    def _trained_controls(self, method: str) -> list[dict[str, Any]]:
+        """The controls of ``method``'s trials that re-evaluated the trained policy."""
+        return [c for c in self.controls.get(method, []) if TRAINED in c["policies"]]
+
+    def control_estimates(self, method: str) -> dict[str, Estimate]:
         """Each control of ``method`` (its RL sub-tasks driven otherwise) over seeds."""
-        controls = self.controls.get(method, [])
+        controls = self._trained_controls(method)
         if not controls:
             return {}
         names = [n for n in controls[0]["policies"] if n not in (TRAINED, STOCHASTIC, FINAL)]
         shared = [n for n in names if all(n in c["policies"] for c in controls)]
         return {name: bootstrap(_policy(controls, name)) for name in shared}
 
-    def rl_adds(self, method: str = "rl-gpt") -> tuple[str, Estimate] | None:
+    def rl_adds(self, method: str) -> tuple[str, Estimate] | None:
         """The best control (highest mean success) and trained minus it, paired episode by episode."""
         estimates = self.control_estimates(method)
         if not estimates:
             return None
         best = max(estimates, key=lambda name: estimates[name].value)
-        controls = self.controls[method]
+        controls = self._trained_controls(method)
         return best, paired_difference(_policy(controls, TRAINED), _policy(controls, best))
 
     def markdown(self) -> list[str]:
@@ -131,7 +150,7 @@ class TaskAnalysis:
         ]
         for method, trials in self.methods.items():
             text = self.success(method).format()
-            trained = fmean(_final_policy_steps(t) for t in trials)
+            trained = fmean(final_policy_steps(t, self.registry) for t in trials)
             lines.append(
                 f"| {method} | {len(trials)} | {f'**{text}**' if method == best else text} "
                 f"| {iqm(seed_means(self.per_seed(method))):.2f} | {trained:,.0f} "
@@ -144,17 +163,18 @@ class TaskAnalysis:
             lines += ["Differences on the same evaluation worlds (seeds paired; 95% CI over seeds):", ""]
             lines += [f"- {a} - {b}: {d.format(signed=True)}" for a, b, d in differences if d is not None]
             lines.append("")
-        return lines + self._controls_markdown() + self._achievements_markdown()
+        controls = [line for method in self.controlled for line in self._controls_markdown(method)]
+        return lines + controls + self._achievements_markdown()
 
-    def _controls_markdown(self) -> list[str]:
-        estimates = self.control_estimates()
-        adds = self.rl_adds()
+    def _controls_markdown(self, method: str) -> list[str]:
+        estimates = self.control_estimates(method)
+        adds = self.rl_adds(method)
         if not estimates or adds is None:
             return []
-        controls = self.controls["rl-gpt"]
+        controls = self._trained_controls(method)
         reproduced = sum(bool(c["reproduces_loop"]) for c in controls)
         lines = [
-            f"rl-gpt's plan and programs on the same worlds ({len(controls)} seed(s); the re-evaluation of "
+            f"{method}'s plan and programs on the same worlds ({len(controls)} seed(s); the re-evaluation of "
             f"the trained policy reproduced the loop's success count in {reproduced} of {len(controls)}), "
             "its RL sub-task driven by:",
             "",
@@ -207,22 +227,23 @@ class TaskAnalysis:
         return [*lines, ""]
 
 
-def analyses(out: Path) -> list[TaskAnalysis]:
+def analyses(out: Path, registry: Registry | None = None) -> list[TaskAnalysis]:
     """One :class:`TaskAnalysis` per environment and task of the finished trials in ``out``."""
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for trial in _trials(out):
         if trial["status"] == FINISHED and trial["records"]:
             groups.setdefault((trial["env"], trial["task"]), []).append(trial)
     controls = load_controls(out)
-    return [TaskAnalysis(env, task, trials, controls) for (env, task), trials in groups.items()]
+    return [TaskAnalysis(env, task, trials, controls, registry) for (env, task), trials in groups.items()]
 
 
 def summary_markdown(tasks: Sequence[TaskAnalysis]) -> list[str]:
-    """One line per task: each method's success, and what RL adds."""
+    """One line per task: each method's success, and what RL adds for each method with controls."""
     methods = list(dict.fromkeys(m for t in tasks for m in t.methods))
+    controlled = list(dict.fromkeys(m for t in tasks for m in t.controlled))
     lines = [
-        "| task | " + " | ".join(methods) + " | RL adds (rl-gpt) |",
-        "|---|" + "---|" * (len(methods) + 1),
+        "| task | " + " | ".join([*methods, *(f"RL adds ({m})" for m in controlled)]) + " |",
+        "|---|" + "---|" * (len(methods) + len(controlled)),
     ]
     for task in tasks:
         best = task.best()
@@ -233,16 +254,20 @@ def summary_markdown(tasks: Sequence[TaskAnalysis]) -> list[str]:
                 continue
             text = task.success(method).format()
             cells.append(f"**{text}**" if method == best else text)
-        adds = task.rl_adds()
-        added = f"{adds[1].format(signed=True)} vs `{adds[0]}`" if adds else "-"
-        lines.append(f"| {task.task} ({task.env}) | " + " | ".join(cells) + f" | {added} |")
+        for method in controlled:
+            adds = task.rl_adds(method)
+            cells.append(f"{adds[1].format(signed=True)} vs `{adds[0]}`" if adds else "-")
+        lines.append(f"| {task.task} ({task.env}) | " + " | ".join(cells) + " |")
     return lines
 
 
-def write_analysis(out: Path) -> Path:
-    """Write ``analysis.md`` (and ``learning_curves.png``) into ``out``; returns the markdown's path."""
+def write_analysis(out: Path, registry: Registry | None = None) -> Path:
+    """Write ``analysis.md`` (and ``learning_curves.png``) into ``out``; returns the markdown's path.
+
+    :param registry: the plugins the trials ran with, for their methods (the installed ones by default).
+    """
     out = Path(out)
-    tasks = analyses(out)
+    tasks = analyses(out, registry)
     command = _command(out)
     lines = [
         "# Methods compared over seeds, with controls",

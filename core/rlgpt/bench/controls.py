@@ -1,22 +1,28 @@
 """Controls: what the trained policy adds over untrained ones, with the same plan, programs and worlds.
 
-For every finished trial of a bench results folder, the final iteration's plan and programs are
-evaluated again, episode by episode, on the trial's own evaluation worlds, with each RL sub-task
-driven by:
+For every finished trial of a bench results folder whose plan holds something to keep fixed (an
+RL sub-task with coded actions, or a plan written by LLM agents; see :func:`has_controls`), the
+final iteration's plan and programs are evaluated again, episode by episode, on the trial's own
+evaluation worlds, with each RL sub-task driven by:
 
 * ``trained``: the trained policy, deterministic (what the loop evaluated; the re-evaluation
   must reproduce the loop's success count, and says whether it does);
 * ``trained_stochastic``: the trained policy, sampling its actions;
-* ``random``: uniform over the actions the sub-task's mask allows (every action when unmasked);
-* ``always:<action>``: that coded action whenever the mask allows it, otherwise a uniform allowed
-  one. Constant *primitive* actions are left out: always moving one way walks into the first
-  obstacle and stays there (on eat_cow every constant move scored 0 of 20 where the trained
-  policy scored 19), and those episodes run to the step limit, which is most of the cost.
+* ``random``: uniform over the sub-task's action space: over the actions its mask allows (every
+  action when unmasked) in a ``Discrete`` space, over the box in a bounded ``Box`` one (a
+  continuous space's coded actions and their parameters are part of the box);
+* ``always:<action>`` (``Discrete``): that coded action whenever the mask allows it, otherwise a
+  uniform allowed one. Constant *primitive* actions are left out: always moving one way walks
+  into the first obstacle and stays there (on eat_cow every constant move scored 0 of 20 where
+  the trained policy scored 19), and those episodes run to the step limit, which is most of the cost;
+* ``always:midpoint`` (``Box``): the centre of the box (zero on a symmetric one) in every step.
 
-Only rl-gpt trials have controls (pure-rl has no plan to hold fixed, pure-code no RL sub-task);
-with ``--all-methods`` the other methods' final policies are re-evaluated too (``final``), so every
-method's achievements (and, on ``open_game``, the Crafter score) can be reported. Results go to
-``controls/<trial id>.json``; a rerun skips trials already done.
+A sub-task whose action space is neither gets a one-line message and no untrained controls.
+Trials without a plan to keep fixed (pure RL on the primitives, or nothing trained) get none; with
+``--all-methods`` their final policies are re-evaluated too (``final``), so every method's
+achievements (and, on ``open_game``, the Crafter score) can be reported. Results go to
+``controls/<trial id>.json``; a rerun skips trials already done, and a trial that cannot be
+re-evaluated is named in one line and skipped.
 
 Run ``python -m rlgpt.bench.controls RESULTS_DIR [--all-methods]``.
 """
@@ -30,26 +36,34 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import gymnasium as gym
 import numpy as np
 from rich.console import Console
 
 from rlgpt.agents.schemas import Plan
+from rlgpt.bench.matrix import NO_LLM
 from rlgpt.bench.trial import FINISHED, write_json
 from rlgpt.envs import run_chain
+
+if TYPE_CHECKING:
+    from rlgpt.plugins import Registry
 
 CONTROLS_DIR = "controls"
 TRAINED = "trained"
 STOCHASTIC = "trained_stochastic"
 RANDOM = "random"
 ALWAYS = "always:"
-CONTROLLED = "rl-gpt"
-"""The method whose trials get controls."""
+MIDPOINT = ALWAYS + "midpoint"
+"""The single-action control of a continuous sub-task: the centre of its action box."""
 
 FINAL = "final"
-"""Other methods' final policy (pure-rl's trained one, pure-code's programs), re-evaluated with
-``--all-methods`` for the achievements (and the Crafter score) of every method."""
+"""The final policy of a trial without controls (pure RL's trained one, pure code's programs),
+re-evaluated with ``--all-methods`` for the achievements (and the Crafter score) of every method."""
+
+Predictors = Callable[[int], dict[str, Callable[..., Any]]]
+"""A control: ``predictors(episode)`` -> RL sub-task name -> ``predict(obs, action_masks=None)``."""
 
 
 def evaluation_world(seed: int, episode: int) -> int:
@@ -57,8 +71,54 @@ def evaluation_world(seed: int, episode: int) -> int:
     return 10_000 + 1_000 * seed + episode
 
 
+def rl_subtasks(plan: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The RL sub-tasks of a plan (as recorded in a trial's records)."""
+    return [s for s in (plan or {}).get("subtasks", []) if s.get("method") == "rl"]
+
+
+def has_controls(result: dict[str, Any]) -> bool:
+    """Whether a trial's final plan can be held fixed while its policy is replaced: it has an RL
+    sub-task, with coded actions or planned by LLM agents (pure RL's one sub-task on the
+    primitives has nothing else to keep; a plan of code only has no policy to replace)."""
+    records = result.get("records") or [{}]
+    subtasks = rl_subtasks(records[-1].get("plan"))
+    return bool(subtasks) and (result["llm"] != NO_LLM or any(s.get("coded_actions") for s in subtasks))
+
+
+def continues_learning(result: dict[str, Any], registry: Registry | None = None) -> bool:
+    """Whether a trial's learner carried on across iterations (``Method.continues_learning``).
+
+    The trial's method is looked up in ``registry`` (the installed plugins' by default); a method
+    not registered there is taken to continue when no LLM wrote its plans and every iteration
+    kept the same plan, as pure RL does.
+    """
+    from rlgpt.plugins import get_registry
+
+    methods = (registry or get_registry()).methods
+    if result["method"] in methods:
+        return methods[result["method"]].continues_learning
+    plans = [record.get("plan") for record in result["records"]]
+    return result["llm"] == NO_LLM and all(plan == plans[0] for plan in plans)
+
+
+def final_policy_steps(result: dict[str, Any], registry: Registry | None = None) -> int:
+    """Env steps a trial's final policy trained on: its last iteration's, or every iteration's when
+    one learner continued across them (:func:`continues_learning`)."""
+    records = result["records"] if continues_learning(result, registry) else result["records"][-1:]
+    return sum(int(r["env_steps"].get("train", 0)) for r in records)
+
+
+def unsupported(space: gym.Space) -> str | None:
+    """Why ``space`` has no untrained controls (one line), or None when it has them."""
+    if isinstance(space, gym.spaces.Discrete):
+        return None
+    if isinstance(space, gym.spaces.Box) and len(space.shape) == 1 and space.is_bounded("both"):
+        return None
+    return f"action space {space} has no untrained controls (only Discrete and bounded 1-D Box have)"
+
+
 class _Masked:
-    """A control policy: ``predict(obs, action_masks=None) -> action`` over ``n`` actions."""
+    """A control policy over ``Discrete(n)``: ``always`` where the mask allows it, else uniform allowed."""
 
     def __init__(self, n: int, rng: np.random.Generator, always: int | None = None) -> None:
         self.n, self.rng, self.always = n, rng, always
@@ -68,6 +128,18 @@ class _Masked:
         if self.always is not None and self.always in allowed:
             return self.always
         return int(self.rng.choice(allowed))
+
+
+class _Box:
+    """A control policy over a bounded ``Box``: uniform in it, or (``rng`` None) always its centre."""
+
+    def __init__(self, space: gym.spaces.Box, rng: np.random.Generator | None) -> None:
+        self.space, self.rng = space, rng
+
+    def __call__(self, obs: Any, action_masks: Any = None) -> np.ndarray:
+        low, high = self.space.low, self.space.high
+        action = (low + high) / 2 if self.rng is None else self.rng.uniform(low, high)
+        return np.asarray(action, dtype=self.space.dtype)
 
 
 def _stochastic(predict: Callable[..., Any]) -> Callable[..., Any]:
@@ -81,56 +153,90 @@ class TrialControls:
     """Re-evaluates one finished trial under its controls.
 
     :param result: the trial's result (``trials/<id>.json``).
+    :param registry: the plugins the trial ran with (the installed ones by default).
+    :param log: where a one-line note goes (an action space without untrained controls).
     """
 
-    def __init__(self, result: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        result: dict[str, Any],
+        registry: Registry | None = None,
+        log: Callable[[str], None] = print,
+    ) -> None:
         from rlgpt.loop import Loop
 
-        self.result = result
+        self.result, self.log = result, log
         record = result["records"][-1]
         if not record.get("plan"):
             raise ValueError(f"trial {result['id']} has no usable plan in its last iteration")
         # the trial's own loop builds the runtime, so the plan runs exactly as it was evaluated
-        loop = Loop.resume(Path(result["run_dir"]), console=Console(quiet=True), progress_bar=False)
+        loop = Loop.resume(Path(result["run_dir"]), registry, console=Console(quiet=True), progress_bar=False)
+        self.registry = loop.registry
         self.config, self.env_spec, self.task = loop.config, loop.env_spec, loop.task
         self.learner = loop.registry.learner(loop.config.learner.name)
         plan = Plan.model_validate(record["plan"])
         self.runtime = loop._runtime(plan, record.get("programs") or {})
         self.expected_successes = int(record["successes"])
         self.episodes = int(record["episodes"])
-        self.checkpoints, self.final_policy_steps = _trained(
-            Path(result["run_dir"]), int(record["iteration"])
-        )
+        self.checkpoints = _checkpoints(Path(result["run_dir"]), int(record["iteration"]))
 
     @property
     def rl_subtasks(self) -> list[Any]:
         """The plan's RL sub-tasks."""
         return [s for s in self.runtime.parsed_plan.subtasks if s.method == "rl"]
 
-    def policies(self) -> dict[str, Callable[[int], dict[str, Callable[..., Any]]]]:
+    def policies(self) -> dict[str, Predictors]:
         """Control name -> ``predictors(episode)`` for every RL sub-task (fresh random state per world)."""
         load = self.learner.load_policy
         if self.rl_subtasks and load is None:
             raise ValueError(f"learner {self.learner.name!r} cannot load checkpoints, so it has no controls")
-        trained = {s.name: load(self.checkpoints[s.name]) for s in self.rl_subtasks} if load else {}
-        if self.config.method != CONTROLLED or not self.rl_subtasks:  # its final policy only
+        trained = {
+            s.name: load(self.checkpoints[s.name])
+            for s in self.rl_subtasks
+            if load is not None and s.name in self.checkpoints
+        }
+        if not has_controls(self.result):  # its final policy only
             return {FINAL: lambda episode: trained}
-        controls: dict[str, Callable[[int], dict[str, Callable[..., Any]]]] = {
+        controls: dict[str, Predictors] = {
             TRAINED: lambda episode: trained,
             STOCHASTIC: lambda episode: {name: _stochastic(p) for name, p in trained.items()},
         }
-        sizes = {s.name: self._actions(s) for s in self.rl_subtasks}
-        controls[RANDOM] = lambda episode: {n: _Masked(len(a), self._rng(episode)) for n, a in sizes.items()}
+        return {**controls, **self._untrained(self._spaces())}
+
+    def _spaces(self) -> dict[str, gym.Space]:
+        """RL sub-task name -> its action space (the primitives it keeps and its coded actions)."""
+        env = self.runtime.make_env()
+        try:
+            return {s.name: self.runtime.view(s, env).action_space for s in self.rl_subtasks}
+        finally:
+            env.close()
+
+    def _untrained(self, spaces: dict[str, gym.Space]) -> dict[str, Predictors]:
+        """The untrained controls of these sub-task action spaces (one environment: one kind of space)."""
+        for name, space in spaces.items():
+            reason = unsupported(space)
+            if reason:
+                self.log(f"controls: {self.result['id']}: sub-task {name!r}: {reason}; skipped")
+                return {}
+        if not all(isinstance(space, gym.spaces.Discrete) for space in spaces.values()):
+            return {
+                RANDOM: lambda episode: {n: _Box(s, self._rng(episode)) for n, s in spaces.items()},
+                MIDPOINT: lambda episode: {n: _Box(s, None) for n, s in spaces.items()},
+            }
+        names = {s.name: self._actions(s) for s in self.rl_subtasks}
+        controls: dict[str, Predictors] = {
+            RANDOM: lambda episode: {n: _Masked(len(a), self._rng(episode)) for n, a in names.items()}
+        }
         coded = {name for s in self.rl_subtasks for name in self.runtime.coded_actions(s)}
-        for action in _shared_names(sizes):
+        for action in _shared_names(names):
             if action in coded:
-                controls[ALWAYS + action] = functools.partial(self._always, sizes, action)
+                controls[ALWAYS + action] = functools.partial(self._always, names, action)
         return controls
 
-    def _always(self, sizes: dict[str, list[str]], action: str, episode: int) -> dict[str, Any]:
+    def _always(self, names: dict[str, list[str]], action: str, episode: int) -> dict[str, Any]:
         return {
             n: _Masked(len(a), self._rng(episode), a.index(action) if action in a else None)
-            for n, a in sizes.items()
+            for n, a in names.items()
         }
 
     def _rng(self, episode: int) -> np.random.Generator:
@@ -142,7 +248,7 @@ class TrialControls:
         primitives = [names[i] for i in kept] if kept is not None else list(names)
         return primitives + list(self.runtime.coded_actions(subtask))
 
-    def evaluate(self, predictors: Callable[[int], dict[str, Callable[..., Any]]]) -> dict[str, list[Any]]:
+    def evaluate(self, predictors: Predictors) -> dict[str, list[Any]]:
         """Per-episode success, env steps and achievements on the trial's evaluation worlds."""
         default_steps = self.task.max_episode_steps
         n = len(self.runtime.parsed_plan.subtasks)
@@ -175,7 +281,7 @@ class TrialControls:
             "method": self.result["method"],
             "seed": self.config.seed,
             "episodes": self.episodes,
-            "final_policy_steps": self.final_policy_steps,
+            "final_policy_steps": final_policy_steps(self.result, self.registry),
             "env_steps": self.result["summary"]["env_steps"],
             "reproduces_loop": reference is not None and sum(reference["success"]) == self.expected_successes,
             "policies": evaluated,
@@ -183,23 +289,20 @@ class TrialControls:
         }
 
 
-def _shared_names(sizes: dict[str, list[str]]) -> list[str]:
+def _shared_names(names: dict[str, list[str]]) -> list[str]:
     """Every action name of any RL sub-task, first-seen order."""
-    return list(dict.fromkeys(name for actions in sizes.values() for name in actions))
+    return list(dict.fromkeys(name for actions in names.values() for name in actions))
 
 
-def _trained(run_dir: Path, iteration: int) -> tuple[dict[str, Path], int]:
-    """RL sub-task name -> checkpoint of ``iteration``, and the env steps those policies trained on
-    (from the run's ``trained`` events)."""
-    checkpoints: dict[str, Path] = {}
-    steps = 0
+def _checkpoints(run_dir: Path, iteration: int) -> dict[str, Path]:
+    """RL sub-task name -> its checkpoint of ``iteration`` (from the run's ``trained`` events)."""
     events = run_dir / "events.jsonl"
     lines = events.read_text(encoding="utf-8").splitlines() if events.is_file() else []
-    for event in map(json.loads, lines):
-        if event.get("kind") == "trained" and event.get("iteration") == iteration:
-            checkpoints[event["subtask"]] = Path(event["checkpoint"])
-            steps += int(event["timesteps"])
-    return checkpoints, steps
+    return {
+        event["subtask"]: Path(event["checkpoint"])
+        for event in map(json.loads, lines)
+        if event.get("kind") == "trained" and event.get("iteration") == iteration
+    }
 
 
 def load_controls(out: Path) -> dict[str, dict[str, Any]]:
@@ -208,20 +311,33 @@ def load_controls(out: Path) -> dict[str, dict[str, Any]]:
     return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))}
 
 
-def run_controls(out: Path, log: Callable[[str], None] = print, all_methods: bool = False) -> int:
-    """Evaluate the controls of every finished trial of ``out`` not done yet; returns how many ran."""
+def run_controls(
+    out: Path,
+    log: Callable[[str], None] = print,
+    all_methods: bool = False,
+    registry: Registry | None = None,
+) -> int:
+    """Evaluate the controls of every finished trial of ``out`` not done yet; returns how many ran.
+
+    A trial that cannot be re-evaluated is named in one ``log`` line and skipped.
+    """
     done = load_controls(out)
     ran = 0
     for path in sorted((Path(out) / "trials").glob("*.json")):
         result = json.loads(path.read_text(encoding="utf-8"))
         if (
             result["status"] != FINISHED
-            or (result["method"] != CONTROLLED and not all_methods)
+            or not result["records"]
+            or not (all_methods or has_controls(result))
             or done.get(result["id"], {}).get("finished_at") == result["finished_at"]
         ):
             continue
         log(f"controls: {result['id']}")
-        controls = TrialControls(result).run()
+        try:
+            controls = TrialControls(result, registry, log).run()
+        except Exception as exc:  # one trial that cannot be re-evaluated must not stop the others
+            log(f"controls: {result['id']} skipped: {type(exc).__name__}: {exc}".splitlines()[0])
+            continue
         write_json(Path(out) / CONTROLS_DIR / f"{result['id']}.json", controls)
         ran += 1
     return ran
@@ -236,7 +352,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--all-methods",
         action="store_true",
-        help="also re-evaluate pure-rl and pure-code final policies (achievements, Crafter score)",
+        help="also re-evaluate the final policies of trials without controls (pure RL on the primitives, "
+        "pure code) for their achievements and the Crafter score",
     )
     args = parser.parse_args(argv)
     if not (args.out / "trials").is_dir():
