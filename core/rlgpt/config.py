@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from rlgpt._imports import keyword_names, load_object, unknown_keyword
 from rlgpt.llm.factory import check_options
 from rlgpt.plugins import UnknownPluginError, unknown_name_message
 
 if TYPE_CHECKING:
     from rlgpt.plugins import Registry
+    from rlgpt.specs import EnvironmentSpec
 
 
 class ConfigError(ValueError):
@@ -129,6 +131,8 @@ class RunConfig(_Strict):
     agents: str = "slow+fast+critic"
     seed: int = 0
     obs_mode: str | None = None
+    env_options: dict[str, Any] = Field(default_factory=dict)
+    """Keyword arguments of the environment's factory, over the task's own (crafter: ``reward``)."""
     runs_dir: Path = Path("runs")
     name: str | None = None
     max_iterations: int = Field(default=3, ge=1)
@@ -299,6 +303,10 @@ def validate_against_registry(config: RunConfig, registry: Registry) -> None:
         modes, listing = env.observation_modes, f"modes of {env.name!r}"
         message = unknown_name_message("observation mode", config.obs_mode, modes, listing=listing)
         raise ConfigError(f"obs_mode: {message}")
+    try:
+        _check_env_options(env, config.env_options)
+    except ValueError as exc:
+        raise ConfigError(f"env_options: {exc}") from None
     checks = [
         ("method", registry.method, config.method),
         ("agents", registry.agent_structure, config.agents),
@@ -327,6 +335,29 @@ def validate_against_registry(config: RunConfig, registry: Registry) -> None:
             learner.validate_hyperparameters(config.learner.hyperparameters)
         except (ValueError, TypeError) as exc:
             raise ConfigError(f"learner.hyperparameters: {exc}") from None
+
+
+ENV_OPTIONS_WITH_A_SETTING = {
+    "task": "use task instead",
+    "obs_mode": "use obs_mode instead",
+    "max_episode_steps": "use evaluation.max_episode_steps instead",
+    "render_mode": "rlgpt sets it when it records frames",
+}
+"""Factory keywords a run config does not set through ``env_options``, and why."""
+
+
+def _check_env_options(env: EnvironmentSpec, options: Mapping[str, Any]) -> None:
+    """Each option is a keyword ``env``'s factory takes and no other setting owns (``ValueError``)."""
+    for name in options:
+        if name in ENV_OPTIONS_WITH_A_SETTING:
+            raise ValueError(f"{name!r} is not an option here: {ENV_OPTIONS_WITH_A_SETTING[name]}")
+    if not options:
+        return
+    accepted = keyword_names(load_object(env.entry_point))
+    for name in options:
+        if accepted is not None and name not in accepted:
+            choices = [a for a in accepted if a not in ENV_OPTIONS_WITH_A_SETTING]
+            raise ValueError(unknown_keyword(f"environment {env.name!r}", name, choices))
 
 
 def _check_role_llms(llm: LLMConfig, registry: Registry) -> None:

@@ -708,7 +708,12 @@ class Loop:
         return (((space.low + space.high) / 2).tolist(),)
 
     def _env_kwargs(self) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"task": self.task.id, "obs_mode": self.obs_mode, **self.task.env_kwargs}
+        kwargs: dict[str, Any] = {
+            "task": self.task.id,
+            "obs_mode": self.obs_mode,
+            **self.task.env_kwargs,
+            **self.config.env_options,
+        }
         if self.config.evaluation.max_episode_steps:
             kwargs["max_episode_steps"] = self.config.evaluation.max_episode_steps
         return kwargs

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
-import inspect
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from rlgpt._imports import keyword_names, unknown_keyword
 from rlgpt.llm.cache import CachedLLM
 from rlgpt.llm.retry import RetryingLLM
 from rlgpt.llm.types import LLM
@@ -52,26 +51,12 @@ def build_llm(
 
 def check_options(spec: LLMBackendSpec, options: Mapping[str, Any]) -> None:
     """Reject options ``spec``'s factory does not take (``ValueError`` with a did-you-mean hint)."""
-    try:
-        parameters = inspect.signature(spec.factory).parameters.values()
-    except (TypeError, ValueError):  # a builtin without a signature: the factory checks its own options
+    if "model" in options:
+        raise ValueError(f"LLM backend {spec.name!r}: give the model as the model setting, not as an option")
+    accepted = keyword_names(spec.factory)
+    if accepted is None:
         return
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
-        return
-    accepted = [
-        p.name
-        for p in parameters
-        if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-        and p.name != "model"
-    ]
+    accepted = [name for name in accepted if name != "model"]
     for name in options:
-        if name == "model":
-            raise ValueError(
-                f"LLM backend {spec.name!r}: give the model as the model setting, not as an option"
-            )
         if name not in accepted:
-            hint = difflib.get_close_matches(name, accepted, n=1)
-            raise ValueError(
-                f"LLM backend {spec.name!r} has no option {name!r} (options: {', '.join(accepted) or 'none'})"
-                + (f" - did you mean {hint[0]!r}?" if hint else "")
-            )
+            raise ValueError(unknown_keyword(f"LLM backend {spec.name!r}", name, accepted))

@@ -200,6 +200,14 @@ def test_valid_config_passes_the_registry(registry: Registry) -> None:
             " - did you mean 'slow+fast+critic'?",
         ),
         (
+            ["env_options.rewards='task'"],
+            "env_options: environment 'corridor' has no option 'rewards' (options: none)",
+        ),
+        (
+            ["env_options.obs_mode='index'"],
+            "env_options: 'obs_mode' is not an option here: use obs_mode instead",
+        ),
+        (
             ["env=arm"],
             "learner.name: learner 'ppo' cannot train on the continuous actions of environment 'arm'"
             " (learners that can: sac)",
