@@ -9,6 +9,9 @@ the contract against it. Overriding a contract test needs
 
 For plugins that talk to servers, :mod:`rlgpt.testing.network` keeps tests off the
 network (``refuse_non_loopback``) and serves scripted HTTP on loopback (``LoopbackHTTPServer``).
+
+For backends that constrain their output: ``plan_schema`` and ``critique_schema`` build the planner's
+and critic's answer schemas (:class:`rlgpt.llm.JsonSchema`) that the loop sends.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ _LAZY = {
     "HTTPRequest": "rlgpt.testing.network",
     "LoopbackHTTPServer": "rlgpt.testing.network",
     "refuse_non_loopback": "rlgpt.testing.network",
+    "plan_schema": "rlgpt.agents.schemas",
+    "critique_schema": "rlgpt.agents.schemas",
 }
 
 __all__ = ["Contract", "ContractOverrideError", *_LAZY]

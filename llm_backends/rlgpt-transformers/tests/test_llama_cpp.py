@@ -13,11 +13,9 @@ import re
 from pathlib import Path
 
 import pytest
-from rlgpt import LLM, LLMError, Message, Request, SamplingParams
-from rlgpt.agents import Critique
-from rlgpt.agents.schemas import critique_schema, plan_schema
+from rlgpt import LLM, Critique, LLMError, Message, Request, SamplingParams
 from rlgpt.llm import JsonSchema, PythonBlock
-from rlgpt.testing import LLMBackendContract
+from rlgpt.testing import LLMBackendContract, critique_schema, plan_schema
 from rlgpt_transformers import LlamaCppLLM
 from rlgpt_transformers.bounds import MAX_STRING_CHARS, bounded_schema
 from rlgpt_transformers.llama import python_block_grammar
