@@ -6,7 +6,8 @@ run and writes ``OUT/llm-analysis.md`` and ``OUT/success_by_llm.png``:
 - **By LLM**: success and dead-loop rate with 95% bootstrap intervals over trials (each trial one
   task and seed; success two-level, trials then episodes), plan-valid rate, code accepted at the first
   attempt and after fixes, why planner answers were unusable, code rejections by kind, LLM calls and
-  tokens asked fresh vs served from the cache, wall time.
+  tokens asked fresh vs served from the cache, answer tokens per second of fresh calls (from each
+  trial's ``events.jsonl``, prompt reading included), wall time.
 - **Where each trial stopped**, per task and LLM: no usable plan; a plan, but every program rejected;
   programs accepted, but the task failed; or success above zero. This tells a model that cannot write
   JSON from one that cannot write code from one whose code is wrong.
@@ -116,6 +117,21 @@ def llm_summary(trials: Sequence[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def fresh_call_speed(trials: Sequence[dict[str, Any]]) -> float | None:
+    """Answer tokens per second over the fresh (not cached, not replayed) LLM calls of the trials' runs."""
+    tokens = seconds = 0.0
+    for trial in trials:
+        events = Path(trial.get("run_dir", "")) / "events.jsonl"
+        if not events.is_file():
+            continue
+        for line in events.read_text(encoding="utf-8").splitlines():
+            event = json.loads(line)
+            if event.get("kind") == "llm_call" and not event.get("cached") and not event.get("replayed"):
+                tokens += event.get("completion_tokens", 0)
+                seconds += event.get("latency_s", 0.0)
+    return tokens / seconds if seconds > 0 else None
+
+
 def _rate(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
 
@@ -142,11 +158,14 @@ def markdown(results: dict[str, Any], command: str) -> str:
         "tokens: asked fresh / served from the response cache (seeds share their first answers).",
         "",
         "| LLM | trials ok | success | dead loop | plan valid | code accepted (first / fixes) "
-        "| unusable plans | code rejections | calls fresh / cached | tokens fresh / cached | wall time (s) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| unusable plans | code rejections | calls fresh / cached | tokens fresh / cached | tokens/s "
+        "| wall time (s) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for llm in llms:
-        s = llm_summary([t for t in trials if t["llm"] == llm])
+        own = [t for t in trials if t["llm"] == llm]
+        s = llm_summary(own)
+        speed = fresh_call_speed(own)
         cells = [
             llm,
             f"{s['finished']}/{s['trials']}",
@@ -158,6 +177,7 @@ def markdown(results: dict[str, Any], command: str) -> str:
             _counts(s["code_rejections"]),
             f"{s['fresh_calls']} / {s['cached_calls']}",
             f"{s['fresh_tokens']:,} / {s['cached_tokens']:,}",
+            "-" if speed is None else f"{speed:.1f}",
             f"{s['wall_time_s']:.0f}",
         ]
         lines.append("| " + " | ".join(cells) + " |")

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from rlgpt.bench.llm_analysis import llm_summary, main, stage
+from rlgpt.bench.llm_analysis import fresh_call_speed, llm_summary, main, stage
 
 
 def _trial(llm: str, task: str, seed: int, *, success: int = 0, valid: int = 1, accepted: float | None = 1.0,
@@ -59,6 +59,18 @@ def test_main_writes_the_tables_and_the_plot(tmp_path: Path) -> None:
     assert "| x | 6/6 | 0.30 [" in text
     assert "| t1 | code accepted, task failed: 1, success > 0: 2 | no usable plan: 3 |" in text
     assert (tmp_path / "success_by_llm.png").stat().st_size > 0
+
+
+def test_speed_counts_only_fresh_calls(tmp_path: Path) -> None:
+    calls = [
+        {"kind": "llm_call", "cached": False, "replayed": False, "completion_tokens": 100, "latency_s": 10.0},
+        {"kind": "llm_call", "cached": True, "replayed": False, "completion_tokens": 500, "latency_s": 0.0},
+        {"kind": "llm_call", "cached": False, "replayed": True, "completion_tokens": 500, "latency_s": 0.1},
+        {"kind": "plan"},
+    ]
+    (tmp_path / "events.jsonl").write_text("\n".join(json.dumps(c) for c in calls))
+    assert fresh_call_speed([{"run_dir": str(tmp_path)}, {"run_dir": str(tmp_path / "gone")}]) == 10.0
+    assert fresh_call_speed([{"run_dir": str(tmp_path / "gone")}]) is None
 
 
 def test_a_folder_without_results_is_a_one_line_error(tmp_path: Path, capsys) -> None:
