@@ -7,8 +7,8 @@ For each task it asks the default planner's prompt (with the worked example from
 transcript) with the answer constrained to the plan schema (and, with ``--unconstrained``, without),
 greedy, and prints one markdown row per answer: whether the plan is valid (and why not), prompt and
 answer tokens, seconds and answer tokens per second. Nothing is cached. ``--engine transformers``
-is the ``transformers`` backend (llguidance masks); ``llama-cpp`` runs the same GGUF file quantised
-with llama.cpp's JSON-schema grammar, for comparison (it is not an rlgpt backend).
+is the ``transformers`` backend (llguidance masks); ``llama-cpp`` the ``llama-cpp`` backend (the same
+GGUF file quantised, llama.cpp's JSON-schema grammar).
 """
 
 from __future__ import annotations
@@ -26,39 +26,6 @@ from rlgpt.llm import Completion, Request
 from rlgpt.plugins import PluginSelection
 
 REFERENCE = Path(__file__).parents[1] / "examples" / "transcripts" / "crafter.jsonl"
-
-
-class LlamaCpp:
-    """The GGUF file on llama.cpp: chat completion, the JSON Schema as llama.cpp's grammar."""
-
-    backend, supports_images = "llama-cpp", False
-    output_kinds = frozenset({"json_schema"})
-
-    def __init__(self, model: str, threads: int) -> None:
-        from llama_cpp import Llama
-        from rlgpt_transformers.sources import resolve_source
-
-        source = resolve_source(model, None)
-        path = source.directory / source.gguf_file if source.gguf_file else source.directory
-        self.model = model
-        self._llama = Llama(str(path), n_ctx=4096, n_threads=threads, verbose=False, seed=0)
-
-    def complete(self, request: Request) -> Completion:
-        from rlgpt.llm import JsonSchema, Usage
-
-        options = {}
-        if isinstance(request.output, JsonSchema):
-            options["response_format"] = {"type": "json_object", "schema": dict(request.output.schema)}
-        started = time.perf_counter()
-        reply = self._llama.create_chat_completion(
-            [{"role": m.role, "content": m.content} for m in request.messages],
-            temperature=0.0,
-            max_tokens=request.params.max_tokens,
-            **options,
-        )
-        usage = Usage(reply["usage"]["prompt_tokens"], reply["usage"]["completion_tokens"])
-        text = reply["choices"][0]["message"]["content"] or ""
-        return Completion(text, usage, time.perf_counter() - started, self.model, self.backend)
 
 
 class Timed:
@@ -89,12 +56,12 @@ def main() -> None:
     parser.add_argument("--engine", choices=("transformers", "llama-cpp"), default="transformers")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from rlgpt_transformers import TransformersLLM
+    from rlgpt_transformers import LlamaCppLLM, TransformersLLM
 
     env = PluginSelection().registry().environment("crafter")
     started = time.perf_counter()
     if args.engine == "llama-cpp":
-        llm = LlamaCpp(args.model, args.threads)
+        llm = LlamaCppLLM(args.model, threads=args.threads)
     else:
         llm = TransformersLLM(args.model, device="cpu", threads=args.threads)
     loaded_s = time.perf_counter() - started
