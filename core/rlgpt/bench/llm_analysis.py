@@ -59,11 +59,11 @@ def stage(trial: dict[str, Any]) -> str:
 
 
 def _episodes(trial: dict[str, Any]) -> list[float]:
+    """The last iteration's episode successes; ``[0.0]`` when it ran none (no usable plan): success 0."""
     records = trial.get("records") or []
-    if not records:
-        return [0.0]  # no episode ran: the trial's success is 0
-    last = records[-1]
-    return [1.0] * int(last["successes"]) + [0.0] * (int(last["episodes"]) - int(last["successes"]))
+    last = records[-1] if records else {"successes": 0, "episodes": 0}
+    episodes = [1.0] * int(last["successes"]) + [0.0] * (int(last["episodes"]) - int(last["successes"]))
+    return episodes or [0.0]
 
 
 def _interval(estimate: Estimate) -> str:

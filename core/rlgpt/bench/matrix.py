@@ -189,13 +189,22 @@ def config_hash(config: RunConfig, *, uses_agents: bool) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:12]
 
 
+REPORTING_MODULES = frozenset(
+    f"bench/{name}.py" for name in ("analysis", "controls", "llm_analysis", "plots", "stats", "tables")
+)
+"""Modules that only read finished trials: editing them changes no trial's outcome, so no trial id."""
+
+
 @cache
 def code_version() -> str:
-    """Digest of the installed ``rlgpt`` package's Python sources: any code change makes new trials."""
+    """Digest of the installed ``rlgpt`` package's Python sources, less :data:`REPORTING_MODULES`:
+    any change to code that runs a trial makes new trials."""
     root = Path(rlgpt.__file__).parent
     digest = hashlib.sha256()
     for source in sorted(root.rglob("*.py")):
-        digest.update(source.relative_to(root).as_posix().encode() + b"\0" + source.read_bytes() + b"\0")
+        relative = source.relative_to(root).as_posix()
+        if relative not in REPORTING_MODULES:
+            digest.update(relative.encode() + b"\0" + source.read_bytes() + b"\0")
     return digest.hexdigest()[:12]
 
 

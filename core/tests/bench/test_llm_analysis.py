@@ -12,7 +12,7 @@ from rlgpt.bench.llm_analysis import fresh_call_speed, llm_summary, main, stage
 def _trial(llm: str, task: str, seed: int, *, success: int = 0, valid: int = 1, accepted: float | None = 1.0,
            status: str = "finished", end: str = "max_iterations", cached: int = 0) -> dict:
     acceptance = {} if accepted is None else {"0": accepted}
-    records = [{"successes": success, "episodes": 10}] if valid else []
+    records = [{"successes": success, "episodes": 10 if valid else 0}]
     return {
         "id": f"{task}-{llm}-{seed}", "task": task, "method": "rl-gpt", "llm": llm, "seed": seed,
         "status": status, "wall_time_s": 10.0, "records": records,

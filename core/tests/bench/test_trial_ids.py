@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 from rlgpt.agents.conversation import prompt_version
 from rlgpt.bench import matrix
@@ -62,3 +63,13 @@ def test_a_model_file_counts_by_content(tmp_path):
 def test_the_prompt_version_names_the_version_file_and_a_digest():
     version, digest = prompt_version().split("-")
     assert version.startswith("v") and len(digest) == 8
+
+
+def test_reporting_modules_do_not_count_in_the_code_version(monkeypatch):
+    root = Path(matrix.rlgpt.__file__).parent
+    assert all((root / name).is_file() for name in matrix.REPORTING_MODULES)
+    before = matrix.code_version()
+    monkeypatch.setattr(matrix, "REPORTING_MODULES", matrix.REPORTING_MODULES | {"loop.py"})
+    matrix.code_version.cache_clear()
+    assert matrix.code_version() != before, "a module that runs trials does count"
+    matrix.code_version.cache_clear()
