@@ -28,7 +28,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from rlgpt.bench.matrix import NO_LLM
+from rlgpt.bench.matrix import NO_LLM, REPLAY
 from rlgpt.bench.stats import Estimate, bootstrap
 from rlgpt.bench.tables import DEAD_LOOP
 from rlgpt.bench.trial import FINISHED
@@ -118,11 +118,14 @@ def llm_summary(trials: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 
 def fresh_call_speed(trials: Sequence[dict[str, Any]]) -> float | None:
-    """Answer tokens per second over the fresh (not cached, not replayed) LLM calls of the trials' runs."""
+    """Answer tokens per second over the fresh (not cached, not replayed) LLM calls of the trials' runs.
+
+    ``None`` for the replay backend, whose answers are read from a file, not generated.
+    """
     tokens = seconds = 0.0
     for trial in trials:
         events = Path(trial.get("run_dir", "")) / "events.jsonl"
-        if not events.is_file():
+        if trial.get("llm", "").partition(":")[0] == REPLAY or not events.is_file():
             continue
         for line in events.read_text(encoding="utf-8").splitlines():
             event = json.loads(line)

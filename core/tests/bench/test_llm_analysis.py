@@ -71,6 +71,7 @@ def test_speed_counts_only_fresh_calls(tmp_path: Path) -> None:
     (tmp_path / "events.jsonl").write_text("\n".join(json.dumps(c) for c in calls))
     assert fresh_call_speed([{"run_dir": str(tmp_path)}, {"run_dir": str(tmp_path / "gone")}]) == 10.0
     assert fresh_call_speed([{"run_dir": str(tmp_path / "gone")}]) is None
+    assert fresh_call_speed([{"run_dir": str(tmp_path), "llm": "replay:reference"}]) is None
 
 
 def test_a_folder_without_results_is_a_one_line_error(tmp_path: Path, capsys) -> None:
