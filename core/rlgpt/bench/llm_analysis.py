@@ -37,18 +37,21 @@ STAGES = (
     ("no_plan", "no usable plan"),
     ("code_rejected", "plan, every program rejected"),
     ("task_failed", "code accepted, task failed"),
-    ("succeeded", "success > 0"),
+    ("succeeded", "success > 0 (last iteration)"),
 )
 """``(stage, label)`` in the order a trial gets through them."""
 FAILED_TRIAL = ("trial_failed", "trial failed (error)")
 
 
 def stage(trial: dict[str, Any]) -> str:
-    """How far a trial got: the first of :data:`STAGES` it did not pass (``trial_failed`` on an error)."""
+    """How far a trial got: the first of :data:`STAGES` it did not pass (``trial_failed`` on an error).
+
+    Judged on the last iteration, as the success column is.
+    """
     if trial["status"] != FINISHED:
         return FAILED_TRIAL[0]
     metrics = trial.get("llm_metrics") or {}
-    if trial["summary"]["best_success_rate"] > 0:
+    if trial["summary"]["final_success_rate"] > 0:
         return "succeeded"
     if not metrics.get("plans_valid"):
         return "no_plan"

@@ -16,7 +16,7 @@ def _trial(llm: str, task: str, seed: int, *, success: int = 0, valid: int = 1, 
     return {
         "id": f"{task}-{llm}-{seed}", "task": task, "method": "rl-gpt", "llm": llm, "seed": seed,
         "status": status, "wall_time_s": 10.0, "records": records,
-        "summary": {"best_success_rate": success / 10, "status": end},
+        "summary": {"final_success_rate": success / 10, "status": end},
         "llm_metrics": {
             "plans_asked": 1, "plans_valid": valid, "planner_failures": {} if valid else {"schema": 1},
             "code_acceptance_by_attempt": acceptance, "code_rejections": {} if accepted else {"syntax": 2},
@@ -57,7 +57,8 @@ def test_main_writes_the_tables_and_the_plot(tmp_path: Path) -> None:
     main([str(tmp_path)])
     text = (tmp_path / "llm-analysis.md").read_text()
     assert "| x | 6/6 | 0.30 [" in text
-    assert "| t1 | code accepted, task failed: 1, success > 0: 2 | no usable plan: 3 |" in text
+    row = "| t1 | code accepted, task failed: 1, success > 0 (last iteration): 2 | no usable plan: 3 |"
+    assert row in text
     assert (tmp_path / "success_by_llm.png").stat().st_size > 0
 
 
