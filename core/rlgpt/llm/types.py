@@ -97,9 +97,14 @@ class PythonBlock:
     kind: ClassVar[str] = "python_block"
 
     def pattern(self) -> str:
-        """A regular expression every conforming answer matches in full (no backticks inside the block)."""
-        defs = "".join(rf"def {re.escape(name)}\([^`]*" for name in self.functions)
-        return rf"```python\n[^`]*{defs}```"
+        """A regular expression every conforming answer matches in full.
+
+        Inside the block one or two backticks in a row may appear (``name`` in a docstring), three
+        only as the closing fence.
+        """
+        text = "(?:[^`]|`[^`]|``[^`])*"
+        defs = "".join(rf"def {re.escape(name)}\({text}" for name in self.functions)
+        return rf"```python\n{text}{defs}```"
 
 
 OutputFormat = JsonSchema | PythonBlock

@@ -29,6 +29,9 @@ def test_the_code_pattern_wants_one_block_defining_the_functions_in_order():
     assert not re.fullmatch(pattern, good.replace("def done", "def finished"))
     assert not re.fullmatch(pattern, "Here it is:\n" + good)
     assert not re.fullmatch(pattern, good + "\n```python\ndef extra(api):\n    pass\n```")
+    quoted = good.replace("return api.do()", 'return api.do()  # see ``api.do`` and `do`')
+    assert re.fullmatch(pattern, quoted), "one or two backticks in a row may appear inside"
+    assert not re.fullmatch(pattern, good.replace("import math", "import math  # ```"))
 
 
 def test_wrappers_pass_the_inner_backends_output_kinds_through(write_transcript, tmp_path):

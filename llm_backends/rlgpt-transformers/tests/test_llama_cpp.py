@@ -42,7 +42,15 @@ needs_llama = pytest.mark.skipif(
 def test_python_block_grammar_names_every_function_in_order() -> None:
     grammar = python_block_grammar(PythonBlock(("act", "done")))
     assert grammar.startswith('root ::= "```python\\n" free "def act(" free "def done(" free "```"')
-    assert "free ::= [^`]*" in grammar
+    assert 'free ::= ( [^`] | "`" [^`] | "``" [^`] )*' in grammar
+
+
+def test_the_python_block_grammar_compiles_and_accepts_docstring_backticks() -> None:
+    if not _llama_cpp_installed():
+        pytest.skip("needs llama-cpp-python: run `make local-models`")
+    from llama_cpp import LlamaGrammar
+
+    LlamaGrammar.from_string(python_block_grammar(PythonBlock(("act",))), verbose=False)
 
 
 def test_free_text_strings_get_a_length_bound_and_identifiers_keep_theirs() -> None:

@@ -29,12 +29,14 @@ OUTPUT_KINDS = frozenset({JsonSchema.kind, PythonBlock.kind})
 
 
 def python_block_grammar(output: PythonBlock) -> str:
-    """GBNF for one fenced Python block defining ``output.functions`` in order, with no backticks inside.
+    """GBNF for one fenced Python block defining ``output.functions`` in order.
 
-    The same language as :meth:`PythonBlock.pattern`.
+    The same language as :meth:`PythonBlock.pattern`: one or two backticks in a row inside, three only
+    as the closing fence.
     """
     defs = " ".join(f'"def {name}(" free' for name in output.functions)
-    return f'root ::= "```python\\n" free {defs} "```"\nfree ::= [^`]*\n'
+    free = 'free ::= ( [^`] | "`" [^`] | "``" [^`] )*'
+    return f'root ::= "```python\\n" free {defs} "```"\n{free}\n'
 
 
 def grammar_text(output: OutputFormat) -> str:
