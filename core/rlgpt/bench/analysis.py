@@ -36,6 +36,7 @@ from rlgpt.bench.controls import (
     load_controls,
 )
 from rlgpt.bench.stats import Estimate, bootstrap, difference_over_seeds, iqm, paired_difference, seed_means
+from rlgpt.bench.tables import episode_successes
 from rlgpt.bench.trial import FINISHED
 
 if TYPE_CHECKING:
@@ -51,12 +52,6 @@ def achievement_score(rates: dict[str, float], names: Sequence[str]) -> float:
     import math
 
     return math.exp(fmean(math.log(1 + 100 * rates.get(name, 0.0)) for name in names)) - 1
-
-
-def _episodes(result: dict[str, Any]) -> list[int]:
-    """Per-episode success of a trial's last evaluation, from its counts (episodes in no order)."""
-    record = result["records"][-1]
-    return [1] * int(record["successes"]) + [0] * (int(record["episodes"]) - int(record["successes"]))
 
 
 def _policy(controls: Sequence[dict[str, Any]], policy: str) -> list[list[int]]:
@@ -95,7 +90,8 @@ class TaskAnalysis:
 
     def per_seed(self, method: str, seeds: set[int] | None = None) -> list[list[int]]:
         """Per-episode success of each seed's final policy (the loop's own evaluation)."""
-        return [_episodes(t) for t in self.methods[method] if seeds is None or t["seed"] in seeds]
+        chosen = [t for t in self.methods[method] if seeds is None or t["seed"] in seeds]
+        return [episode_successes(t["records"][-1]) for t in chosen]
 
     def success(self, method: str) -> Estimate:
         """The final policy's success over seeds."""

@@ -30,7 +30,7 @@ import matplotlib.pyplot as plt
 
 from rlgpt.bench.matrix import NO_LLM, REPLAY
 from rlgpt.bench.stats import Estimate, bootstrap
-from rlgpt.bench.tables import DEAD_LOOP
+from rlgpt.bench.tables import DEAD_LOOP, episode_successes, last_record
 from rlgpt.bench.trial import FINISHED
 
 STAGES = (
@@ -63,10 +63,7 @@ def stage(trial: dict[str, Any]) -> str:
 
 def _episodes(trial: dict[str, Any]) -> list[float]:
     """The last iteration's episode successes; ``[0.0]`` when it ran none (no usable plan): success 0."""
-    records = trial.get("records") or []
-    last = records[-1] if records else {"successes": 0, "episodes": 0}
-    episodes = [1.0] * int(last["successes"]) + [0.0] * (int(last["episodes"]) - int(last["successes"]))
-    return episodes or [0.0]
+    return [float(x) for x in episode_successes(last_record(trial))] or [0.0]
 
 
 def _interval(estimate: Estimate) -> str:

@@ -47,12 +47,13 @@ class Row:
         return asdict(self)
 
 
-def _last_record(result: dict[str, Any]) -> dict[str, Any]:
+def last_record(result: dict[str, Any]) -> dict[str, Any]:
+    """A trial's last iteration record; zero episodes when it has none."""
     records = result.get("records") or []
     return records[-1] if records else {"successes": 0, "episodes": 0}
 
 
-def _episodes(record: dict[str, Any]) -> list[int]:
+def episode_successes(record: dict[str, Any]) -> list[int]:
     """An iteration's per-episode success, from its counts."""
     return [1] * int(record["successes"]) + [0] * (int(record["episodes"]) - int(record["successes"]))
 
@@ -60,7 +61,7 @@ def _episodes(record: dict[str, Any]) -> list[int]:
 def summarise(task: str, method: str, llm: str, results: Sequence[dict[str, Any]]) -> Row:
     """The row of one group of trial results."""
     done = [r for r in results if r["status"] == FINISHED]
-    per_seed = [_episodes(_last_record(r)) for r in done]
+    per_seed = [episode_successes(last_record(r)) for r in done]
     episodes = sum(len(seed) for seed in per_seed)
     interval = bootstrap(per_seed) if episodes else None
     low, high = (interval.low, interval.high) if interval else (0.0, 0.0)
