@@ -159,8 +159,9 @@ def fix_messages(
 
 
 def code_output(request: CodeRequest) -> PythonBlock:
-    """The shape of a coder answer: one fenced Python block defining the required functions."""
-    return PythonBlock(tuple(request.required))
+    """The shape of a coder answer: one fenced Python block of function definitions, importing only
+    the allowed modules and defining the required functions."""
+    return PythonBlock(tuple(request.required), modules=tuple(request.allowed_modules))
 
 
 class DefaultCoder(_LLMAgent):

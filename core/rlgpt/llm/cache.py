@@ -13,7 +13,8 @@ replay backend) opts out with ``cache_responses = False``.
 
 The key is the sha256 of canonical JSON of the backend, the model, the messages
 (role, content and the sha256 of each image), the sampling parameters and the
-requested output format.
+requested output format (for a code block, the language it allows, so answers made under an
+older grammar are not served for a newer one).
 Request tags are not part of the key: the same question asked from a different
 place of a run is the same question.
 """
@@ -31,7 +32,7 @@ from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from rlgpt.llm.types import LLM, Completion, OutputFormat, Request, Usage
+from rlgpt.llm.types import LLM, Completion, OutputFormat, PythonBlock, Request, Usage
 from rlgpt.llm.wrapper import LLMWrapper
 
 CACHE_PATH_ENV = "RLGPT_LLM_CACHE"
@@ -98,7 +99,10 @@ def _output_material(output: OutputFormat | None) -> dict[str, object] | None:
     """The requested output format as plain JSON (``None`` when there is none)."""
     if output is None:
         return None
-    return {"kind": output.kind, **asdict(output)}
+    material: dict[str, object] = {"kind": output.kind, **asdict(output)}
+    if isinstance(output, PythonBlock):
+        material["pattern"] = output.pattern()
+    return material
 
 
 def storable(text: str) -> str:

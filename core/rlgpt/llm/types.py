@@ -90,21 +90,37 @@ class JsonSchema:
 
 @dataclass(frozen=True)
 class PythonBlock:
-    """The answer must be one fenced Python block defining ``functions`` (in that order)."""
+    """The answer must be one fenced Python block: a module of function definitions.
+
+    :param functions: the top-level functions the block must define, in this order (helpers may
+        come before, between and after them).
+    :param modules: the modules a top-level ``import m`` or ``from m import ...`` line may name.
+
+    Line by line, the block holds only what a program of coded actions may hold: top-level lines
+    start a function (``def``), import one of ``modules``, assign an upper-case constant, close a
+    bracket or are comments; every other line is indented or empty. Classes, other top-level
+    statements and other imports cannot be written at all.
+    """
 
     functions: tuple[str, ...]
+    modules: tuple[str, ...] = ()
 
     kind: ClassVar[str] = "python_block"
 
     def pattern(self) -> str:
         """A regular expression every conforming answer matches in full.
 
-        Inside the block one or two backticks in a row may appear (``name`` in a docstring), three
-        only as the closing fence.
+        Within a line one or two backticks in a row may appear (``name`` in a docstring); three only
+        as the closing fence, on a line of its own.
         """
-        text = "(?:[^`]|`[^`]|``[^`])*"
-        defs = "".join(rf"def {re.escape(name)}\({text}" for name in self.functions)
-        return rf"```python\n{text}{defs}```"
+        line = "(?:[^`\\n]|`[^`\\n]|``[^`\\n])*`{0,2}\\n"
+        lines = ["\\n", f"[ \\t#)\\]}}]{line}", f"def {line}", f"[A-Z][A-Z0-9_]* = {line}"]
+        if self.modules:
+            names = "|".join(re.escape(module) for module in self.modules)
+            lines += [f"import (?:{names})(?:\\n|[ ,#]{line})", f"from (?:{names}) import [^*`\\n]{line}"]
+        other = f"(?:{'|'.join(lines)})"
+        defs = "".join(rf"def {re.escape(name)}\({line}{other}*" for name in self.functions)
+        return f"```python\\n{other}*{defs}```"
 
 
 OutputFormat = JsonSchema | PythonBlock

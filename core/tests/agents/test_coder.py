@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rlgpt import EnvironmentSpec, SkillAPI, TaskSpec
 from rlgpt.agents import CodeRequest
 from rlgpt.agents.builtin import DefaultCoder
@@ -52,7 +54,8 @@ class Scripted:
 def test_code_requests_ask_for_one_block_of_the_required_functions():
     llm = Scripted((PROGRAM, 20))
     assert DefaultCoder(llm).write(REQUEST, {"role": "coder"}) == PROGRAM
-    assert llm.requests[0].output == PythonBlock(("walk", "done"))
+    assert llm.requests[0].output == PythonBlock(("walk", "done"), modules=REQUEST.allowed_modules)
+    assert re.fullmatch(llm.requests[0].output.pattern(), PROGRAM), "the reference answer fits the block"
 
 
 def test_the_fix_request_says_the_answer_was_cut_off():

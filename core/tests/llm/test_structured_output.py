@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
+from rlgpt.code import DEFAULT_ALLOWED_MODULES
 from rlgpt.llm import (
     CachedLLM,
     JsonSchema,
@@ -22,16 +25,37 @@ SCHEMA = JsonSchema("plan", EMPTY)
 
 
 def test_the_code_pattern_wants_one_block_defining_the_functions_in_order():
-    pattern = PythonBlock(("chop_tree", "done")).pattern()
+    pattern = PythonBlock(("chop_tree", "done"), modules=("math",)).pattern()
     good = "```python\nimport math\n\ndef chop_tree(api):\n    return api.do()\n\n"
     good += "def done(api):\n    return 1\n```"
     assert re.fullmatch(pattern, good)
     assert not re.fullmatch(pattern, good.replace("def done", "def finished"))
     assert not re.fullmatch(pattern, "Here it is:\n" + good)
     assert not re.fullmatch(pattern, good + "\n```python\ndef extra(api):\n    pass\n```")
-    quoted = good.replace("return api.do()", 'return api.do()  # see ``api.do`` and `do`')
+    quoted = good.replace("return api.do()", "return api.do()  # see ``api.do`` and `do`")
     assert re.fullmatch(pattern, quoted), "one or two backticks in a row may appear inside"
+    assert re.fullmatch(pattern, good.replace("return 1", "return 1  # ``x``")), "also at a line's end"
     assert not re.fullmatch(pattern, good.replace("import math", "import math  # ```"))
+    assert not re.fullmatch(pattern, good.replace("return 1\n```", "return 1```")), "the fence is a line"
+
+
+def test_the_code_pattern_admits_only_what_a_program_of_coded_actions_may_hold():
+    pattern = PythonBlock(("act",), modules=("math", "collections")).pattern()
+
+    def block(body: str) -> str:
+        return f"```python\n{body}def act(api):\n    return True\n```"
+
+    imports = "# helpers\nfrom collections import deque\nimport math, collections\n\n"
+    assert re.fullmatch(pattern, block(imports))
+    assert re.fullmatch(pattern, block('def helper(api):\n    """Doc."""\n    return 1\n\n'))
+    assert re.fullmatch(pattern, block('AWAY = {\n    "left": "right",\n}\nSTEPS_2 = 3\n\n')), "constants"
+    assert not re.fullmatch(pattern, block("class SkillAPI:\n    pass\n")), "no classes"
+    assert not re.fullmatch(pattern, block("x = 1\n")), "no top-level statements"
+    assert not re.fullmatch(pattern, block("import os\n")), "only the allowed modules"
+    assert not re.fullmatch(pattern, block("from typing import *\n"))
+    assert not re.fullmatch(pattern, block("from collections import *\n")), "no star imports"
+    assert not re.fullmatch(pattern, block("import mathx\n"))
+    assert not re.fullmatch(PythonBlock(("act",)).pattern(), block("import math\n")), "no modules, no imports"
 
 
 def test_wrappers_pass_the_inner_backends_output_kinds_through(write_transcript, tmp_path):
@@ -56,8 +80,9 @@ def test_the_output_format_is_part_of_the_cache_key():
         cache_key("b", "m", Request(plain.messages, output=SCHEMA)),
         cache_key("b", "m", Request(plain.messages, output=JsonSchema("critique", SCHEMA.schema))),
         cache_key("b", "m", Request(plain.messages, output=PythonBlock(("act",)))),
+        cache_key("b", "m", Request(plain.messages, output=PythonBlock(("act",), modules=("math",)))),
     }
-    assert len(keys) == 4
+    assert len(keys) == 5
 
 
 def test_lone_surrogates_in_answers_and_prompts_are_cached(write_transcript, tmp_path):
@@ -71,3 +96,19 @@ def test_lone_surrogates_in_answers_and_prompts_are_cached(write_transcript, tmp
     assert again.cached and fresh.text == again.text
     assert fresh.text.startswith("broken \ufffd") and fresh.text.endswith(" text")
     fresh.text.encode("utf-8")
+
+
+TRANSCRIPTS = Path(__file__).parents[3] / "examples" / "transcripts"
+
+
+def test_every_reference_program_fits_the_constrained_code_language():
+    """A constrained backend can write what the reference answers wrote: no good program is excluded."""
+    programs = []
+    for transcript in sorted(TRANSCRIPTS.glob("*.jsonl")):
+        entries = [json.loads(line) for line in transcript.read_text().splitlines() if line.startswith("{")]
+        programs += [e["response"] for e in entries if e["match"].get("role") == "coder"]
+    assert len(programs) >= 40
+    for program in programs:
+        functions = tuple(re.findall(r"^def (\w+)\(", program, re.MULTILINE))
+        block = PythonBlock(functions, modules=DEFAULT_ALLOWED_MODULES)
+        assert re.fullmatch(block.pattern(), program.strip()), program[:200]

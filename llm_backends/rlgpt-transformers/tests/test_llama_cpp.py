@@ -40,9 +40,11 @@ needs_llama = pytest.mark.skipif(
 
 
 def test_python_block_grammar_names_every_function_in_order() -> None:
-    grammar = python_block_grammar(PythonBlock(("act", "done")))
-    assert grammar.startswith('root ::= "```python\\n" free "def act(" free "def done(" free "```"')
-    assert 'free ::= ( [^`] | "`" [^`] | "``" [^`] )*' in grammar
+    grammar = python_block_grammar(PythonBlock(("act", "done"), modules=("math", "random")))
+    root = 'root ::= "```python\\n" other* "def act(" line other* "def done(" line other* "```"'
+    assert grammar.startswith(root)
+    assert 'module ::= "math" | "random"' in grammar
+    assert "module" not in python_block_grammar(PythonBlock(("act",))), "no modules: no import lines"
 
 
 def test_the_python_block_grammar_compiles_and_accepts_docstring_backticks() -> None:
@@ -50,7 +52,7 @@ def test_the_python_block_grammar_compiles_and_accepts_docstring_backticks() -> 
         pytest.skip("needs llama-cpp-python: run `make local-models`")
     from llama_cpp import LlamaGrammar
 
-    LlamaGrammar.from_string(python_block_grammar(PythonBlock(("act",))), verbose=False)
+    LlamaGrammar.from_string(python_block_grammar(PythonBlock(("act",), modules=("math",))), verbose=False)
 
 
 def test_free_text_strings_get_a_length_bound_and_identifiers_keep_theirs() -> None:
@@ -123,10 +125,10 @@ def test_a_constrained_answer_is_one_python_block(smollm2: LlamaCppLLM) -> None:
     request = Request(
         (Message("user", "Write a Python function act(env) that returns env.step(0)."),),
         SamplingParams(max_tokens=200),
-        output=PythonBlock(("act",)),
+        output=PythonBlock(("act",), modules=("math",)),
     )
     text = smollm2.complete(request).text
-    assert re.fullmatch(PythonBlock(("act",)).pattern(), text), text
+    assert re.fullmatch(PythonBlock(("act",), modules=("math",)).pattern(), text), text
 
 
 def test_unconstrained_client_ignores_the_output_format() -> None:

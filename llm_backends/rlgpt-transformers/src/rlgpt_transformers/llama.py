@@ -31,12 +31,23 @@ OUTPUT_KINDS = frozenset({JsonSchema.kind, PythonBlock.kind})
 def python_block_grammar(output: PythonBlock) -> str:
     """GBNF for one fenced Python block defining ``output.functions`` in order.
 
-    The same language as :meth:`PythonBlock.pattern`: one or two backticks in a row inside, three only
-    as the closing fence.
+    The same language as :meth:`PythonBlock.pattern`, line by line: top-level lines start a function,
+    import one of ``output.modules``, assign an upper-case constant, close a bracket or are comments;
+    others are indented or empty. One or two backticks
+    in a row may appear in a line, three only as the closing fence.
     """
-    defs = " ".join(f'"def {name}(" free' for name in output.functions)
-    free = 'free ::= ( [^`] | "`" [^`] | "``" [^`] )*'
-    return f'root ::= "```python\\n" free {defs} "```"\n{free}\n'
+    defs = " ".join(f'"def {name}(" line other*' for name in output.functions)
+    rules = [
+        f'root ::= "```python\\n" other* {defs} "```"',
+        'line ::= ( [^`\\n] | "`" [^`\\n] | "``" [^`\\n] )* ( "`" | "``" )? "\\n"',
+    ]
+    other = ['"\\n"', "[ \\t#)\\]}] line", '"def " line', '[A-Z] [A-Z0-9_]* " = " line']
+    if output.modules:
+        modules = " | ".join(f'"{module}"' for module in output.modules)
+        other += ['"import " module ( "\\n" | [ ,#] line )', '"from " module " import " [^*`\\n] line']
+        rules.append(f"module ::= {modules}")
+    rules.append(f"other ::= {' | '.join(other)}")
+    return "\n".join(rules) + "\n"
 
 
 def grammar_text(output: OutputFormat) -> str:
