@@ -99,7 +99,9 @@ class PythonBlock:
     Line by line, the block holds only what a program of coded actions may hold: top-level lines
     start a function (``def``), import one of ``modules``, assign an upper-case constant, close a
     bracket or are comments; every other line is indented or empty. Classes, other top-level
-    statements and other imports cannot be written at all.
+    statements and other imports cannot be written at all. The first function is the first required
+    one; helpers come after it (Python looks names up when a function runs), so a model cannot spend
+    its answer on helpers before it writes what was asked.
     """
 
     functions: tuple[str, ...]
@@ -114,13 +116,14 @@ class PythonBlock:
         as the closing fence, on a line of its own.
         """
         line = "(?:[^`\\n]|`[^`\\n]|``[^`\\n])*`{0,2}\\n"
-        lines = ["\\n", f"[ \\t#)\\]}}]{line}", f"def {line}", f"[A-Z][A-Z0-9_]* = {line}"]
+        lines = ["\\n", f"[ \\t#)\\]}}]{line}", f"[A-Z][A-Z0-9_]* = {line}"]
         if self.modules:
             names = "|".join(re.escape(module) for module in self.modules)
             lines += [f"import (?:{names})(?:\\n|[ ,#]{line})", f"from (?:{names}) import [^*`\\n]{line}"]
-        other = f"(?:{'|'.join(lines)})"
+        head = f"(?:{'|'.join(lines)})"
+        other = f"(?:{'|'.join([*lines, f'def {line}'])})"
         defs = "".join(rf"def {re.escape(name)}\({line}{other}*" for name in self.functions)
-        return f"```python\\n{other}*{defs}```"
+        return f"```python\\n{head}*{defs}```"
 
 
 OutputFormat = JsonSchema | PythonBlock

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -42,12 +43,14 @@ def test_the_code_pattern_wants_one_block_defining_the_functions_in_order():
 def test_the_code_pattern_admits_only_what_a_program_of_coded_actions_may_hold():
     pattern = PythonBlock(("act",), modules=("math", "collections")).pattern()
 
-    def block(body: str) -> str:
-        return f"```python\n{body}def act(api):\n    return True\n```"
+    def block(head: str, tail: str = "") -> str:
+        return f"```python\n{head}def act(api):\n    return True\n{tail}```"
 
     imports = "# helpers\nfrom collections import deque\nimport math, collections\n\n"
     assert re.fullmatch(pattern, block(imports))
-    assert re.fullmatch(pattern, block('def helper(api):\n    """Doc."""\n    return 1\n\n'))
+    helper = 'def helper(api):\n    """Doc."""\n    return 1\n'
+    assert re.fullmatch(pattern, block("", tail="\n" + helper))
+    assert not re.fullmatch(pattern, block(helper)), "helpers come after the first required function"
     assert re.fullmatch(pattern, block('AWAY = {\n    "left": "right",\n}\nSTEPS_2 = 3\n\n')), "constants"
     assert not re.fullmatch(pattern, block("class SkillAPI:\n    pass\n")), "no classes"
     assert not re.fullmatch(pattern, block("x = 1\n")), "no top-level statements"
@@ -102,13 +105,30 @@ TRANSCRIPTS = Path(__file__).parents[3] / "examples" / "transcripts"
 
 
 def test_every_reference_program_fits_the_constrained_code_language():
-    """A constrained backend can write what the reference answers wrote: no good program is excluded."""
+    """A constrained backend can write what the reference answers do: each program, with its helpers moved
+    after the required functions, fits the language."""
     programs = []
     for transcript in sorted(TRANSCRIPTS.glob("*.jsonl")):
         entries = [json.loads(line) for line in transcript.read_text().splitlines() if line.startswith("{")]
         programs += [e["response"] for e in entries if e["match"].get("role") == "coder"]
     assert len(programs) >= 40
     for program in programs:
-        functions = tuple(re.findall(r"^def (\w+)\(", program, re.MULTILINE))
-        block = PythonBlock(functions, modules=DEFAULT_ALLOWED_MODULES)
-        assert re.fullmatch(block.pattern(), program.strip()), program[:200]
+        required, reordered = helpers_last(program)
+        block = PythonBlock(required, modules=DEFAULT_ALLOWED_MODULES)
+        assert re.fullmatch(block.pattern(), reordered), reordered[:300]
+
+
+def helpers_last(program: str) -> tuple[tuple[str, ...], str]:
+    """The program's required functions (``done``, ``reward`` and the coded actions: every function no
+    other one calls) and the program with its other functions after them, as a coder following the
+    prompt writes it."""
+    source = program.strip().removeprefix("```python\n").removesuffix("```")
+    module = ast.parse(source)
+    functions = [node for node in module.body if isinstance(node, ast.FunctionDef)]
+    calls = [node for f in functions for node in ast.walk(f) if isinstance(node, ast.Call)]
+    called = {call.func.id for call in calls if isinstance(call.func, ast.Name)}
+    required = [f for f in functions if f.name not in called and not f.name.startswith("can_")]
+    rest = [node for node in module.body if node not in required and not isinstance(node, ast.FunctionDef)]
+    helpers = [f for f in functions if f not in required]
+    parts = [ast.get_source_segment(source, node) for node in [*rest, *required, *helpers]]
+    return tuple(f.name for f in required), "```python\n" + "\n\n".join(parts) + "\n```"

@@ -41,7 +41,7 @@ needs_llama = pytest.mark.skipif(
 
 def test_python_block_grammar_names_every_function_in_order() -> None:
     grammar = python_block_grammar(PythonBlock(("act", "done"), modules=("math", "random")))
-    root = 'root ::= "```python\\n" other* "def act(" line other* "def done(" line other* "```"'
+    root = 'root ::= "```python\\n" head* "def act(" line other* "def done(" line other* "```"'
     assert grammar.startswith(root)
     assert 'module ::= "math" | "random"' in grammar
     assert "module" not in python_block_grammar(PythonBlock(("act",))), "no modules: no import lines"

@@ -33,20 +33,21 @@ def python_block_grammar(output: PythonBlock) -> str:
 
     The same language as :meth:`PythonBlock.pattern`, line by line: top-level lines start a function,
     import one of ``output.modules``, assign an upper-case constant, close a bracket or are comments;
-    others are indented or empty. One or two backticks
+    others are indented or empty; the first function is the first required one. One or two backticks
     in a row may appear in a line, three only as the closing fence.
     """
     defs = " ".join(f'"def {name}(" line other*' for name in output.functions)
     rules = [
-        f'root ::= "```python\\n" other* {defs} "```"',
+        f'root ::= "```python\\n" head* {defs} "```"',
         'line ::= ( [^`\\n] | "`" [^`\\n] | "``" [^`\\n] )* ( "`" | "``" )? "\\n"',
+        'other ::= head | "def " line',
     ]
-    other = ['"\\n"', "[ \\t#)\\]}] line", '"def " line', '[A-Z] [A-Z0-9_]* " = " line']
+    head = ['"\\n"', "[ \\t#)\\]}] line", '[A-Z] [A-Z0-9_]* " = " line']
     if output.modules:
         modules = " | ".join(f'"{module}"' for module in output.modules)
-        other += ['"import " module ( "\\n" | [ ,#] line )', '"from " module " import " [^*`\\n] line']
+        head += ['"import " module ( "\\n" | [ ,#] line )', '"from " module " import " [^*`\\n] line']
         rules.append(f"module ::= {modules}")
-    rules.append(f"other ::= {' | '.join(other)}")
+    rules.append(f"head ::= {' | '.join(head)}")
     return "\n".join(rules) + "\n"
 
 
