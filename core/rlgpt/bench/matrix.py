@@ -20,7 +20,7 @@ from typing import Any
 
 import rlgpt
 from rlgpt.agents.conversation import prompt_version
-from rlgpt.config import ConfigError, RunConfig, validate_against_registry
+from rlgpt.config import LLM_ROLES, ConfigError, LLMConfig, RunConfig, validate_against_registry
 from rlgpt.methods import Method
 from rlgpt.plugins import Registry, UnknownPluginError, unknown_name_message
 
@@ -183,6 +183,11 @@ def config_hash(config: RunConfig, *, uses_agents: bool) -> str:
         if config.llm.backend == REPLAY:
             transcript = data["llm"]["options"].pop("transcript")
             data["transcript_sha256"] = hashlib.sha256(Path(transcript).read_bytes()).hexdigest()
+        for role in LLM_ROLES:
+            override = data["llm"].get(role) or {}
+            if override.get("backend") == REPLAY and "transcript" in (override.get("options") or {}):
+                transcript = override["options"].pop("transcript")
+                override["transcript_sha256"] = hashlib.sha256(Path(transcript).read_bytes()).hexdigest()
         model = Path(config.llm.model)
         if model.is_file():
             data["llm"]["model"] = f"sha256:{file_sha256(model)}"
@@ -236,10 +241,25 @@ def make_trial(
             update={"backend": llm.backend, "model": llm.model, "options": llm.options}
         )
     config = base.model_copy(update=update)
-    label = NO_LLM if not method.uses_agents or llm is None else llm.label
+    label = NO_LLM if not method.uses_agents or llm is None else llm_label(config.llm)
     readable = "-".join([task, method.name, *([_slug(label)] if label != NO_LLM else []), f"s{seed}"])
     trial_id = f"{readable}-{config_hash(config, uses_agents=method.uses_agents)}"
     return Trial(id=trial_id, config=config.model_copy(update={"name": trial_id}), llm=label)
+
+
+def llm_label(llm: LLMConfig) -> str:
+    """``backend:model``, followed by the roles that use another LLM (``[llm.<role>]``), as tables show it:
+    ``llama-cpp:qwen2.5-coder-0.5b (planner, critic: replay:reference)``."""
+    label = f"{llm.backend}:{llm.model}"
+    others: dict[str, list[str]] = {}
+    for role in LLM_ROLES:
+        used = llm.for_role(role)
+        if (used.backend, used.model) != (llm.backend, llm.model):
+            others.setdefault(f"{used.backend}:{used.model}", []).append(role)
+    if not others:
+        return label
+    roles = "; ".join(", ".join(names) + f": {name}" for name, names in others.items())
+    return f"{label} ({roles})"
 
 
 def build_trials(

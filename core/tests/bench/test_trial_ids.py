@@ -73,3 +73,24 @@ def test_reporting_modules_do_not_count_in_the_code_version(monkeypatch):
     matrix.code_version.cache_clear()
     assert matrix.code_version() != before, "a module that runs trials does count"
     matrix.code_version.cache_clear()
+
+
+def test_a_role_on_another_llm_is_named_in_the_label_and_its_transcript_counts_by_content(tmp_path):
+    transcript = tmp_path / "one" / "answers.jsonl"
+    transcript.parent.mkdir()
+    transcript.write_text(TRANSCRIPT_ENTRY)
+    copy = tmp_path / "two" / "answers.jsonl"
+    copy.parent.mkdir()
+    shutil.copy(transcript, copy)
+
+    def paired(path):
+        replay = {"backend": "replay", "model": "reference", "options": {"transcript": str(path)}}
+        llm = {"backend": "scripted", "model": "tiny", "planner": replay, "critic": replay}
+        return parse_config({"env": "gridcraft", "task": "build_house", "llm": llm})
+
+    config = paired(transcript)
+    assert matrix.llm_label(config.llm) == "scripted:tiny (planner, critic: replay:reference)"
+    assert matrix.llm_label(replay_config(transcript).llm) == "replay:reference"
+    assert matrix.config_hash(config, uses_agents=True) == matrix.config_hash(paired(copy), uses_agents=True)
+    copy.write_text(TRANSCRIPT_ENTRY + "# edited\n")
+    assert matrix.config_hash(config, uses_agents=True) != matrix.config_hash(paired(copy), uses_agents=True)
