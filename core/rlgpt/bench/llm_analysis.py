@@ -41,15 +41,19 @@ STAGES = (
 )
 """``(stage, label)`` in the order a trial gets through them."""
 FAILED_TRIAL = ("trial_failed", "trial failed (error)")
+NO_REFERENCE = ("no_reference", "no reference answer (replay)")
+"""A replay trial whose transcript holds no answer for its task: nothing to measure, not a failure."""
 
 
 def stage(trial: dict[str, Any]) -> str:
-    """How far a trial got: the first of :data:`STAGES` it did not pass (``trial_failed`` on an error).
+    """How far a trial got: the first of :data:`STAGES` it did not pass (``trial_failed`` on an error,
+    ``no_reference`` for a replay trial on a task its transcript does not answer).
 
     Judged on the last iteration, as the success column is.
     """
     if trial["status"] != FINISHED:
-        return FAILED_TRIAL[0]
+        unanswered = "has no answer for" in (trial.get("error") or "")
+        return NO_REFERENCE[0] if unanswered and trial["llm"].startswith(f"{REPLAY}:") else FAILED_TRIAL[0]
     metrics = trial.get("llm_metrics") or {}
     if trial["summary"]["final_success_rate"] > 0:
         return "succeeded"
@@ -184,7 +188,7 @@ def markdown(results: dict[str, Any], command: str) -> str:
             f"{s['wall_time_s']:.0f}",
         ]
         lines.append("| " + " | ".join(cells) + " |")
-    labels = dict((*STAGES, FAILED_TRIAL))
+    labels = dict((*STAGES, FAILED_TRIAL, NO_REFERENCE))
     lines += [
         "",
         "## Where each trial stopped",

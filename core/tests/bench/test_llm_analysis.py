@@ -33,6 +33,9 @@ def test_each_trial_stops_at_the_first_stage_it_does_not_pass() -> None:
     assert stage(_trial("a", "t", 0)) == "task_failed"
     assert stage(_trial("a", "t", 0, success=3)) == "succeeded"
     assert stage(_trial("a", "t", 0, status="failed")) == "trial_failed"
+    unanswered = {"error": "LLMError: replay transcript x.jsonl has no answer for role=planner iteration=0"}
+    assert stage(_trial("replay:reference", "t", 0, status="failed") | unanswered) == "no_reference"
+    assert stage(_trial("a:b", "t", 0, status="failed") | unanswered) == "trial_failed"
 
 
 def test_the_summary_counts_trials_without_episodes_as_zero_and_dead_loops_over_trials() -> None:
