@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import gymnasium as gym
@@ -20,18 +21,10 @@ from rlgpt.loop import Loop
 from rlgpt.plugins import PluginSelection
 
 LOOP_TESTS = Path(__file__).parents[1] / "loop"
-REACH_PLAN = {
-    "rationale": "Heading for the target is easy to write; RL decides when to use it.",
-    "subtasks": [
-        {
-            "name": "reach",
-            "description": "Get onto the target.",
-            "method": "rl",
-            "done_condition": "distance to the target at most 0.5",
-            "coded_actions": [{"name": "head_to_target", "description": "walk straight at the target"}],
-        }
-    ],
-}
+sys.path.insert(0, str(LOOP_TESTS))  # the shared reach plan; loop_fakes, the plugin module below
+
+from reach_plan import REACH_PLAN  # noqa: E402
+
 REACH_CODE = """```python
 def head_to_target(api, params):
     for _ in range(30):

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 from rlgpt.loop import Loop
 
-PLAN = {
-    "rationale": "Heading for the target is easy to write; RL decides when to use it and how fast.",
-    "subtasks": [
-        {
-            "name": "reach",
-            "description": "Get onto the target.",
-            "method": "rl",
-            "done_condition": "distance to the target at most 0.5",
-            "coded_actions": [{"name": "head_to_target", "description": "walk straight at the target"}],
-        }
-    ],
-}
+sys.path.insert(0, str(Path(__file__).parent))  # the shared reach plan
+
+from reach_plan import REACH_PLAN
+
 CODE = """```python
 def head_to_target(api, params):
     speed = 0.5 + 0.5 * abs(params[0])
@@ -38,7 +32,7 @@ def done(api):
 def test_sac_trains_with_a_parameterised_coded_action(make_config, write_transcript):
     transcript = write_transcript(
         [
-            {"match": {"role": "planner"}, "response": json.dumps(PLAN)},
+            {"match": {"role": "planner"}, "response": json.dumps(REACH_PLAN)},
             {"match": {"role": "coder"}, "response": CODE},
             {"match": {"role": "critic"}, "response": json.dumps({"planner_feedback": "ok"})},
         ]
