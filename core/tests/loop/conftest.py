@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from rlgpt import PluginSelection
 from rlgpt.config import RunConfig
 
 HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))  # shared test data: gridcraft_plans, reach_plan
 TRANSCRIPT = HERE / "gridcraft_build_house.jsonl"
 
 

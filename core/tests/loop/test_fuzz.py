@@ -14,30 +14,12 @@ import json
 import random
 
 import pytest
+from gridcraft_plans import CODE_PLAN, RL_PLAN
 from rlgpt.cli import main
 from rlgpt.loop import Loop
 from rlgpt.runs import RunDirectory
 from rlgpt.textbound import MAX_MESSAGE_CHARS
 
-CODE_PLAN = {
-    "subtasks": [
-        {"name": "get_wood", "description": "Chop two wood.", "method": "code", "done_condition": "2 wood"},
-        {"name": "build", "description": "Craft, build.", "method": "code", "done_condition": "house"},
-    ]
-}
-RL_PLAN = {
-    "subtasks": [
-        {"name": "get_wood", "description": "Chop two wood.", "method": "code", "done_condition": "2 wood"},
-        {
-            "name": "build",
-            "description": "Craft planks, build.",
-            "method": "rl",
-            "done_condition": "a house",
-            "primitives": ["build_house", "noop"],
-            "coded_actions": [{"name": "craft_planks", "description": "craft all wood"}],
-        },
-    ]
-}
 EVENT_STRING_LIMIT = 4 * MAX_MESSAGE_CHARS
 
 

@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
-
-from rlgpt.loop import Loop
-
-sys.path.insert(0, str(Path(__file__).parent))  # the shared reach plan
 
 from reach_plan import REACH_PLAN
+from rlgpt.loop import Loop
 
 CODE = """```python
 def head_to_target(api, params):

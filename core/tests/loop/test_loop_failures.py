@@ -5,14 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from gridcraft_plans import CODE_PLAN
 from rlgpt.loop import Loop
-
-CODE_PLAN = {
-    "subtasks": [
-        {"name": "get_wood", "description": "Chop two wood.", "method": "code", "done_condition": "2 wood"},
-        {"name": "build", "description": "Craft, build.", "method": "code", "done_condition": "house"},
-    ]
-}
 
 
 def fenced(body: str) -> str:

@@ -6,28 +6,9 @@ import dataclasses
 import io
 import json
 
+from gridcraft_plans import CODE_PLAN, RL_PLAN
 from rich.console import Console
 from rlgpt.loop import Loop
-
-CODE_PLAN = {
-    "subtasks": [
-        {"name": "get_wood", "description": "Chop two wood.", "method": "code", "done_condition": "2 wood"},
-        {"name": "build", "description": "Craft, build.", "method": "code", "done_condition": "house"},
-    ]
-}
-RL_PLAN = {
-    "subtasks": [
-        {"name": "get_wood", "description": "Chop two wood.", "method": "code", "done_condition": "2 wood"},
-        {
-            "name": "build",
-            "description": "Craft planks, build.",
-            "method": "rl",
-            "done_condition": "a house",
-            "primitives": ["build_house", "noop"],
-            "coded_actions": [{"name": "craft_planks", "description": "craft all wood"}],
-        },
-    ]
-}
 
 
 def record_of(loop: Loop) -> dict:
