@@ -93,7 +93,7 @@ class PythonBlock:
     """The answer must be one fenced Python block: a module of function definitions.
 
     :param functions: the top-level functions the block must define, in this order (helpers may
-        come before, between and after them).
+        come between and after them, not before the first).
     :param modules: the modules a top-level ``import m`` or ``from m import ...`` line may name.
 
     Line by line, the block holds only what a program of coded actions may hold: top-level lines
