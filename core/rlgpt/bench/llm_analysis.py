@@ -53,7 +53,7 @@ def stage(trial: dict[str, Any]) -> str:
     """
     if trial["status"] != FINISHED:
         unanswered = "has no answer for" in (trial.get("error") or "")
-        return NO_REFERENCE[0] if unanswered and trial["llm"].startswith(f"{REPLAY}:") else FAILED_TRIAL[0]
+        return NO_REFERENCE[0] if unanswered and _replayed(trial) else FAILED_TRIAL[0]
     metrics = trial.get("llm_metrics") or {}
     if trial["summary"]["final_success_rate"] > 0:
         return "succeeded"
@@ -63,6 +63,11 @@ def stage(trial: dict[str, Any]) -> str:
     if acceptance and not any(rate > 0 for rate in acceptance.values()):
         return "code_rejected"
     return "task_failed"
+
+
+def _replayed(trial: dict[str, Any]) -> bool:
+    """Whether the trial's LLM (its default one, which the label names first) is the replay backend."""
+    return trial.get("llm", "").partition(":")[0] == REPLAY
 
 
 def _episodes(trial: dict[str, Any]) -> list[float]:
@@ -129,7 +134,7 @@ def fresh_call_speed(trials: Sequence[dict[str, Any]]) -> float | None:
     tokens = seconds = 0.0
     for trial in trials:
         events = Path(trial.get("run_dir", "")) / "events.jsonl"
-        if trial.get("llm", "").partition(":")[0] == REPLAY or not events.is_file():
+        if _replayed(trial) or not events.is_file():
             continue
         for line in events.read_text(encoding="utf-8").splitlines():
             event = json.loads(line)

@@ -40,11 +40,6 @@ class LLMChoice:
     model: str
     options: dict[str, Any]
 
-    @property
-    def label(self) -> str:
-        """``backend:model``, as tables show it."""
-        return f"{self.backend}:{self.model}"
-
 
 @dataclass(frozen=True)
 class Trial:
@@ -181,17 +176,21 @@ def config_hash(config: RunConfig, *, uses_agents: bool) -> str:
     else:
         data["prompt_version"] = prompt_version()
         if config.llm.backend == REPLAY:
-            transcript = data["llm"]["options"].pop("transcript")
-            data["transcript_sha256"] = hashlib.sha256(Path(transcript).read_bytes()).hexdigest()
+            data["transcript_sha256"] = _pop_transcript_digest(data["llm"]["options"])
         for role in LLM_ROLES:
             override = data["llm"].get(role) or {}
             if override.get("backend") == REPLAY and "transcript" in (override.get("options") or {}):
-                transcript = override["options"].pop("transcript")
-                override["transcript_sha256"] = hashlib.sha256(Path(transcript).read_bytes()).hexdigest()
+                override["transcript_sha256"] = _pop_transcript_digest(override["options"])
         model = Path(config.llm.model)
         if model.is_file():
             data["llm"]["model"] = f"sha256:{file_sha256(model)}"
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def _pop_transcript_digest(options: dict[str, Any]) -> str:
+    """Remove a replay transcript's path from ``options``; the sha256 of its content, read afresh (an
+    edited transcript makes new trials)."""
+    return hashlib.sha256(Path(options.pop("transcript")).read_bytes()).hexdigest()
 
 
 REPORTING_MODULES = frozenset(

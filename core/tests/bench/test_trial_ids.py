@@ -21,13 +21,20 @@ def replay_config(transcript, **overrides):
     return parse_config({**data, **overrides})
 
 
-def test_the_replay_id_is_the_same_in_every_checkout(tmp_path):
+def two_checkouts(tmp_path):
+    """The same transcript in two folders, as two checkouts hold it."""
     first = tmp_path / "one" / "answers.jsonl"
     first.parent.mkdir()
     first.write_text(TRANSCRIPT_ENTRY)
     second = tmp_path / "two" / "answers.jsonl"
     second.parent.mkdir()
     shutil.copy(first, second)
+    return first, second
+
+
+def test_the_replay_id_is_the_same_in_every_checkout(tmp_path):
+    first, second = two_checkouts(tmp_path)
+
     def trial_hash(path):
         return matrix.config_hash(replay_config(path), uses_agents=True)
 
@@ -76,12 +83,7 @@ def test_reporting_modules_do_not_count_in_the_code_version(monkeypatch):
 
 
 def test_a_role_on_another_llm_is_named_in_the_label_and_its_transcript_counts_by_content(tmp_path):
-    transcript = tmp_path / "one" / "answers.jsonl"
-    transcript.parent.mkdir()
-    transcript.write_text(TRANSCRIPT_ENTRY)
-    copy = tmp_path / "two" / "answers.jsonl"
-    copy.parent.mkdir()
-    shutil.copy(transcript, copy)
+    transcript, copy = two_checkouts(tmp_path)
 
     def paired(path):
         replay = {"backend": "replay", "model": "reference", "options": {"transcript": str(path)}}
