@@ -34,6 +34,7 @@ from rlgpt.bench.controls import (
     TRAINED,
     final_policy_steps,
     load_controls,
+    with_local_run_dir,
 )
 from rlgpt.bench.stats import Estimate, bootstrap, difference_over_seeds, iqm, paired_difference, seed_means
 from rlgpt.bench.tables import episode_successes
@@ -293,7 +294,8 @@ def write_analysis(out: Path, registry: Registry | None = None) -> Path:
 
 
 def _trials(out: Path) -> list[dict[str, Any]]:
-    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted((out / "trials").glob("*.json"))]
+    paths = sorted((out / "trials").glob("*.json"))
+    return [with_local_run_dir(out, json.loads(p.read_text(encoding="utf-8"))) for p in paths]
 
 
 def _command(out: Path) -> str:

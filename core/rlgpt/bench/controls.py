@@ -155,6 +155,8 @@ class TrialControls:
     :param result: the trial's result (``trials/<id>.json``).
     :param registry: the plugins the trial ran with (the installed ones by default).
     :param log: where a one-line note goes (an action space without untrained controls).
+    :param run_dir: where the trial's run directory is now (see :func:`run_dir_of`); the path recorded
+        in ``result`` by default.
     """
 
     def __init__(
@@ -162,6 +164,7 @@ class TrialControls:
         result: dict[str, Any],
         registry: Registry | None = None,
         log: Callable[[str], None] = print,
+        run_dir: Path | None = None,
     ) -> None:
         from rlgpt.loop import Loop
 
@@ -170,7 +173,9 @@ class TrialControls:
         if not record.get("plan"):
             raise ValueError(f"trial {result['id']} has no usable plan in its last iteration")
         # the trial's own loop builds the runtime, so the plan runs exactly as it was evaluated
-        loop = Loop.resume(Path(result["run_dir"]), registry, console=Console(quiet=True), progress_bar=False)
+        recorded = Path(result["run_dir"])
+        run_dir = run_dir or recorded
+        loop = Loop.resume(run_dir, registry, console=Console(quiet=True), progress_bar=False)
         self.registry = loop.registry
         self.config, self.env_spec, self.task = loop.config, loop.env_spec, loop.task
         self.learner = loop.registry.learner(loop.config.learner.name)
@@ -178,7 +183,7 @@ class TrialControls:
         self.runtime = loop._runtime(plan, record.get("programs") or {})
         self.expected_successes = int(record["successes"])
         self.episodes = int(record["episodes"])
-        self.checkpoints = _checkpoints(Path(result["run_dir"]), int(record["iteration"]))
+        self.checkpoints = _checkpoints(run_dir, int(record["iteration"]), recorded)
 
     @property
     def rl_subtasks(self) -> list[Any]:
@@ -294,15 +299,37 @@ def _shared_names(names: dict[str, list[str]]) -> list[str]:
     return list(dict.fromkeys(name for actions in names.values() for name in actions))
 
 
-def _checkpoints(run_dir: Path, iteration: int) -> dict[str, Path]:
-    """RL sub-task name -> its checkpoint of ``iteration`` (from the run's ``trained`` events)."""
+def run_dir_of(out: Path, result: dict[str, Any]) -> Path:
+    """A trial's run directory: ``runs/<id>`` of the results folder ``out`` when it is there (the folder may
+    have been moved or copied since the trial ran), else the path recorded when it ran."""
+    local = Path(out) / "runs" / result["id"]
+    return local if local.is_dir() else Path(result["run_dir"])
+
+
+def with_local_run_dir(out: Path, result: dict[str, Any]) -> dict[str, Any]:
+    """``result`` with its ``run_dir`` where it is now (:func:`run_dir_of`), for readers of its files."""
+    if "run_dir" not in result:
+        return result
+    return {**result, "run_dir": str(run_dir_of(out, result))}
+
+
+def _checkpoints(run_dir: Path, iteration: int, recorded: Path) -> dict[str, Path]:
+    """RL sub-task name -> its checkpoint of ``iteration`` (from the run's ``trained`` events).
+
+    Checkpoints were recorded under ``recorded``, the run directory where the trial ran; a run
+    directory moved since then finds them at the same place under ``run_dir``.
+    """
     events = run_dir / "events.jsonl"
     lines = events.read_text(encoding="utf-8").splitlines() if events.is_file() else []
     return {
-        event["subtask"]: Path(event["checkpoint"])
+        event["subtask"]: _rebased(Path(event["checkpoint"]), recorded, run_dir)
         for event in map(json.loads, lines)
         if event.get("kind") == "trained" and event.get("iteration") == iteration
     }
+
+
+def _rebased(path: Path, recorded: Path, run_dir: Path) -> Path:
+    return run_dir / path.relative_to(recorded) if path.is_relative_to(recorded) else path
 
 
 def load_controls(out: Path) -> dict[str, dict[str, Any]]:
@@ -334,7 +361,7 @@ def run_controls(
             continue
         log(f"controls: {result['id']}")
         try:
-            controls = TrialControls(result, registry, log).run()
+            controls = TrialControls(result, registry, log, run_dir_of(out, result)).run()
         except Exception as exc:  # one trial that cannot be re-evaluated must not stop the others
             log(f"controls: {result['id']} skipped: {type(exc).__name__}: {exc}".splitlines()[0])
             continue

@@ -28,6 +28,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
+from rlgpt.bench.controls import with_local_run_dir
 from rlgpt.bench.matrix import NO_LLM, REPLAY
 from rlgpt.bench.stats import Estimate, bootstrap
 from rlgpt.bench.tables import DEAD_LOOP, episode_successes, last_record
@@ -246,6 +247,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if not path.is_file():
         parser.exit(2, f"error: {path} not found - run `rlgpt bench ... --out {args.out}` first\n")
     results = json.loads(path.read_text(encoding="utf-8"))
+    results["trials"] = [with_local_run_dir(args.out, trial) for trial in results["trials"]]
     command = f"python -m rlgpt.bench.llm_analysis {args.out}"
     (args.out / "llm-analysis.md").write_text(markdown(results, command), encoding="utf-8")
     plot(results, args.out / "success_by_llm.png")

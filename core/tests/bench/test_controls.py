@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from rlgpt.bench.analysis import ANALYSIS_FILE, CURVES_FILE
-from rlgpt.bench.controls import load_controls, main, run_controls
+from rlgpt.bench.controls import load_controls, main, run_controls, with_local_run_dir
 from rlgpt.bench.matrix import Trial
+from rlgpt.bench.plots import training_curve
 from rlgpt.bench.trial import run_trial, write_json
 from rlgpt.config import RunConfig
 
@@ -57,6 +59,21 @@ def test_controls_reproduce_the_loop_and_the_analysis_reports_what_rl_adds(tmp_p
     assert "## build_house (gridcraft)" in text and "**RL adds**" in text
     assert "rl-gpt - pure-code:" in text and "always craft_planks" in text
     assert (out / CURVES_FILE).stat().st_size > 0
+
+
+def test_controls_follow_a_moved_results_folder(tmp_path) -> None:
+    out = tmp_path / "out"
+    result = run_trial(_trial(tmp_path, "rl-gpt", 0))
+    assert result["status"] == "finished", result["error"]
+    write_json(out / "trials" / f"{result['id']}.json", result)
+    moved = shutil.move(out, tmp_path / "moved")
+    assert not Path(result["run_dir"]).exists()
+    lines: list[str] = []
+    assert run_controls(Path(moved), log=lines.append) == 1, lines
+    controls = load_controls(Path(moved))["build_house-rl-gpt-s0"]
+    assert controls["reproduces_loop"] and controls["final_policy_steps"] >= 256
+    steps, _ = training_curve(with_local_run_dir(Path(moved), result))
+    assert steps, "the learning curve is read from the moved run directory"
 
 
 def test_missing_trials_folder_is_one_line(tmp_path, capsys) -> None:
