@@ -14,7 +14,9 @@ replay backend) opts out with ``cache_responses = False``.
 The key is the sha256 of canonical JSON of the backend, the model, the messages
 (role, content and the sha256 of each image), the sampling parameters and the
 requested output format (for a code block, the language it allows, so answers made under an
-older grammar are not served for a newer one).
+older grammar are not served for a newer one), whether the backend enforced that format or
+decoded freely, and the backend's answer identity (the server it talks to, decoding options:
+:func:`~rlgpt.llm.types.answer_identity`), so answers of another server or setting are never served.
 Request tags are not part of the key: the same question asked from a different
 place of a run is the same question.
 """
@@ -27,12 +29,22 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Any
 
-from rlgpt.llm.types import LLM, Completion, OutputFormat, PythonBlock, Request, Usage
+from rlgpt.llm.types import (
+    LLM,
+    Completion,
+    OutputFormat,
+    PythonBlock,
+    Request,
+    Usage,
+    answer_identity,
+    constrains,
+)
 from rlgpt.llm.wrapper import LLMWrapper
 
 CACHE_PATH_ENV = "RLGPT_LLM_CACHE"
@@ -71,9 +83,20 @@ def cacheable(request: Request) -> bool:
     return request.params.temperature == 0 or request.params.seed is not None
 
 
-def cache_key(backend: str, model: str, request: Request) -> str:
-    """The cache key of ``request`` sent to ``backend``/``model`` (hex sha256; tags excluded)."""
-    material = {
+def cache_key(
+    backend: str,
+    model: str,
+    request: Request,
+    *,
+    identity: Mapping[str, Any] | None = None,
+    constrained: bool = True,
+) -> str:
+    """The cache key of ``request`` sent to ``backend``/``model`` (hex sha256; tags excluded).
+
+    :param identity: the backend's answer identity (see :func:`~rlgpt.llm.types.answer_identity`).
+    :param constrained: whether the backend enforces ``request.output`` while decoding.
+    """
+    material: dict[str, Any] = {
         "version": KEY_VERSION,
         "backend": backend,
         "model": model,
@@ -91,6 +114,11 @@ def cache_key(backend: str, model: str, request: Request) -> str:
         "params": asdict(request.params),
         "output": _output_material(request.output),
     }
+    # added only when they apply, so the keys of constrained requests to plain backends stay as they were
+    if identity:
+        material["identity"] = dict(identity)
+    if request.output is not None and not constrained:
+        material["unconstrained"] = True
     canonical = json.dumps(material, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -150,7 +178,13 @@ class CachedLLM(LLMWrapper):
         if not cacheable(request):
             self._count("uncacheable")
             return self.inner.complete(request)
-        key = cache_key(self.inner.backend, self.inner.model, request)
+        key = cache_key(
+            self.inner.backend,
+            self.inner.model,
+            request,
+            identity=answer_identity(self.inner),
+            constrained=constrains(self.inner, request),
+        )
         stored = self._lookup(key)
         if stored is not None:
             self._count("hits")

@@ -173,6 +173,9 @@ class LLM(Protocol):
 
     A backend that can constrain decoding also has ``output_kinds``: the ``kind`` of each
     :data:`OutputFormat` it enforces (``"json_schema"``, ``"python_block"``); without it, none.
+    A backend whose answers depend on more than its name, the model and the request (the server it
+    talks to, a decoding option such as a repetition penalty) says what in ``answer_identity``, a
+    JSON-serialisable mapping; the response cache keys answers on it (:func:`answer_identity`).
     Every backend has ``close()``, which releases what it holds (connection pools, a server it
     launched, model weights) and may be called again; the loop calls it when a run ends and
     :class:`~rlgpt.testing.LLMBackendContract` checks it. (It is not part of the runtime check, so
@@ -191,6 +194,12 @@ class LLM(Protocol):
 def output_kinds(llm: LLM) -> frozenset[str]:
     """The :data:`OutputFormat` kinds ``llm`` enforces while decoding (its optional ``output_kinds``)."""
     return frozenset(getattr(llm, "output_kinds", frozenset()))
+
+
+def answer_identity(llm: LLM) -> dict[str, Any]:
+    """What besides its backend name, model and a request decides ``llm``'s answers (its optional
+    ``answer_identity``; empty without it)."""
+    return dict(getattr(llm, "answer_identity", None) or {})
 
 
 def constrains(llm: LLM, request: Request) -> bool:

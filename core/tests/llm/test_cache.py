@@ -14,6 +14,7 @@ import pytest
 from rlgpt.llm import (
     CachedLLM,
     Image,
+    JsonSchema,
     LLMError,
     Message,
     ReplayLLM,
@@ -94,6 +95,40 @@ def test_key_changes_with_image_bytes_backend_and_model() -> None:
     assert cache_key("b", "m", with_image(b"one")) == cache_key("b", "m", with_image(b"one"))
     assert cache_key("openai", "gpt-4o", REQUEST) != cache_key("anthropic", "gpt-4o", REQUEST)
     assert cache_key("openai", "gpt-4o", REQUEST) != cache_key("openai", "gpt-4o-mini", REQUEST)
+
+
+def test_key_changes_with_answer_identity_and_free_decoding() -> None:
+    shaped = replace(REQUEST, output=JsonSchema("plan", {"type": "object"}))
+    assert cache_key("b", "m", REQUEST, identity={}) == cache_key("b", "m", REQUEST)
+    assert cache_key("b", "m", REQUEST, identity={"base_url": "http://a/v1"}) != cache_key("b", "m", REQUEST)
+    assert cache_key("b", "m", shaped, constrained=False) != cache_key("b", "m", shaped)
+    # a request without an output format is decoded freely by every backend: one key
+    assert cache_key("b", "m", REQUEST, constrained=False) == cache_key("b", "m", REQUEST)
+
+
+def _replay(transcript: Path, **attributes: object) -> ReplayLLM:
+    """A replay LLM that claims ``attributes`` (an answer identity, the output kinds it enforces)."""
+    llm = ReplayLLM(transcript=transcript)
+    for name, value in attributes.items():
+        setattr(llm, name, value)
+    return llm
+
+
+def test_answers_of_another_server_or_of_free_decoding_are_not_served(
+    tmp_path: Path, first: Path, second: Path
+) -> None:
+    db = tmp_path / "llm.sqlite"
+    server_a = CachedLLM(_replay(first, answer_identity={"base_url": "http://a/v1"}), db)
+    assert server_a.complete(REQUEST).text == "first answer"
+    other_server = CachedLLM(_replay(second, answer_identity={"base_url": "http://b/v1"}), db)
+    assert other_server.complete(REQUEST).text == "second answer"
+    same_server = CachedLLM(_replay(second, answer_identity={"base_url": "http://a/v1"}), db)
+    assert same_server.complete(REQUEST).cached
+
+    shaped = replace(REQUEST, output=JsonSchema("plan", {"type": "object"}))
+    constrained = CachedLLM(_replay(first, output_kinds=frozenset({"json_schema"})), db)
+    assert constrained.complete(shaped).text == "first answer"
+    assert CachedLLM(_replay(second), db).complete(shaped).text == "second answer", "decoded freely"
 
 
 def test_failures_are_not_cached(tmp_path: Path, write_transcript, first: Path) -> None:

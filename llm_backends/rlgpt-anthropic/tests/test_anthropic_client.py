@@ -173,6 +173,11 @@ def test_unreachable_server_is_transient() -> None:
         llm.complete(ask(Message("user", "hi")))
 
 
+def test_the_server_is_the_answer_identity() -> None:
+    llm = AnthropicLLM("claude-haiku-4-5", api_key="k", base_url="http://127.0.0.1:9")
+    assert llm.answer_identity == {"base_url": llm.base_url} and "127.0.0.1:9" in llm.base_url
+
+
 def test_missing_key_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     with pytest.raises(LLMError, match="set ANTHROPIC_API_KEY or pass api_key="):

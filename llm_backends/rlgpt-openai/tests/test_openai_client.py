@@ -203,6 +203,14 @@ def test_compatible_server_needs_no_key(server):
     assert server.requests[0].headers["authorization"].startswith("Bearer ")
 
 
+def test_the_server_and_extra_fields_are_the_answer_identity(server):
+    plain = OpenAILLM("llama3", base_url=server.base_url + "/")
+    assert plain.answer_identity == {"base_url": server.base_url}
+    penalty = {"repetition_penalty": 1.1}
+    penalised = OpenAILLM("llama3", base_url=server.base_url, extra_body=penalty)
+    assert penalised.answer_identity == {"base_url": server.base_url, "extra_body": penalty}
+
+
 def test_key_and_base_url_from_the_environment(server, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-env")
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)

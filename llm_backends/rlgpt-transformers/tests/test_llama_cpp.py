@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from rlgpt import LLM, Critique, LLMError, Message, Request, SamplingParams
-from rlgpt.llm import JsonSchema, PythonBlock
+from rlgpt.llm import CachedLLM, JsonSchema, PythonBlock
 from rlgpt.testing import LLMBackendContract, critique_schema, plan_schema
 from rlgpt_transformers import LlamaCppLLM
 from rlgpt_transformers.bounds import MAX_STRING_CHARS, bounded_schema
@@ -143,6 +143,27 @@ def test_unconstrained_client_ignores_the_output_format() -> None:
         assert isinstance(llm.complete(request).text, str)
     finally:
         llm.close()
+
+
+def test_a_repetition_penalty_is_validated() -> None:
+    with pytest.raises(ValueError, match="repeat_penalty must be positive"):
+        LlamaCppLLM(str(SMOLLM2), repeat_penalty=0)
+
+
+def test_a_repetition_penalty_reaches_llama_cpp_and_keeps_its_answers_apart(
+    smollm2: LlamaCppLLM, tmp_path: Path
+) -> None:
+    penalised = LlamaCppLLM(str(SMOLLM2), context=1024, repeat_penalty=1.3)
+    try:
+        assert smollm2.answer_identity == {} and penalised.answer_identity == {"repeat_penalty": 1.3}
+        request = Request((Message("user", "Say one word."),), SamplingParams(max_tokens=8))
+        assert penalised._options(request)["repeat_penalty"] == 1.3
+        cache = tmp_path / "llm.sqlite"
+        assert not CachedLLM(smollm2, cache).complete(request).cached
+        assert not CachedLLM(penalised, cache).complete(request).cached, "not the unpenalised answer"
+        assert CachedLLM(penalised, cache).complete(request).cached
+    finally:
+        penalised.close()
 
 
 def test_a_prompt_longer_than_the_context_is_a_clear_error(smollm2: LlamaCppLLM) -> None:

@@ -61,6 +61,11 @@ def test_attach_to_a_model_the_server_does_not_serve(running_server, model):
         create_llm("llama3", mode="server", base_url=running_server.base_url)
 
 
+def test_the_server_is_the_answer_identity(running_server, model):
+    llm = create_llm(model, mode="server", base_url=running_server.base_url)
+    assert llm.answer_identity == {"base_url": running_server.base_url.rstrip("/")}
+
+
 def test_attach_where_nothing_listens(model):
     with pytest.raises(LLMError, match=r"no vLLM server answers at http://127\.0\.0\.1:9/v1/models"):
         create_llm(model, mode="server", base_url="http://127.0.0.1:9/v1")

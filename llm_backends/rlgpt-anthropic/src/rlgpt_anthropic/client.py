@@ -62,6 +62,7 @@ class AnthropicLLM:
             api_key=key, base_url=base_url, timeout=self.timeout_s, max_retries=0
         )
         self.base_url = str(self._client.base_url)
+        self.answer_identity = {"base_url": self.base_url}
 
     def close(self) -> None:
         """Release the HTTP connection pool."""

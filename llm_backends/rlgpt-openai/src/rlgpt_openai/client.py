@@ -70,6 +70,10 @@ class OpenAILLM:
         self.stream = stream
         self.output_kinds = frozenset({JsonSchema.kind}) if structured_output else frozenset()
         self.extra_body = dict(extra_body or {})
+        # another server, or other request fields, may answer the same request differently
+        self.answer_identity: dict[str, Any] = {"base_url": self.base_url}
+        if self.extra_body:
+            self.answer_identity["extra_body"] = self.extra_body
         self._client = openai.OpenAI(
             api_key=key,
             base_url=self.base_url,

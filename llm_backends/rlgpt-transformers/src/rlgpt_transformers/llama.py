@@ -71,6 +71,9 @@ class LlamaCppLLM:
     :param gpu_layers: layers offloaded to a GPU when llama.cpp was built with one (0: CPU only).
     :param constrained: enforce a request's output format with llama.cpp grammars (default ``True``);
         ``False`` leaves answers unconstrained (the caller repairs them).
+    :param repeat_penalty: llama.cpp's repetition penalty (1.0, the default, is none; 1.1 damps the
+        loops a small greedy model falls into). A value other than 1.0 is part of the answer identity,
+        so the response cache keeps its answers apart.
 
     Temperature 0 decodes greedily; a positive temperature samples, reproducibly when the request has a
     ``seed``. The prompt is the GGUF file's chat template. Token usage is llama.cpp's own count.
@@ -88,7 +91,10 @@ class LlamaCppLLM:
         context: int = 8192,
         gpu_layers: int = 0,
         constrained: bool = True,
+        repeat_penalty: float = 1.0,
     ) -> None:
+        if repeat_penalty <= 0:
+            raise ValueError(f"repeat_penalty must be positive (1.0 is no penalty), got {repeat_penalty}")
         if threads < 1:
             raise ValueError(f"threads must be at least 1, got {threads}")
         if context < 256:
@@ -120,6 +126,8 @@ class LlamaCppLLM:
             raise LLMError(f"llama.cpp cannot load {source.label}: {detail}") from error
         self.load_s = time.perf_counter() - started
         self.output_kinds = OUTPUT_KINDS if constrained else frozenset()
+        self.repeat_penalty = float(repeat_penalty)
+        self.answer_identity = {"repeat_penalty": self.repeat_penalty} if self.repeat_penalty != 1.0 else {}
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -154,7 +162,11 @@ class LlamaCppLLM:
     def _options(self, request: Request) -> dict[str, Any]:
         """Keyword arguments of ``create_chat_completion`` for ``request`` (greedy at temperature 0)."""
         params = request.params
-        options: dict[str, Any] = {"temperature": params.temperature, "max_tokens": params.max_tokens}
+        options: dict[str, Any] = {
+            "temperature": params.temperature,
+            "max_tokens": params.max_tokens,
+            "repeat_penalty": self.repeat_penalty,
+        }
         if params.stop:
             options["stop"] = list(params.stop)
         if params.temperature > 0 and params.seed is not None:

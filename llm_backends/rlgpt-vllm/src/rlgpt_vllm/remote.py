@@ -45,6 +45,7 @@ class VLLMServerLLM:
         self.owned_server = owned_server
         self._stop_server = weakref.finalize(self, owned_server.stop) if owned_server else None
         self.base_url = base_url.rstrip("/")
+        self.answer_identity = {"base_url": self.base_url}
         self.supports_images = supports_images
         self._client = openai.OpenAI(
             api_key=api_key or NO_KEY, base_url=self.base_url, timeout=timeout_s, max_retries=0
