@@ -130,7 +130,8 @@ def llm_summary(trials: Sequence[dict[str, Any]]) -> dict[str, Any]:
 def fresh_call_speed(trials: Sequence[dict[str, Any]]) -> float | None:
     """Answer tokens per second over the fresh (not cached, not replayed) LLM calls of the trials' runs.
 
-    ``None`` for the replay backend, whose answers are read from a file, not generated.
+    ``None`` for the replay backend, whose answers are read from a file, not generated; in a trial
+    that gives one role to the replay backend, that role's calls are left out.
     """
     tokens = seconds = 0.0
     for trial in trials:
@@ -140,9 +141,19 @@ def fresh_call_speed(trials: Sequence[dict[str, Any]]) -> float | None:
         for line in events.read_text(encoding="utf-8").splitlines():
             event = json.loads(line)
             if event.get("kind") == "llm_call" and not event.get("cached") and not event.get("replayed"):
+                if _answered_by(events.parent, event) == REPLAY:  # a role on the replay backend
+                    continue
                 tokens += event.get("completion_tokens", 0)
                 seconds += event.get("latency_s", 0.0)
     return tokens / seconds if seconds > 0 else None
+
+
+def _answered_by(run_dir: Path, event: dict[str, Any]) -> str | None:
+    """The backend that answered an ``llm_call`` event, from the call's record in the run directory."""
+    record = run_dir / event.get("file", "")
+    if not event.get("file") or not record.is_file():
+        return None
+    return json.loads(record.read_text(encoding="utf-8")).get("completion", {}).get("backend")
 
 
 def _rate(value: float | None) -> str:

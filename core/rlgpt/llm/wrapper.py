@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from rlgpt.llm.types import LLM, output_kinds
+from typing import Any
+
+from rlgpt.llm.types import LLM, answer_identity, output_kinds
 
 
 class LLMWrapper:
-    """Passes the inner LLM's identity through: ``backend``, ``model``, ``supports_images``, ``output_kinds``.
+    """Passes the inner LLM's identity through: ``backend``, ``model``, ``supports_images``, ``output_kinds``,
+    ``answer_identity``.
 
     Subclasses implement ``complete`` around ``self.inner.complete``.
 
@@ -35,6 +38,11 @@ class LLMWrapper:
     def output_kinds(self) -> frozenset[str]:
         """The output formats the inner LLM enforces."""
         return output_kinds(self.inner)
+
+    @property
+    def answer_identity(self) -> dict[str, Any]:
+        """What besides backend, model and request decides the inner LLM's answers."""
+        return answer_identity(self.inner)
 
     def close(self) -> None:
         """Close the inner LLM (a backend without ``close`` holds nothing to release)."""

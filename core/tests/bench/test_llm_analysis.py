@@ -70,8 +70,11 @@ def test_speed_counts_only_fresh_calls(tmp_path: Path) -> None:
         {"kind": "llm_call", "cached": False, "replayed": False, "completion_tokens": 100, "latency_s": 10.0},
         {"kind": "llm_call", "cached": True, "replayed": False, "completion_tokens": 500, "latency_s": 0.0},
         {"kind": "llm_call", "cached": False, "replayed": True, "completion_tokens": 500, "latency_s": 0.1},
+        {"kind": "llm_call", "file": "llm/00004.json", "completion_tokens": 500, "latency_s": 0.0},
         {"kind": "plan"},
     ]
+    (tmp_path / "llm").mkdir()
+    (tmp_path / "llm" / "00004.json").write_text(json.dumps({"completion": {"backend": "replay"}}))
     (tmp_path / "events.jsonl").write_text("\n".join(json.dumps(c) for c in calls))
     assert fresh_call_speed([{"run_dir": str(tmp_path)}, {"run_dir": str(tmp_path / "gone")}]) == 10.0
     assert fresh_call_speed([{"run_dir": str(tmp_path / "gone")}]) is None

@@ -19,6 +19,7 @@ from rlgpt.llm import (
     Message,
     ReplayLLM,
     Request,
+    RetryingLLM,
     SamplingParams,
     cache_key,
     system,
@@ -124,6 +125,10 @@ def test_answers_of_another_server_or_of_free_decoding_are_not_served(
     assert other_server.complete(REQUEST).text == "second answer"
     same_server = CachedLLM(_replay(second, answer_identity={"base_url": "http://a/v1"}), db)
     assert same_server.complete(REQUEST).cached
+
+    assert CachedLLM(_replay(first), db).complete(REQUEST).text == "first answer"  # no identity
+    retried = CachedLLM(RetryingLLM(_replay(second, answer_identity={"base_url": "http://c/v1"})), db)
+    assert retried.complete(REQUEST).text == "second answer", "the identity passes through wrappers"
 
     shaped = replace(REQUEST, output=JsonSchema("plan", {"type": "object"}))
     constrained = CachedLLM(_replay(first, output_kinds=frozenset({"json_schema"})), db)
