@@ -41,12 +41,16 @@ class LLMRoleConfig(_Strict):
     A role on another backend starts from no options, not from ``[llm]``'s.
     """
 
-    backend: str | None = None
-    model: str | None = None
-    options: dict[str, Any] | None = None
-    cache: bool | None = None
-    temperature: float | None = Field(default=None, ge=0.0)
-    max_tokens: int | None = Field(default=None, ge=1)
+    backend: str | None = Field(default=None, description="LLM backend of this role (see `rlgpt plugins`).")
+    model: str | None = Field(default=None, description="Model id of this role, as its backend names it.")
+    options: dict[str, Any] | None = Field(
+        default=None, description="Keyword options of this role's backend (none when it switches backend)."
+    )
+    cache: bool | None = Field(
+        default=None, description="Keep this role's reproducible answers in the cache."
+    )
+    temperature: float | None = Field(default=None, ge=0.0, description="Sampling temperature of this role.")
+    max_tokens: int | None = Field(default=None, ge=1, description="Longest answer of this role, in tokens.")
 
 
 class LLMConfig(_Strict):
@@ -59,17 +63,34 @@ class LLMConfig(_Strict):
     programs).
     """
 
-    backend: str = "replay"
-    model: str = "reference"
-    options: dict[str, Any] = Field(default_factory=dict)
-    cache: bool = True
-    cache_path: Path | None = None
-    temperature: float = Field(default=0.0, ge=0.0)
-    max_tokens: int = Field(default=2048, ge=1)
-    examples: Path | None = None
-    planner: LLMRoleConfig | None = None
-    coder: LLMRoleConfig | None = None
-    critic: LLMRoleConfig | None = None
+    backend: str = Field(
+        default="replay",
+        description="LLM backend (see `rlgpt plugins`); switching it with `--set` drops the old backend's "
+        "`llm.options`.",
+    )
+    model: str = Field(default="reference", description="Model id, as the backend names it.")
+    options: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Keyword options of the backend (replay: `transcript`; openai: `base_url`, ...).",
+    )
+    cache: bool = Field(
+        default=True,
+        description="Keep reproducible answers (temperature 0, or a seed) in the response cache.",
+    )
+    cache_path: Path | None = Field(
+        default=None, description="Response cache file (unset: `$RLGPT_LLM_CACHE`, else `~/.cache/rlgpt`)."
+    )
+    temperature: float = Field(default=0.0, ge=0.0, description="Sampling temperature of every role.")
+    max_tokens: int = Field(default=2048, ge=1, description="Longest answer, in tokens.")
+    examples: Path | None = Field(
+        default=None,
+        description="Reference transcript whose plan and programs the prompts show as a worked example.",
+    )
+    planner: LLMRoleConfig | None = Field(
+        default=None, description="The planner's own LLM (`[llm.planner]`)."
+    )
+    coder: LLMRoleConfig | None = Field(default=None, description="The coder's own LLM (`[llm.coder]`).")
+    critic: LLMRoleConfig | None = Field(default=None, description="The critic's own LLM (`[llm.critic]`).")
 
     def for_role(self, role: str) -> LLMConfig:
         """The LLM settings ``role`` uses: these, with its ``[llm.<role>]`` keys on top."""
@@ -83,13 +104,30 @@ class LLMConfig(_Strict):
         return base.model_copy(update=update)
 
 
+TRAINING_SUCCESS_WINDOW = 100
+"""Training success is the success rate of each RL sub-task's last this many training episodes
+(as Stable-Baselines3's ``stats_window_size`` averages its logged success rate)."""
+
+
 class LearnerConfig(_Strict):
     """Which RL learner trains the ``rl`` sub-tasks, for how long."""
 
-    name: str = "ppo"
-    total_timesteps: int = Field(default=20000, ge=1)
-    n_envs: int = Field(default=1, ge=1)
-    hyperparameters: dict[str, Any] = Field(default_factory=dict)
+    name: str = Field(
+        default="ppo",
+        description="RL learner (see `rlgpt plugins`); switching it with `--set` drops the old learner's "
+        "`learner.hyperparameters`.",
+    )
+    total_timesteps: int = Field(
+        default=20000,
+        ge=1,
+        description="Environment steps of training per iteration, split over the RL sub-tasks.",
+    )
+    n_envs: int = Field(default=1, ge=1, description="Training environments stepped in parallel.")
+    hyperparameters: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Keyword arguments of the learner (ppo: `n_steps`, `learning_rate`, ...), checked by it "
+        "before the run.",
+    )
 
 
 class EvaluationConfig(_Strict):
@@ -98,11 +136,26 @@ class EvaluationConfig(_Strict):
     ``frames``: when the environment lists ``rgb_array`` among its ``render_modes``, evaluation
     renders one frame per failed sub-task (the end state of its first failed episode); the frames
     go to the critic and the report, as ``frames/iter-<i>-<sub-task>.png`` in the run directory.
+
+    ``deterministic``: trained policies act greedily (their most likely action). A policy that
+    solves its training episodes while sampling can loop when greedy; every iteration records the
+    training success (:data:`TRAINING_SUCCESS_WINDOW`) beside the evaluation's, and
+    ``deterministic = false`` evaluates sampled actions instead.
     """
 
-    episodes: int = Field(default=10, ge=1)
-    max_episode_steps: int | None = Field(default=None, ge=1)
-    frames: bool = True
+    episodes: int = Field(default=10, ge=1, description="Evaluation episodes per iteration.")
+    max_episode_steps: int | None = Field(
+        default=None, ge=1, description="Step limit of an episode (unset: the task's own budget)."
+    )
+    frames: bool = Field(
+        default=True,
+        description="Render the end state of each failed sub-task (environments that render `rgb_array`).",
+    )
+    deterministic: bool = Field(
+        default=True,
+        description="Trained policies act greedily; `false` samples their actions (when training succeeds "
+        "but evaluation does not, the greedy policy may loop).",
+    )
 
 
 class CodeConfig(_Strict):
@@ -114,38 +167,90 @@ class CodeConfig(_Strict):
     Python-level loops only (no memory limit, a C-level loop hangs the run): faster, for trusted code.
     """
 
-    macro_step_budget: int = Field(default=100, ge=1)
-    call_timeout_s: float = Field(default=2.0, gt=0)
-    call_memory_mb: int = Field(default=1024, ge=64)
-    isolation: Literal["process", "in-process"] = "process"
-    dry_run_timeout_s: float = Field(default=30.0, gt=0)
-    dry_run_memory_mb: int = Field(default=2048, ge=64)
+    macro_step_budget: int = Field(
+        default=100, ge=1, description="Most primitive steps one call of a coded action may take."
+    )
+    call_timeout_s: float = Field(
+        default=2.0, gt=0, description="Wall-clock limit of one call of generated code."
+    )
+    call_memory_mb: int = Field(
+        default=1024,
+        ge=64,
+        description="Memory limit of the process that calls generated code (isolation=process).",
+    )
+    isolation: Literal["process", "in-process"] = Field(
+        default="process", description="Where generated code runs: a supervised child process, or in-process."
+    )
+    dry_run_timeout_s: float = Field(
+        default=30.0, gt=0, description="CPU-time limit of a program's dry run before it is accepted."
+    )
+    dry_run_memory_mb: int = Field(default=2048, ge=64, description="Memory limit of a program's dry run.")
 
 
 class RunConfig(_Strict):
-    """Everything one run needs; the top level of a run's TOML file."""
+    """Everything one run needs; the top level of a run's TOML file.
 
-    env: str
-    task: str
-    method: str = "rl-gpt"
-    agents: str = "slow+fast+critic"
-    seed: int = 0
-    obs_mode: str | None = None
-    env_options: dict[str, Any] = Field(default_factory=dict)
-    """Keyword arguments of the environment's factory, over the task's own (crafter: ``reward``)."""
-    runs_dir: Path = Path("runs")
-    name: str | None = None
-    max_iterations: int = Field(default=3, ge=1)
-    target_success: float = Field(default=0.8, ge=0.0, le=1.0)
-    dead_loop_patience: int = Field(default=2, ge=1)
-    max_fixes: int = Field(default=2, ge=0)
-    llm: LLMConfig = Field(default_factory=LLMConfig)
-    planner: str = "default"
-    coder: str = "default"
-    critic: str = "default"
-    learner: LearnerConfig = Field(default_factory=LearnerConfig)
-    evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
-    code: CodeConfig = Field(default_factory=CodeConfig)
+    Sections (each its own model; ``docs/config.md`` lists every key with its type, default,
+    bounds and meaning):
+
+    * top level: the environment and task, the method and agent structure, the seed, the run
+      folder, when the run stops (``max_iterations``, ``target_success``, ``dead_loop_patience``)
+      and how often the coder may fix a program (``max_fixes``);
+    * ``[llm]`` (:class:`LLMConfig`): the language model, with ``[llm.planner]``,
+      ``[llm.coder]`` and ``[llm.critic]`` (:class:`LLMRoleConfig`) for one role's own;
+    * ``[learner]`` (:class:`LearnerConfig`): the RL learner, its budget and hyperparameters;
+    * ``[evaluation]`` (:class:`EvaluationConfig`): episodes, step limit, frames, greedy or sampled;
+    * ``[code]`` (:class:`CodeConfig`): limits on generated code.
+
+    Build one with :func:`load_config` (a TOML file plus ``--set`` overrides) or
+    :func:`parse_config`; check its names against the installed plugins with
+    :func:`validate_against_registry` (``rlgpt check CONFIG`` does both).
+    """
+
+    env: str = Field(description="Environment (see `rlgpt envs`).")
+    task: str = Field(description="Task of the environment (see `rlgpt tasks ENV`).")
+    method: str = Field(
+        default="rl-gpt",
+        description="What is planned, coded and trained: `rl-gpt`, `pure-rl`, `pure-code`, ...",
+    )
+    agents: str = Field(
+        default="slow+fast+critic",
+        description="Who plans, codes and critiques: `slow+fast+critic`, `slow+fast`, `one-agent`, ...",
+    )
+    seed: int = Field(default=0, description="Seed of training and of the evaluation worlds.")
+    obs_mode: str | None = Field(
+        default=None, description="Observation mode of the environment (unset: its first)."
+    )
+    env_options: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Keyword arguments of the environment's factory, over the task's own "
+        "(crafter: `reward`).",
+    )
+    runs_dir: Path = Field(default=Path("runs"), description="Folder the run's own folder is created in.")
+    name: str | None = Field(
+        default=None, description="Name of the run's folder (unset: time, env and task)."
+    )
+    max_iterations: int = Field(
+        default=3, ge=1, description="Most iterations (plan, code, train, evaluate, critique)."
+    )
+    target_success: float = Field(
+        default=0.8, ge=0.0, le=1.0, description="Evaluation success rate at which the run stops."
+    )
+    dead_loop_patience: int = Field(
+        default=2, ge=1, description="Repeated iterations (same plan and code, no better) that end the run."
+    )
+    max_fixes: int = Field(default=2, ge=0, description="Times the coder may fix a rejected program.")
+    llm: LLMConfig = Field(
+        default_factory=LLMConfig, description="The language model of the agents (`[llm]`)."
+    )
+    planner: str = Field(default="default", description="Planner implementation (see `rlgpt plugins`).")
+    coder: str = Field(default="default", description="Coder implementation (see `rlgpt plugins`).")
+    critic: str = Field(default="default", description="Critic implementation (see `rlgpt plugins`).")
+    learner: LearnerConfig = Field(default_factory=LearnerConfig, description="The RL learner (`[learner]`).")
+    evaluation: EvaluationConfig = Field(
+        default_factory=EvaluationConfig, description="How policies are evaluated (`[evaluation]`)."
+    )
+    code: CodeConfig = Field(default_factory=CodeConfig, description="Limits on generated code (`[code]`).")
 
 
 STRUCTURED_STARTS = ("[", "{", '"', "'")
@@ -191,41 +296,65 @@ def apply_overrides(data: Mapping[str, Any], overrides: Iterable[str]) -> dict[s
     return out
 
 
-def _drop_other_backends_options(
-    data: Mapping[str, Any], merged: dict[str, Any], overrides: list[str]
-) -> dict[str, Any]:
-    """``merged`` with only the override-set ``llm.options`` when the overrides changed the backend."""
-    before, after = data.get("llm", {}), merged.get("llm", {})
-    if not isinstance(before, Mapping) or not isinstance(after, dict) or "options" not in before:
-        return merged
-    default = LLMConfig.model_fields["backend"].default
-    if before.get("backend", default) == after.get("backend", default):
-        return merged
-    own = [item for item in overrides if parse_override(item)[0].split(".")[:2] == ["llm", "options"]]
-    after["options"] = apply_overrides({}, own).get("llm", {}).get("options", {})
-    return merged
+SWITCHED_SETTINGS = (("llm", "backend", "options"), ("learner", "name", "hyperparameters"))
+"""``(section, key naming a plugin, key of that plugin's own settings)``: an override that switches
+the plugin drops the settings written for the old one (a transcript means nothing to a local
+model, PPO's ``n_steps`` nothing to DQN); settings the overrides give are kept."""
+
+
+def _drop_switched_settings(
+    data: Mapping[str, Any], merged: dict[str, Any], overrides: list[str], notes: list[str]
+) -> None:
+    """Per :data:`SWITCHED_SETTINGS`, keep in ``merged`` only the override-set settings of a switched
+    plugin, and add a note naming what was dropped."""
+    for section, key, settings in SWITCHED_SETTINGS:
+        before, after = data.get(section, {}), merged.get(section, {})
+        if not isinstance(before, Mapping) or not isinstance(after, dict):
+            continue
+        written = before.get(settings)
+        if not isinstance(written, Mapping) or not written:
+            continue
+        default = RunConfig.model_fields[section].get_default(call_default_factory=True)
+        old, new = before.get(key, getattr(default, key)), after.get(key, getattr(default, key))
+        if old == new:
+            continue
+        own = [item for item in overrides if parse_override(item)[0].split(".")[:2] == [section, settings]]
+        after[settings] = apply_overrides({}, own).get(section, {}).get(settings, {})
+        dropped = [name for name in written if name not in after[settings]]
+        if dropped:
+            notes.append(
+                f"{section}.{key} switched from {old!r} to {new!r}: dropped the {section}.{settings} "
+                f"written for {old!r} ({', '.join(dropped)}); give {new!r} its own with "
+                f"--set {section}.{settings}.NAME=VALUE"
+            )
 
 
 def _deep_copy(data: Mapping[str, Any]) -> dict[str, Any]:
     return {k: _deep_copy(v) if isinstance(v, Mapping) else v for k, v in data.items()}
 
 
-def parse_config(data: Mapping[str, Any], overrides: Iterable[str] = ()) -> RunConfig:
+def parse_config(
+    data: Mapping[str, Any], overrides: Iterable[str] = (), notes: list[str] | None = None
+) -> RunConfig:
     """Validate a config mapping (after applying overrides) into a :class:`RunConfig`.
 
     An override that switches ``llm.backend`` drops the ``llm.options`` written for the old
-    backend (a transcript means nothing to a local model); options set by overrides are kept.
+    backend, one that switches ``learner.name`` the ``learner.hyperparameters`` written for the
+    old learner (:data:`SWITCHED_SETTINGS`); settings given by overrides are kept. Each drop adds
+    a one-line note to ``notes`` (the ``rlgpt`` command prints them).
     """
     overrides = list(overrides)
-    merged = _drop_other_backends_options(data, apply_overrides(data, overrides), overrides)
+    merged = apply_overrides(data, overrides)
+    _drop_switched_settings(data, merged, overrides, notes if notes is not None else [])
     try:
         return RunConfig.model_validate(merged)
     except ValidationError as exc:
         raise ConfigError(format_validation_error(exc)) from None
 
 
-def load_config(path: str | Path, overrides: Iterable[str] = ()) -> RunConfig:
-    """Read a run config TOML file, apply ``--set`` overrides and validate it."""
+def load_config(path: str | Path, overrides: Iterable[str] = (), notes: list[str] | None = None) -> RunConfig:
+    """Read a run config TOML file, apply ``--set`` overrides and validate it (``notes`` as in
+    :func:`parse_config`)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -238,7 +367,7 @@ def load_config(path: str | Path, overrides: Iterable[str] = ()) -> RunConfig:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     try:
-        return parse_config(data, overrides)
+        return parse_config(data, overrides, notes)
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
 
