@@ -27,11 +27,10 @@ from statistics import fmean
 from typing import TYPE_CHECKING, Any
 
 from rlgpt.bench.controls import (
-    ALWAYS,
     FINAL,
-    RANDOM,
     STOCHASTIC,
     TRAINED,
+    control_label,
     final_policy_steps,
     load_controls,
     with_local_run_dir,
@@ -181,10 +180,7 @@ class TaskAnalysis:
             f"| trained, sampled actions | {bootstrap(_policy(controls, STOCHASTIC)).format()} |",
         ]
         for name, estimate in estimates.items():
-            label = (
-                "uniform random over allowed actions" if name == RANDOM else name.replace(ALWAYS, "always ")
-            )
-            lines.append(f"| {label} | {estimate.format()} |")
+            lines.append(f"| {control_label(name)} | {estimate.format()} |")
         best, difference = adds
         verdict = (
             "above zero beyond its interval" if difference.low > 0 else "not above zero beyond its interval"

@@ -15,7 +15,11 @@ evaluation worlds, with each RL sub-task driven by:
   uniform allowed one. Constant *primitive* actions are left out: always moving one way walks
   into the first obstacle and stays there (on eat_cow every constant move scored 0 of 20 where
   the trained policy scored 19), and those episodes run to the step limit, which is most of the cost;
-* ``always:midpoint`` (``Box``): the centre of the box (zero on a symmetric one) in every step.
+* ``always:midpoint`` (``Box``): the centre of the box (zero on a symmetric one) in every step;
+* ``always:<action>`` (``Box``): that coded action in every step, called with the centre of the
+  primitive box as its parameters (the macro at its default parameters, in a loop);
+* ``always:<action>@random`` (``Box``): that coded action in every step, with parameters drawn
+  uniformly from the primitive box (the macro with no learned parameters).
 
 A sub-task whose action space is neither gets a one-line message and no untrained controls.
 Trials without a plan to keep fixed (pure RL on the primitives, or nothing trained) get none; with
@@ -57,6 +61,8 @@ RANDOM = "random"
 ALWAYS = "always:"
 MIDPOINT = ALWAYS + "midpoint"
 """The single-action control of a continuous sub-task: the centre of its action box."""
+RANDOM_PARAMETERS = "@random"
+"""Suffix of the continuous control that always picks one coded action with uniform parameters."""
 
 FINAL = "final"
 """The final policy of a trial without controls (pure RL's trained one, pure code's programs),
@@ -140,6 +146,41 @@ class _Box:
         low, high = self.space.low, self.space.high
         action = (low + high) / 2 if self.rng is None else self.rng.uniform(low, high)
         return np.asarray(action, dtype=self.space.dtype)
+
+
+class _BoxMacro:
+    """A control policy over a continuous coded-action space (see
+    :class:`~rlgpt.envs.coded_actions.CodedActions`): always coded action ``macro``, with the centre
+    of the primitive box as its parameters, or (``rng`` given) parameters uniform in it.
+
+    :param space: the sub-task's action space: ``n_primitive`` parameter dims, then one selector
+        per choice (the primitive first, then each coded action).
+    :param n_primitive: dims of the primitive action box.
+    :param macro: index of the coded action among the sub-task's coded actions.
+    """
+
+    def __init__(
+        self, space: gym.spaces.Box, n_primitive: int, macro: int, rng: np.random.Generator | None
+    ) -> None:
+        self.space, self.n_primitive, self.macro, self.rng = space, n_primitive, macro, rng
+
+    def __call__(self, obs: Any, action_masks: Any = None) -> np.ndarray:
+        low, high = self.space.low, self.space.high
+        action = (low + high) / 2 if self.rng is None else self.rng.uniform(low, high)
+        selectors = slice(self.n_primitive, None)
+        action[selectors] = low[selectors]
+        action[self.n_primitive + 1 + self.macro] = high[self.n_primitive + 1 + self.macro]
+        return np.asarray(action, dtype=self.space.dtype)
+
+
+def control_label(name: str) -> str:
+    """How a report names control ``name`` (``always:reach@random`` -> "always reach, random parameters")."""
+    if name == RANDOM:
+        return "uniform random over allowed actions"
+    label = name.replace(ALWAYS, "always ")
+    if label.endswith(RANDOM_PARAMETERS):
+        return label.removesuffix(RANDOM_PARAMETERS) + ", random parameters"
+    return label
 
 
 def _stochastic(predict: Callable[..., Any]) -> Callable[..., Any]:
@@ -227,6 +268,7 @@ class TrialControls:
             return {
                 RANDOM: lambda episode: {n: _Box(s, self._rng(episode)) for n, s in spaces.items()},
                 MIDPOINT: lambda episode: {n: _Box(s, None) for n, s in spaces.items()},
+                **self._box_macros(spaces),
             }
         names = {s.name: self._actions(s) for s in self.rl_subtasks}
         controls: dict[str, Predictors] = {
@@ -237,6 +279,44 @@ class TrialControls:
             if action in coded:
                 controls[ALWAYS + action] = functools.partial(self._always, names, action)
         return controls
+
+    def _box_macros(self, spaces: dict[str, gym.Space]) -> dict[str, Predictors]:
+        """``always:<action>`` and ``always:<action>@random`` for every coded action of a continuous plan.
+
+        A sub-task without that coded action gets uniform actions over its box, as ``random`` does.
+        """
+        env = self.runtime.make_env()
+        try:
+            n_primitive = int(env.action_space.shape[0])
+        finally:
+            env.close()
+        macros = {s.name: list(self.runtime.coded_actions(s)) for s in self.rl_subtasks}
+        controls: dict[str, Predictors] = {}
+        for action in dict.fromkeys(a for names in macros.values() for a in names):
+            for suffix, draws in (("", False), (RANDOM_PARAMETERS, True)):
+                controls[ALWAYS + action + suffix] = functools.partial(
+                    self._always_box, spaces, n_primitive, macros, action, draws
+                )
+        return controls
+
+    def _always_box(
+        self,
+        spaces: dict[str, gym.Space],
+        n_primitive: int,
+        macros: dict[str, list[str]],
+        action: str,
+        draws: bool,
+        episode: int,
+    ) -> dict[str, Any]:
+        policies: dict[str, Any] = {}
+        for name, space in spaces.items():
+            rng = self._rng(episode)
+            if action in macros[name]:
+                index = macros[name].index(action)
+                policies[name] = _BoxMacro(space, n_primitive, index, rng if draws else None)
+            else:
+                policies[name] = _Box(space, rng)
+        return policies
 
     def _always(self, names: dict[str, list[str]], action: str, episode: int) -> dict[str, Any]:
         return {

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from rich.console import Console
 from rlgpt.bench.analysis import ANALYSIS_FILE, write_analysis
-from rlgpt.bench.controls import final_policy_steps, load_controls, main, run_controls, unsupported
+from rlgpt.bench.controls import _BoxMacro, final_policy_steps, load_controls, main, run_controls, unsupported
 from rlgpt.bench.matrix import NO_LLM, Trial
 from rlgpt.bench.trial import FINISHED, base_result, run_trial, write_json
 from rlgpt.config import RunConfig
@@ -77,7 +77,7 @@ def _config(tmp_path: Path, name: str, **values) -> RunConfig:
     return RunConfig.model_validate(data)
 
 
-def test_a_continuous_env_gets_uniform_and_midpoint_controls(tmp_path) -> None:
+def test_a_continuous_env_gets_uniform_midpoint_and_per_coded_action_controls(tmp_path) -> None:
     out = tmp_path / "out"
     transcript = _transcript(tmp_path / "reach.jsonl", REACH_PLAN, REACH_CODE)
     config = _config(
@@ -95,10 +95,31 @@ def test_a_continuous_env_gets_uniform_and_midpoint_controls(tmp_path) -> None:
     assert main([str(out)]) == 0
     controls = load_controls(out)[result["id"]]
     assert controls["reproduces_loop"] and controls["final_policy_steps"] >= 150
-    assert set(controls["policies"]) == {"trained", "trained_stochastic", "random", "always:midpoint"}
+    assert set(controls["policies"]) == {
+        "trained",
+        "trained_stochastic",
+        "random",
+        "always:midpoint",
+        "always:head_to_target",
+        "always:head_to_target@random",
+    }
     assert all(len(p["success"]) == 3 for p in controls["policies"].values())
+    # the coded action alone walks to the target from any parameters: the control that matches a policy
+    # which learned nothing but "pick the macro"
+    assert controls["policies"]["always:head_to_target"]["success"] == [1, 1, 1]
+    assert controls["policies"]["always:head_to_target@random"]["success"] == [1, 1, 1]
     text = (out / ANALYSIS_FILE).read_text()
     assert "RL adds (rl-gpt)" in text and "| always midpoint |" in text and "**RL adds**" in text
+    assert "| always head_to_target, random parameters |" in text
+
+
+def test_a_continuous_macro_control_selects_its_coded_action_with_centre_or_random_parameters() -> None:
+    space = gym.spaces.Box(-1.0, 1.0, (2 + 1 + 2,), dtype=np.float32)  # 2 params, primitive + 2 macros
+    centre = _BoxMacro(space, n_primitive=2, macro=1, rng=None)(None)
+    assert centre[:2].tolist() == [0.0, 0.0] and int(np.argmax(centre[2:])) == 2
+    drawn = [_BoxMacro(space, 2, 0, np.random.default_rng(seed))(None) for seed in range(5)]
+    assert all(int(np.argmax(action[2:])) == 1 for action in drawn)
+    assert len({tuple(action[:2].round(6)) for action in drawn}) == 5  # parameters differ per draw
 
 
 def test_a_plugins_method_has_controls_and_a_broken_trial_is_skipped(tmp_path, monkeypatch) -> None:
