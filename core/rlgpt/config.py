@@ -16,7 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from rlgpt._imports import keyword_names, load_object, unknown_keyword
 from rlgpt.llm.factory import check_options
+from rlgpt.metrics import TRAINING_SUCCESS_WINDOW
 from rlgpt.plugins import UnknownPluginError, unknown_name_message
+from rlgpt.tracking import missing_packages
 
 if TYPE_CHECKING:
     from rlgpt.plugins import Registry
@@ -104,11 +106,6 @@ class LLMConfig(_Strict):
         return base.model_copy(update=update)
 
 
-TRAINING_SUCCESS_WINDOW = 100
-"""Training success is the success rate of each RL sub-task's last this many training episodes
-(as Stable-Baselines3's ``stats_window_size`` averages its logged success rate)."""
-
-
 class LearnerConfig(_Strict):
     """Which RL learner trains the ``rl`` sub-tasks, for how long."""
 
@@ -139,7 +136,7 @@ class EvaluationConfig(_Strict):
 
     ``deterministic``: trained policies act greedily (their most likely action). A policy that
     solves its training episodes while sampling can loop when greedy; every iteration records the
-    training success (:data:`TRAINING_SUCCESS_WINDOW`) beside the evaluation's, and
+    training success (:data:`rlgpt.metrics.TRAINING_SUCCESS_WINDOW`) beside the evaluation's, and
     ``deterministic = false`` evaluates sampled actions instead.
     """
 
@@ -153,8 +150,9 @@ class EvaluationConfig(_Strict):
     )
     deterministic: bool = Field(
         default=True,
-        description="Trained policies act greedily; `false` samples their actions (when training succeeds "
-        "but evaluation does not, the greedy policy may loop).",
+        description="Trained policies act greedily; `false` samples their actions. Each iteration records "
+        f"the training success (last {TRAINING_SUCCESS_WINDOW} training episodes per RL sub-task) beside the "
+        "evaluation's: training that succeeds where greedy evaluation fails means the greedy policy loops.",
     )
 
 
@@ -185,6 +183,32 @@ class CodeConfig(_Strict):
         default=30.0, gt=0, description="CPU-time limit of a program's dry run before it is accepted."
     )
     dry_run_memory_mb: int = Field(default=2048, ge=64, description="Memory limit of a program's dry run.")
+    mutation_rate: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="Degrade every program the coder writes on purpose, for the code-quality experiment: "
+        "each site of each mistake in rlgpt.code.mutations (a wrong constant, an off-by-one threshold or "
+        "loop bound, a dropped or swapped step, a missing guard, a wrong target) is applied with this "
+        "probability, seeded by the run's seed. 0 (the default) leaves programs as written.",
+    )
+
+
+class LoggingConfig(_Strict):
+    """Experiment tracking, each an opt-in extra (:mod:`rlgpt.tracking`): TensorBoard event files
+    under the run folder's ``tensorboard/``, and a Weights & Biases run synced from them."""
+
+    tensorboard: bool = Field(
+        default=False,
+        description="Write TensorBoard event files under the run folder's `tensorboard/`: the loop's "
+        "numbers per iteration and the learner's training scalars per sub-task (`rlgpt[tensorboard]`).",
+    )
+    wandb: bool = Field(
+        default=False,
+        description="Log the same numbers to Weights & Biases, in the run folder's `wandb/`; offline "
+        "(`WANDB_MODE=offline`) unless an API key is set up (`rlgpt[wandb]`).",
+    )
+    wandb_project: str = Field(default="rlgpt", description="The Weights & Biases project of the run.")
 
 
 class RunConfig(_Strict):
@@ -200,7 +224,8 @@ class RunConfig(_Strict):
       ``[llm.coder]`` and ``[llm.critic]`` (:class:`LLMRoleConfig`) for one role's own;
     * ``[learner]`` (:class:`LearnerConfig`): the RL learner, its budget and hyperparameters;
     * ``[evaluation]`` (:class:`EvaluationConfig`): episodes, step limit, frames, greedy or sampled;
-    * ``[code]`` (:class:`CodeConfig`): limits on generated code.
+    * ``[code]`` (:class:`CodeConfig`): limits on generated code;
+    * ``[logging]`` (:class:`LoggingConfig`): experiment tracking (TensorBoard, Weights & Biases).
 
     Build one with :func:`load_config` (a TOML file plus ``--set`` overrides) or
     :func:`parse_config`; check its names against the installed plugins with
@@ -251,6 +276,9 @@ class RunConfig(_Strict):
         default_factory=EvaluationConfig, description="How policies are evaluated (`[evaluation]`)."
     )
     code: CodeConfig = Field(default_factory=CodeConfig, description="Limits on generated code (`[code]`).")
+    logging: LoggingConfig = Field(
+        default_factory=LoggingConfig, description="Experiment tracking (`[logging]`)."
+    )
 
 
 STRUCTURED_STARTS = ("[", "{", '"', "'")
@@ -417,6 +445,9 @@ def validate_against_registry(config: RunConfig, registry: Registry) -> None:
 
     :raises ConfigError: naming the key, the bad value and the installed choices.
     """
+    missing = missing_packages(config.logging)
+    if missing is not None:
+        raise ConfigError(missing)
     try:
         env = registry.environment(config.env)
     except UnknownPluginError as exc:

@@ -41,6 +41,7 @@ from rlgpt.agents.base import (
 from rlgpt.agents.conversation import normalise_answer
 from rlgpt.agents.schemas import Critique, Plan, Subtask
 from rlgpt.code import DEFAULT_ALLOWED_MODULES, CodeRejected, DryRunSpec, dry_run, extract_program
+from rlgpt.code.mutations import MutatingLLM
 from rlgpt.config import LLM_ROLES, LLMConfig, RunConfig, validate_against_registry
 from rlgpt.envs import SubtaskOutcome, run_chain
 from rlgpt.execution import (
@@ -223,7 +224,11 @@ class Loop:
             self._count_call_failures(record, "train")
             evaluation = self._evaluate(runtime, predictors, record)
             self._count_call_failures(record, "eval")
-            record.summary = _summarise(plan, evaluation, record.episodes) + _call_failure_lines(record)
+            record.summary = (
+                _summarise(plan, evaluation, record.episodes)
+                + _training_lines(record, self.config.evaluation.deterministic)
+                + _call_failure_lines(record)
+            )
             critique = self._critique(iteration, plan, agents, record, evaluation.frames)
             record.critique = bound_values(critique.model_dump()) if critique else None
             record.fingerprint = _fingerprint(plan, programs) if agents else ""  # no agents: no choices
@@ -410,6 +415,10 @@ class Loop:
             if trained is not None and spec.load_policy is not None and Path(trained["checkpoint"]).exists():
                 checkpoints[name] = trained["checkpoint"]
                 predictors[name] = spec.load_policy(Path(trained["checkpoint"]))
+                curve = self.run_dir.path / _curve_file(iteration, name)
+                if curve.exists():
+                    episodes = json.loads(curve.read_text())["episodes"]
+                    record.count_training(name, [e.get("success") for e in episodes])
                 record.env_steps["train"] += int(trained["timesteps"])
                 reused = trained["checkpoint"]
                 self._emit("training_reused", iteration=iteration, subtask=name, checkpoint=reused)
@@ -433,11 +442,12 @@ class Loop:
                 result = learner.learn(budget, progress_bar=self.progress_bar)
                 checkpoint = result.checkpoint or learner.save(checkpoint_dir / "policy.zip")
             checkpoints[name] = str(checkpoint)
-            predictors[name] = functools.partial(learner.predict, deterministic=True)
+            predictors[name] = learner.predict
             record.env_steps["train"] += result.timesteps
             record.train_fps = result.fps
+            record.count_training(name, [e.success for e in result.episodes])
             self.run_dir.write_json(
-                f"curves/iter-{iteration}-{name}.json",
+                _curve_file(iteration, name),
                 {
                     "subtask": name,
                     "timesteps": result.timesteps,
@@ -505,13 +515,16 @@ class Loop:
     ) -> _Evaluation:
         episodes = self.config.evaluation.episodes
         default_steps = self.task.max_episode_steps
+        deterministic = self.config.evaluation.deterministic
+        if not deterministic:  # sample the trained policies' actions, as they acted in training
+            predictors = {name: functools.partial(p, deterministic=False) for name, p in predictors.items()}
         policies = [
             runtime.policy(i, default_steps, predictors) for i in range(len(runtime.parsed_plan.subtasks))
         ]
         env = runtime.make_env(self._frame_render_mode)
         frame = functools.partial(png_frame, env) if self._frame_render_mode else None
         evaluation = _Evaluation()
-        self._emit("evaluating", iteration=record.iteration, episodes=episodes)
+        self._emit("evaluating", iteration=record.iteration, episodes=episodes, deterministic=deterministic)
         for episode in range(episodes):
             obs, info = env.reset(seed=10_000 + 1_000 * self.config.seed + episode)
             chain = run_chain(env, policies, obs, info)
@@ -650,6 +663,9 @@ class Loop:
                 if key not in built:
                     built[key] = self._build_llm(settings)
                 by_role[role] = built[key]
+            if self.config.code.mutation_rate > 0:
+                rate, seed = self.config.code.mutation_rate, self.config.seed
+                by_role["coder"] = MutatingLLM(by_role["coder"], rate, seed, emit=self._emit)
             self._llm = RecordingLLM(RoleRouter(by_role["planner"], by_role), self.run_dir, emit=self._emit)
         return self._llm
 
@@ -762,6 +778,24 @@ def _summarise(plan: Plan, evaluation: _Evaluation, episodes: int) -> str:
     return "\n".join(lines)
 
 
+def _curve_file(iteration: int, subtask: str) -> str:
+    """Where the learning curve of ``subtask``'s training in ``iteration`` is written in the run."""
+    return f"curves/iter-{iteration}-{subtask}.json"
+
+
+def _training_lines(record: IterationRecord, deterministic: bool) -> str:
+    """Training success beside evaluation's, for the summary the critic and the next planner read."""
+    if not record.train_episodes:
+        return ""
+    trained = ", ".join(
+        f"{name} reached its goal in {record.train_successes[name]} of its last {n} training episodes "
+        f"(evaluation: {record.subtask_success.get(name, 0.0):.0%})"
+        for name, n in record.train_episodes.items()
+    )
+    acting = "greedy (most likely) actions" if deterministic else "sampled actions, as in training"
+    return f"\n- training (the learner's exploring actions): {trained}; evaluation used {acting}"
+
+
 def _call_failure_lines(record: IterationRecord) -> str:
     """Failed calls per phase, for the summary the critic and the next planner read."""
     lines = []
@@ -783,4 +817,5 @@ def _feedback(record: IterationRecord) -> IterationFeedback:
         Critique.model_validate(record.critique) if record.critique else None,
         programs=dict(record.programs),
         subtask_success=dict(record.subtask_success),
+        train_success={name: record.train_successes[name] / n for name, n in record.train_episodes.items()},
     )

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+TRAINING_SUCCESS_WINDOW = 100
+"""Training success is measured over each RL sub-task's last this many training episodes (those
+that report ``is_success``), as Stable-Baselines3's ``stats_window_size`` averages its success rate."""
 
 
 def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
@@ -60,11 +65,29 @@ class IterationRecord:
     summary: str = ""
     critique: dict[str, Any] | None = None
     train_fps: float = 0.0
+    train_episodes: dict[str, int] = field(default_factory=dict)
+    """RL sub-task -> its last training episodes that reported success (:data:`TRAINING_SUCCESS_WINDOW`)."""
+    train_successes: dict[str, int] = field(default_factory=dict)
+    """RL sub-task -> how many of those episodes reached the sub-task's goal."""
 
     @property
     def success_rate(self) -> float:
         """Fraction of evaluation episodes that solved the task."""
         return self.successes / self.episodes if self.episodes else 0.0
+
+    @property
+    def train_success_rate(self) -> float | None:
+        """Fraction of the RL sub-tasks' last training episodes that reached their goal (sampled
+        actions, as trained); ``None`` when no trained sub-task reported success."""
+        episodes = sum(self.train_episodes.values())
+        return sum(self.train_successes.values()) / episodes if episodes else None
+
+    def count_training(self, subtask: str, outcomes: Iterable[bool | None]) -> None:
+        """Record ``subtask``'s training success: its last :data:`TRAINING_SUCCESS_WINDOW` training
+        episodes' outcomes, in order (``None``: the episode did not report success)."""
+        reported = [bool(outcome) for outcome in outcomes if outcome is not None][-TRAINING_SUCCESS_WINDOW:]
+        if reported:
+            self.train_episodes[subtask], self.train_successes[subtask] = len(reported), sum(reported)
 
     @property
     def interval(self) -> tuple[float, float]:
@@ -83,7 +106,13 @@ class IterationRecord:
         """JSON-ready form, with the derived numbers spelled out."""
         data = asdict(self)
         low, high = self.interval
-        data.update(success_rate=self.success_rate, ci_low=low, ci_high=high, tokens=self.llm.tokens)
+        data.update(
+            success_rate=self.success_rate,
+            ci_low=low,
+            ci_high=high,
+            tokens=self.llm.tokens,
+            train_success_rate=self.train_success_rate,
+        )
         return data
 
     @classmethod

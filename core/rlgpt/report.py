@@ -12,7 +12,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from rlgpt.metrics import IterationRecord, RunSummary
+from rlgpt.metrics import TRAINING_SUCCESS_WINDOW, IterationRecord, RunSummary
 from rlgpt.runs import EventLog, RunDirectory
 
 
@@ -51,6 +51,7 @@ def write_report(path: Path) -> Path:
         ]
     if records:
         lines += _table(records)
+        lines += _greedy_gap_note(records, config)
         lines += ["", f"![success per iteration]({_plot_success(run, records).name})", ""]
         curves = _plot_curves(run)
         if curves:
@@ -102,9 +103,9 @@ def _llm_line(config: dict) -> str:
 
 def _table(records: list[IterationRecord]) -> list[str]:
     lines = [
-        "| iteration | success | 95% interval | env steps (train/eval/dry-run) | LLM calls | tokens "
-        "| code rejections | failed calls (train/eval) | malformed answers | repeated |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| iteration | success | 95% interval | training success | env steps (train/eval/dry-run) "
+        "| LLM calls | tokens | code rejections | failed calls (train/eval) | malformed answers | repeated |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in records:
         low, high = r.interval
@@ -112,11 +113,39 @@ def _table(records: list[IterationRecord]) -> list[str]:
         rejections = ", ".join(f"{k}: {v}" for k, v in r.code_rejections.items()) or "0"
         malformed = _malformed_cell(r)
         failed = "/".join(str(sum(r.call_failures.get(phase, {}).values())) for phase in ("train", "eval"))
+        trained = "-" if r.train_success_rate is None else f"{r.train_success_rate:.2f}"
         lines.append(
-            f"| {r.iteration} | {r.success_rate:.2f} | [{low:.2f}, {high:.2f}] | {steps} | {r.llm.calls} "
-            f"| {r.llm.tokens} | {rejections} | {failed} | {malformed} | {'yes' if r.repeated else 'no'} |"
+            f"| {r.iteration} | {r.success_rate:.2f} | [{low:.2f}, {high:.2f}] | {trained} | {steps} "
+            f"| {r.llm.calls} | {r.llm.tokens} | {rejections} | {failed} | {malformed} "
+            f"| {'yes' if r.repeated else 'no'} |"
         )
     return lines
+
+
+GREEDY_GAP = 0.5
+"""Training success this much above a sub-task's evaluation success gets the report's note."""
+
+
+def _greedy_gap_note(records: list[IterationRecord], config: dict) -> list[str]:
+    """A note when a sub-task succeeded in training far more often than in greedy evaluation."""
+    if not config.get("evaluation", {}).get("deterministic", True):
+        return []
+    gaps = [
+        f"`{name}` (iteration {r.iteration}: training {r.train_successes[name]}/{n}, evaluation "
+        f"{r.subtask_success.get(name, 0.0):.0%})"
+        for r in records
+        for name, n in r.train_episodes.items()
+        if r.train_successes[name] / n - r.subtask_success.get(name, 0.0) >= GREEDY_GAP
+    ]
+    if not gaps:
+        return []
+    return [
+        "",
+        f"> **Trained well, evaluated badly:** {', '.join(gaps)}. Training success counts the last "
+        f"{TRAINING_SUCCESS_WINDOW} training episodes, where the learner explores; evaluation acts greedily, "
+        "and a greedy policy can loop where the sampled one solves. To evaluate sampled actions: "
+        "`--set evaluation.deterministic=false`.",
+    ]
 
 
 def _malformed_cell(record: IterationRecord) -> str:
@@ -142,7 +171,11 @@ def _iteration_section(record: IterationRecord, frames: dict[str, str]) -> list[
             else:
                 extra = f" (coded actions: {macros})" if macros else ""
             rate = record.subtask_success.get(sub["name"], 0.0)
-            lines.append(f"{number}. `{sub['name']}` [{sub['method']}]{extra}: reached {rate:.0%}")
+            n = record.train_episodes.get(sub["name"])
+            trained = (
+                f" (in training: {record.train_successes[sub['name']]} of its last {n} episodes)" if n else ""
+            )
+            lines.append(f"{number}. `{sub['name']}` [{sub['method']}]{extra}: reached {rate:.0%}{trained}")
         lines.append("")
     if record.summary:
         lines += ["```", record.summary, "```", ""]

@@ -128,12 +128,20 @@ class LearnerSpec:
     :param action_spaces: the Gymnasium action-space kinds it trains on: ``"discrete"``
         and/or ``"continuous"``.
     :param load_policy: ``load_policy(checkpoint) -> predict`` where ``predict(obs) -> action``
-        acts deterministically for one observation; lets the loop run a trained sub-task
+        acts deterministically for one observation (``predict(obs, deterministic=False)``
+        samples, for ``evaluation.deterministic = false``); lets the loop run a trained sub-task
         (in evaluation, and at the reset of later sub-tasks' training envs) without
         building a training environment.
     :param validate_hyperparameters: ``validate(hyperparameters)`` raising ``ValueError`` with one
         line (an unknown name and the closest known one, a value of the wrong type); the config check
         calls it before a run starts. ``None``: nothing is checked before training.
+    :param logs_tensorboard: the factory takes a ``tensorboard_log`` keyword (a folder) and writes the
+        learner's own training scalars there as TensorBoard event files; the loop passes one folder
+        per sub-task when ``logging.tensorboard`` or ``logging.wandb`` is on.
+    :param periodic_checkpoints: its learners' ``learn`` takes ``checkpoint_every`` (primitive steps)
+        and ``on_checkpoint(path, steps_done)``, and writes a checkpoint into ``checkpoint_dir`` that
+        often during a call; ``learner.checkpoint_every`` needs it, and a run stopped mid-training
+        resumes from the latest one.
     """
 
     name: str
@@ -142,6 +150,8 @@ class LearnerSpec:
     action_spaces: frozenset[str] = frozenset({"discrete"})
     load_policy: Callable[[Path], Callable[[Any], Any]] | None = None
     validate_hyperparameters: Callable[[Mapping[str, Any]], None] | None = None
+    logs_tensorboard: bool = False
+    periodic_checkpoints: bool = False
 
 
 @dataclass(frozen=True)

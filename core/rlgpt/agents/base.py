@@ -38,6 +38,9 @@ class IterationFeedback:
     :param critique: the critic's answer, when a critic read the rollouts.
     :param programs: sub-task name -> the program source it ran.
     :param subtask_success: sub-task name -> fraction of evaluation episodes that reached it.
+    :param train_success: RL sub-task name -> fraction of its last training episodes that reached
+        it (:data:`rlgpt.metrics.TRAINING_SUCCESS_WINDOW`); high where ``subtask_success`` is low
+        means the trained policy succeeds as it explores but not when evaluated greedily.
     """
 
     iteration: int
@@ -47,6 +50,7 @@ class IterationFeedback:
     critique: Critique | None = None
     programs: Mapping[str, str] = field(default_factory=dict)
     subtask_success: Mapping[str, float] = field(default_factory=dict)
+    train_success: Mapping[str, float] = field(default_factory=dict)
 
     def program_to_keep(self, subtask: Subtask) -> str | None:
         """The program of ``subtask`` when this iteration ran the same sub-task, it always reached

@@ -3,8 +3,11 @@
 A trial's success is the success rate of its last iteration (the agents' final
 answer). A row's success is the mean over its finished trials (seeds); its 95%
 interval is a two-level bootstrap over those seeds (:mod:`rlgpt.bench.stats`): seeds
-are the independent runs, so episodes are never pooled as if independent. Failed
-trials are counted and listed but enter no mean.
+are the independent runs, so episodes are never pooled as if independent. A row's
+training success is the mean over its trials that trained of their last iteration's
+training success (:data:`rlgpt.metrics.TRAINING_SUCCESS_WINDOW`): far above the success,
+the greedy evaluation loops where the exploring policy solved. Failed trials are
+counted and listed but enter no mean.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 from rlgpt.bench.matrix import NO_LLM
 from rlgpt.bench.stats import bootstrap
 from rlgpt.bench.trial import FINISHED
+from rlgpt.metrics import TRAINING_SUCCESS_WINDOW
 
 DEAD_LOOP = "dead_loop"
 
@@ -41,6 +45,8 @@ class Row:
     tokens: float
     env_steps: float
     wall_time_s: float
+    train_success: float | None = None
+    """Mean last-iteration training success of the trials that trained; ``None`` when none did."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -69,6 +75,8 @@ def summarise(task: str, method: str, llm: str, results: Sequence[dict[str, Any]
     def mean(value: Callable[[dict[str, Any]], float]) -> float:
         return fmean(value(r) for r in done) if done else 0.0
 
+    trained = [rate for r in done if (rate := last_record(r).get("train_success_rate")) is not None]
+
     return Row(
         task=task,
         method=method,
@@ -86,6 +94,7 @@ def summarise(task: str, method: str, llm: str, results: Sequence[dict[str, Any]
         tokens=mean(lambda r: r["summary"]["tokens"]),
         env_steps=mean(lambda r: r["summary"]["env_steps"]),
         wall_time_s=mean(lambda r: r["wall_time_s"]),
+        train_success=fmean(trained) if trained else None,
     )
 
 
@@ -119,6 +128,10 @@ COLUMNS: dict[str, tuple[str, Callable[[Row], str]]] = {
     "llm": ("LLM", lambda r: r.llm),
     "trials": ("trials ok", lambda r: f"{r.finished}/{r.trials}"),
     "success": ("success [95% CI over seeds]", _success),
+    "train_success": (
+        "training success",
+        lambda r: "-" if r.train_success is None else f"{r.train_success:.2f}",
+    ),
     "dead_loop_rate": ("dead-loop rate", lambda r: f"{r.dead_loop_rate:.2f}"),
     "iterations": ("iterations", lambda r: f"{r.iterations:.1f}"),
     "code_rejections": ("code rejections", lambda r: f"{r.code_rejections:.1f}"),
@@ -132,6 +145,7 @@ METHOD_COLUMNS = (
     "llm",
     "trials",
     "success",
+    "train_success",
     "dead_loop_rate",
     "iterations",
     "code_rejections",
@@ -170,7 +184,9 @@ def results_markdown(command: str, machine: str, results: Sequence[dict[str, Any
         f"Machine: {machine}",
         "",
         "Success is each trial's last-iteration success rate, averaged over seeds; the interval is a 95% "
-        "two-level bootstrap over seeds (seeds resampled, then episodes within each). Numbers other than "
+        "two-level bootstrap over seeds (seeds resampled, then episodes within each). Training success is "
+        f"the success of the last iteration's last {TRAINING_SUCCESS_WINDOW} training episodes per RL "
+        "sub-task (the learner exploring), averaged over the trials that trained. Numbers other than "
         "success are means "
         "per finished trial. Env steps count every step a trial took: training, evaluation and dry runs "
         "of generated code (pure-code trials train nothing, so they use only dry-run and evaluation "
