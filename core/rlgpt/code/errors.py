@@ -23,6 +23,7 @@ RejectReason = Literal[
     "forbidden_name",
     "dunder_access",
     "forbidden_statement",
+    "too_complex",
     "timeout",
     "step_budget",
     "runtime_error",
@@ -86,6 +87,19 @@ class CodeTimeout(BaseException):
         super().__init__(f"wall-clock limit of {timeout_s:g} s exceeded")
         self.limit = limit
         self.timeout_s = timeout_s
+
+
+TIMEOUT_SETTING = "code.call_timeout_s"
+"""The run setting that holds the wall-clock limit of one call of generated code."""
+
+
+def timeout_rejection(function: str, timeout_s: float, fix: str) -> CodeRejected:
+    """A ``timeout`` rejection: the wall-clock limit stopped ``function``; names the setting."""
+    return CodeRejected(
+        "timeout",
+        f"`{function}` was stopped by the wall-clock limit of {timeout_s:g} s per call (setting "
+        f"`{TIMEOUT_SETTING}`); {fix}",
+    )
 
 
 def code_filename(name: str) -> str:

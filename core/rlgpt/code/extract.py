@@ -4,7 +4,9 @@
 when it is plain Python), checks that every required function is defined with
 the required parameters, and refuses anything else at module level: only
 function definitions, imports and constant assignments (of literals) may
-appear there, so nothing runs when the program is loaded.
+appear there, and default values of the functions' parameters must be plain
+values, so nothing runs when the program is loaded. Programs too long or too
+deeply nested to check safely are refused (:mod:`rlgpt.code.bounds`).
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ import ast
 import hashlib
 import re
 from collections.abc import Mapping
-from copy import deepcopy
 from dataclasses import dataclass
 
+from rlgpt.code.bounds import parse_bounded, too_deep
 from rlgpt.code.errors import CodeRejected
 
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
@@ -70,7 +72,7 @@ def extract_program(text: str, required: Mapping[str, FunctionSignature]) -> Pro
     :param text: the reply; fenced Python blocks are joined, otherwise the whole
         text is used when it parses as Python.
     :param required: function name -> signature it must have.
-    :raises CodeRejected: ``no_code_block``, ``syntax``, ``missing_function``,
+    :raises CodeRejected: ``no_code_block``, ``syntax``, ``too_complex``, ``missing_function``,
         ``bad_signature`` or ``forbidden_statement``, with the line and the fix.
     """
     source = _best_reading(text, required)
@@ -96,7 +98,7 @@ def extract_program(text: str, required: Mapping[str, FunctionSignature]) -> Pro
 def check_module_level(source: str) -> tuple[str, ...]:
     """Parse extracted source and refuse anything that would run on load; return its functions.
 
-    :raises CodeRejected: ``syntax`` or ``forbidden_statement``, with the line.
+    :raises CodeRejected: ``syntax``, ``too_complex`` or ``forbidden_statement``, with the line.
     """
     return tuple(_check_module_level(_parse(source)))
 
@@ -106,15 +108,15 @@ def normalised_digest(source_or_text: str) -> str:
 
     Python (an LLM reply with fenced blocks, or bare source) is hashed by its AST
     without docstrings; text that does not parse as Python (a plan, say) is
-    hashed with its whitespace collapsed.
+    hashed with its whitespace collapsed, and so is Python too long or too deeply
+    nested to parse safely.
     """
     blocks = code_blocks(source_or_text)
     source = "\n\n".join(blocks) if blocks else source_or_text
     try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+        return _tree_digest(parse_bounded(source))
+    except (SyntaxError, ValueError, CodeRejected):
         return hashlib.sha256(" ".join(source_or_text.split()).encode()).hexdigest()
-    return _tree_digest(tree)
 
 
 def _best_reading(text: str, required: Mapping[str, FunctionSignature]) -> str:
@@ -124,15 +126,23 @@ def _best_reading(text: str, required: Mapping[str, FunctionSignature]) -> str:
     showing a fenced example, four-backtick fences) cut the usual reading short. When it does not
     parse or lacks a required function, the text after each Python-tagged fence (fence lines
     removed) is tried, then each block alone; the first reading that parses and defines every
-    required function wins, and otherwise the usual reading is checked (its error is reported).
+    required function wins. Otherwise the reading that defines the most of them (then the most
+    functions) is checked, so its message names what the code does define; the usual reading
+    wins ties and is checked when none parses (its error is reported).
     """
     usual = _source_of(text)
-    if _defines(usual, required):
+    best, best_score = usual, _coverage(usual, required)
+    if best_score is not None and best_score[0] == len(required):
         return usual
     for candidate in (*_unfenced_readings(text), *code_blocks(text)):
-        if _defines(candidate, required):
+        score = _coverage(candidate, required)
+        if score is None:
+            continue
+        if score[0] == len(required):
             return candidate
-    return usual
+        if best_score is None or score > best_score:
+            best, best_score = candidate, score
+    return best
 
 
 def _unfenced_readings(text: str) -> list[str]:
@@ -148,13 +158,14 @@ def _unfenced_readings(text: str) -> list[str]:
     return readings
 
 
-def _defines(source: str, required: Mapping[str, FunctionSignature]) -> bool:
+def _coverage(source: str, required: Mapping[str, FunctionSignature]) -> tuple[int, int] | None:
+    """``(required functions defined, functions defined)`` by ``source``; ``None`` when it does not parse."""
     try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, UnicodeError, MemoryError, RecursionError):
-        return False
+        tree = parse_bounded(source)
+    except (SyntaxError, ValueError, UnicodeError, CodeRejected):
+        return None
     names = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
-    return set(required) <= names
+    return len(set(required) & names), len(names)
 
 
 def _source_of(text: str) -> str:
@@ -162,7 +173,7 @@ def _source_of(text: str) -> str:
     if blocks:
         return "\n\n".join(block.strip("\n") for block in blocks) + "\n"
     try:
-        ast.parse(text)
+        parse_bounded(text)
     except (SyntaxError, ValueError) as exc:
         where = f" (line {exc.lineno}: {exc.msg})" if isinstance(exc, SyntaxError) and exc.lineno else ""
         raise CodeRejected(
@@ -177,7 +188,7 @@ def _source_of(text: str) -> str:
 
 def _parse(source: str) -> ast.Module:
     try:
-        return ast.parse(source)
+        return parse_bounded(source)
     except SyntaxError as exc:
         offending = (exc.text or "").strip()
         shown = f": `{offending}`" if offending else ""
@@ -196,6 +207,7 @@ def _check_module_level(tree: ast.Module) -> dict[str, ast.FunctionDef]:
         if isinstance(node, ast.FunctionDef):
             if node.decorator_list:
                 raise _statement(node, f"decorators are not allowed (on `{node.name}`); remove them")
+            _check_defaults(node)
             if node.name in functions:
                 first = functions[node.name].lineno
                 raise _statement(
@@ -216,6 +228,43 @@ def _check_module_level(tree: ast.Module) -> dict[str, ast.FunctionDef]:
                 "and constant assignments may appear there (move the code into a function)",
             )
     return functions
+
+
+def _check_defaults(node: ast.FunctionDef) -> None:
+    """Refuse default values that compute anything: they are evaluated when the program loads."""
+    args = node.args
+    positional = [*args.posonlyargs, *args.args]
+    pairs = [*zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True)]
+    pairs += [(arg, value) for arg, value in zip(args.kwonlyargs, args.kw_defaults, strict=True) if value]
+    for arg, value in pairs:
+        if not _is_plain_value(value):
+            raise _statement(
+                value,
+                f"the default value of `{arg.arg}` in `{node.name}` must be a plain value (a number, a "
+                "string, a name, or a tuple/list/dict of those), since it is computed when the program "
+                "loads; compute it inside the function",
+            )
+
+
+def _is_plain_value(node: ast.expr) -> bool:
+    """Literals, names, ``module.attribute`` and containers of them: nothing to compute."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.Constant | ast.Name):
+            continue
+        if isinstance(current, ast.Attribute) and isinstance(current.value, ast.Name):
+            continue
+        if isinstance(current, ast.UnaryOp) and isinstance(current.op, ast.USub | ast.UAdd):
+            stack.append(current.operand)
+        elif isinstance(current, ast.Tuple | ast.List | ast.Set):
+            stack.extend(current.elts)
+        elif isinstance(current, ast.Dict):
+            stack.extend(key for key in current.keys if key is not None)
+            stack.extend(current.values)
+        else:
+            return False
+    return True
 
 
 def _check_signature(node: ast.FunctionDef, signature: FunctionSignature) -> None:
@@ -282,15 +331,22 @@ def _statement(node: ast.stmt, message: str) -> CodeRejected:
 
 
 def _tree_digest(tree: ast.Module) -> str:
-    return hashlib.sha256(ast.dump(_without_docstrings(tree)).encode()).hexdigest()
+    """Hash of ``tree`` without docstrings; the docstrings are removed from ``tree`` itself.
+
+    ``tree`` comes from :func:`~rlgpt.code.bounds.parse_bounded`, so :func:`ast.dump` stays far from
+    the recursion limit; should it still reach it, the refusal names the nesting.
+    """
+    _remove_docstrings(tree)
+    try:
+        return hashlib.sha256(ast.dump(tree).encode()).hexdigest()
+    except RecursionError:
+        raise too_deep("too many levels to digest") from None
 
 
-def _without_docstrings(tree: ast.Module) -> ast.Module:
-    """A copy of ``tree`` with module, function and class docstrings removed."""
-    copy = deepcopy(tree)
-    for node in ast.walk(copy):
+def _remove_docstrings(tree: ast.Module) -> None:
+    """Remove module, function and class docstrings from ``tree`` (in place)."""
+    for node in ast.walk(tree):
         if isinstance(node, ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             body = node.body
             if body and _is_docstring(body[0]):
                 node.body = body[1:] or [ast.Pass()]
-    return copy

@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from rlgpt.code.errors import CodeRejected
+from rlgpt.code.errors import CodeRejected, timeout_rejection
 from rlgpt.skills import EpisodeOver, ReadOnlySkills, SkillAPI, StepBudgetExceeded, actuator_of
 
 CHILD_MODULE = "rlgpt.code._host_child"
@@ -239,17 +239,17 @@ class _Worker:
         if data is not None:
             try:
                 reply = json.loads(data)
-            except (ValueError, UnicodeDecodeError):
+            except (ValueError, UnicodeDecodeError, RecursionError):
                 reply = None
             if isinstance(reply, dict):
                 return reply
         process = self._process
         self.close()
         if not ready:
-            raise CodeRejected(
-                "timeout",
-                f"`{name}` ran longer than its wall-clock limit of {self.limits.timeout_s:g} s and was "
-                "stopped; avoid huge computations (large ranges, big numbers) and make every loop end",
+            raise timeout_rejection(
+                name,
+                self.limits.timeout_s,
+                "avoid huge computations (large ranges, big numbers) and make every loop end",
             )
         returncode = process.wait() if process is not None else None
         if returncode == -signal.SIGKILL or returncode == -signal.SIGSEGV:

@@ -40,7 +40,13 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any, TypeVar
 
-from rlgpt.code.errors import CODE_FILENAME_PREFIX, CodeRejected, CodeTimeout, runtime_rejection
+from rlgpt.code.errors import (
+    CODE_FILENAME_PREFIX,
+    CodeRejected,
+    CodeTimeout,
+    runtime_rejection,
+    timeout_rejection,
+)
 
 T = TypeVar("T")
 
@@ -105,10 +111,11 @@ def call_with_limits(fn: Callable[..., T], *args: Any, timeout_s: float, **kwarg
     except CodeTimeout as exc:
         if exc.limit is not limit:
             raise
-        raise CodeRejected(
-            "timeout",
-            f"`{name}` ran longer than its wall-clock limit of {timeout_s:g} s; make sure every loop ends "
-            "(bound it by a counter, and return when the goal is reached or cannot be reached)",
+        raise timeout_rejection(
+            name,
+            timeout_s,
+            "make sure every loop ends (bound it by a counter, and return when the goal is reached or "
+            "cannot be reached)",
         ) from None
     except CodeRejected:
         raise

@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from rlgpt.code.bounds import parse_bounded, too_deep
 from rlgpt.code.errors import CodeRejected, RejectReason
 
 DEFAULT_ALLOWED_MODULES: tuple[str, ...] = (
@@ -88,16 +89,22 @@ def check_policy(
     :param allowed_modules: the modules ``import`` may name.
     :param allowed_names: names exempted from :data:`FORBIDDEN_NAMES` (an explicit opt-in).
     :raises CodeRejected: with the first violation's reason; the message lists every
-        violation found (up to five) with its line and the fix.
+        violation found (up to five) with its line and the fix. Code too long or too deeply
+        nested to check safely is ``too_complex``.
     """
     try:
-        tree = ast.parse(source)
+        tree = parse_bounded(source)
     except SyntaxError as exc:
         raise CodeRejected(
             "syntax", f"line {exc.lineno}: syntax error ({exc.msg}); fix it", line=exc.lineno
         ) from None
+    except ValueError as exc:
+        raise CodeRejected("syntax", f"the code cannot be parsed ({exc}); fix it") from None
     checker = _Checker(tuple(allowed_modules), FORBIDDEN_NAMES - set(allowed_names))
-    checker.visit(tree)
+    try:
+        checker.visit(tree)
+    except RecursionError:
+        raise too_deep("too many levels to check") from None
     if not checker.violations:
         return
     found = sorted(checker.violations, key=lambda v: (v.line, v.column))

@@ -5,7 +5,9 @@ under the filename ``<coded_action:NAME>`` (so tracebacks point at generated
 lines) and executes it in a fresh namespace whose builtins are
 :data:`SAFE_BUILTINS` plus a ``print`` that captures output and an
 ``__import__`` that only hands out the allowed modules. Annotations are never
-evaluated. Run the functions it returns with :func:`rlgpt.code.call_with_limits`.
+evaluated, and extraction allows only plain default values, so loading runs
+nothing the code computes. Run the functions it returns with
+:func:`rlgpt.code.call_with_limits`.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from rlgpt.code.errors import SOURCE_KEY, code_filename
+from rlgpt.code.bounds import too_deep
+from rlgpt.code.errors import SOURCE_KEY, CodeRejected, code_filename
 from rlgpt.code.extract import Program, check_module_level
 from rlgpt.code.policy import DEFAULT_ALLOWED_MODULES, check_policy
 
@@ -103,14 +106,20 @@ def compile_program(
     The source's module level is re-checked as in extraction, so loading only
     defines functions and constants and imports allowed modules.
 
-    :raises CodeRejected: a structural or policy violation.
+    :raises CodeRejected: a structural or policy violation (``too_complex`` when the program is too
+        long or nests too deeply), or ``runtime_error`` / ``memory`` when loading it fails.
     """
     allowed = tuple(allowed_modules)
     check_module_level(program.source)
     check_policy(program.source, allowed_modules=allowed, allowed_names=allowed_names)
     name = program.entry_points[0] if program.entry_points else (program.functions or ("module",))[0]
     flags = __future__.annotations.compiler_flag
-    code = compile(program.source, code_filename(name), "exec", flags=flags, dont_inherit=True)
+    try:
+        code = compile(program.source, code_filename(name), "exec", flags=flags, dont_inherit=True)
+    except RecursionError:
+        raise too_deep("too many levels to compile") from None
+    except MemoryError:
+        raise CodeRejected("too_complex", "program is too large to compile; shorten it") from None
     output = CapturedOutput()
     namespace: dict[str, Any] = {
         "__builtins__": {
@@ -121,8 +130,22 @@ def compile_program(
         "__name__": "coded_action",
         SOURCE_KEY: tuple(program.source.splitlines()),
     }
-    exec(code, namespace)
+    _load(code, namespace)
     return CompiledProgram(program=program, namespace=namespace, output=output)
+
+
+def _load(code: types.CodeType, namespace: dict[str, Any]) -> None:
+    """Run the module level (definitions, imports, constants); a failure is the program's."""
+    try:
+        exec(code, namespace)
+    except MemoryError:
+        raise CodeRejected("memory", "loading the program ran out of memory; shorten it") from None
+    except RecursionError:
+        raise too_deep("too many levels to load") from None
+    except Exception as exc:
+        raise CodeRejected(
+            "runtime_error", f"loading the program failed: {type(exc).__name__}: {exc}; fix the module level"
+        ) from None
 
 
 def _guarded_import(allowed: tuple[str, ...], *, seed: int) -> Callable[..., Any]:

@@ -33,3 +33,24 @@ def test_a_syntax_error_without_a_line_never_says_line_none():
     with pytest.raises(CodeRejected) as caught:
         extract_program("```python\ndef act(api):\n    return 1\x00\n```", REQUIRED)
     assert caught.value.reason == "syntax" and "None" not in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("reply", "defined"),
+    [
+        ("```markdown\nSome text\n```python\ndef other(api):\n    return 1\n```\n```", "other"),
+        (
+            "```markdown\nText\n```python\ndef act(api):\n    return 1\n\ndef helper(api):\n    return 2\n```\n```",
+            "act, helper",
+        ),
+    ],
+    ids=["wrong-name", "one-of-two"],
+)
+def test_nested_fences_name_the_functions_the_code_does_define(reply, defined):
+    required = {**REQUIRED, "done": FunctionSignature(("api",))}
+    with pytest.raises(CodeRejected) as caught:
+        extract_program(reply, required)
+    assert caught.value.reason == "missing_function"
+    assert f"(functions defined: {defined})" in caught.value.message
+    if "act" in defined:
+        assert "`def done(api)`" in caught.value.message
