@@ -2,6 +2,7 @@
 
 ``rlgpt plugins [--json]``, ``rlgpt envs``, ``rlgpt tasks ENV``,
 ``rlgpt run CONFIG [--set k=v ...] [--no-cache]`` / ``rlgpt run --resume RUN_DIR``,
+``rlgpt check CONFIG [--set k=v ...]`` (validate without running),
 ``rlgpt bench ...``, ``rlgpt report RUN_DIR`` and ``rlgpt cache [clear]``. A usage error prints one
 ``error: ...`` line on stderr and exits with status 2.
 """
@@ -21,7 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from rlgpt import __version__
-from rlgpt.config import ConfigError, load_config, validate_against_registry
+from rlgpt.config import ConfigError, RunConfig, load_config, validate_against_registry
 from rlgpt.llm.transcript import TranscriptError
 from rlgpt.llm.types import LLMError
 from rlgpt.plugins import KINDS, PluginError, Registry, get_registry
@@ -145,7 +146,7 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
         return 0
     if args.config is None:
         raise ConfigError("run: give a CONFIG file (e.g. examples/crafter-stone-pickaxe.toml) or --resume")
-    config = load_config(args.config, [*args.set, *(["llm.cache=false"] if args.no_cache else [])])
+    config = _load_config(args.config, [*args.set, *(["llm.cache=false"] if args.no_cache else [])])
     registry = _registry()
     validate_against_registry(config, registry)
     loop = Loop.from_config(config, registry=registry)
@@ -154,6 +155,29 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     except USAGE_ERRORS:
         loop.run_dir.discard_if_unused()  # nothing done: no empty run folder left behind
         raise
+    return 0
+
+
+def _load_config(path: str, overrides: list[str]) -> RunConfig:
+    """:func:`load_config`, printing its notes (settings a switched plugin dropped) on stderr."""
+    notes: list[str] = []
+    config = load_config(path, overrides, notes)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    return config
+
+
+def cmd_check(args: argparse.Namespace, console: Console) -> int:
+    """Validate a config (schema, plugin names, options and hyperparameters) without running anything."""
+    config = _load_config(args.config, args.set)
+    validate_against_registry(config, _registry())
+    acting = "greedy" if config.evaluation.deterministic else "sampled"
+    print(
+        f"ok: {args.config}: env {config.env}, task {config.task}, method {config.method}, agents "
+        f"{config.agents}, learner {config.learner.name} ({config.learner.total_timesteps} steps), llm "
+        f"{config.llm.backend}/{config.llm.model}, evaluation {config.evaluation.episodes} episodes "
+        f"({acting})"
+    )
     return 0
 
 
@@ -218,6 +242,17 @@ def cmd_cache(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _add_overrides(parser: argparse.ArgumentParser) -> None:
+    """The ``--set KEY=VALUE`` option of the commands that read a run config."""
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config key, e.g. --set learner.total_timesteps=5000 (repeatable)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``rlgpt`` command."""
     parser = argparse.ArgumentParser(prog="rlgpt", description="LLM agents and RL share embodied tasks")
@@ -237,16 +272,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="run RL-GPT on a task from a config file, or resume a run")
     p.add_argument("config", nargs="?", help="run config TOML file")
-    p.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a config key, e.g. --set learner.total_timesteps=5000 (repeatable)",
-    )
+    _add_overrides(p)
     p.add_argument("--resume", metavar="RUN_DIR", help="continue a run after its last finished iteration")
     p.add_argument("--no-cache", action="store_true", help="ask the LLM every time (same as llm.cache=false)")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("check", help="validate a config file without running anything")
+    p.add_argument("config", help="run config TOML file")
+    _add_overrides(p)
+    p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("cache", help="show what the LLM response cache holds, or clear it")
     p.add_argument("action", nargs="?", choices=("show", "clear"), default="show")
@@ -262,6 +296,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--env", help="environment name")
     p.add_argument("--config", type=Path, help="base run config TOML")
     p.add_argument("--budget", type=int, help="environment steps per trial")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a key of the base config for every trial, e.g. --set code.mutation_rate=0.25 (repeatable)",
+    )
     p.add_argument("--out", type=Path, default=Path("benchmarks/results"), help="results folder")
     p.add_argument("--executor", choices=("local", "ray"), default="local", help="where trials run")
     p.add_argument(
