@@ -16,6 +16,7 @@ written as events and told to observers (plugins, and the console).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -54,16 +55,19 @@ from rlgpt.execution import (
     signatures,
 )
 from rlgpt.frames import RGB_ARRAY, png_frame, renders_rgb
+from rlgpt.interrupts import is_storage_error
 from rlgpt.llm import build_llm
 from rlgpt.llm.cache import default_cache_path
 from rlgpt.llm.roles import RoleRouter
 from rlgpt.llm.types import LLM, LLMError
 from rlgpt.metrics import IterationRecord, RunSummary
-from rlgpt.observers import ConsoleObserver, Observers
+from rlgpt.observers import ConsoleObserver, Observers, episode_progress
 from rlgpt.plugins import Registry, get_registry
 from rlgpt.recording import RecordingLLM
-from rlgpt.runs import RunDirectory
+from rlgpt.runs import EventLog, RunDirectory, RunDirectoryError
+from rlgpt.specs import LearnerSpec
 from rlgpt.textbound import bound_text, bound_values
+from rlgpt.tracking import Tracker
 
 FINAL_STATUSES = ("target_reached", "max_iterations", "dead_loop")
 CALL_FAILURES_FILE = "code-call-failures.jsonl"
@@ -137,7 +141,8 @@ class Loop:
         if self.registry.selection is None:
             raise ValueError("Loop needs a registry built by build_registry() or PluginSelection.registry()")
         self.plugins = self.registry.selection
-        self.observers = Observers(self.registry.hook, [ConsoleObserver(self.console)])
+        self.tracker = Tracker(config.logging, config.model_dump(mode="json"), self.console)
+        self.observers = Observers(self.registry.hook, [ConsoleObserver(self.console), self.tracker])
         self._llm: RecordingLLM | None = None
         self._agents: Agents | None = None
         self._earlier: list[dict[str, Any]] = []
@@ -169,13 +174,10 @@ class Loop:
         """Iterate until the target, the iteration limit or a dead loop; returns the summary."""
         log = self.run_dir.read_events()
         self._earlier = log.events
-        records = [IterationRecord.from_dict(e["record"]) for e in log.of_kind("iteration_end")]
-        ended = log.last("run_end")
-        if ended and ended["summary"]["iterations"] == len(records):
-            self.console.print(
-                f"[bold]{self.run_dir.path}[/] already finished ({ended['summary']['status']})"
-            )
-            return RunSummary(**ended["summary"])
+        records, ended = _progress(log)
+        if ended and ended.iterations == len(records):
+            self.console.print(f"[bold]{self.run_dir.path}[/] already finished ({ended.status})")
+            return ended
         self._emit("run_start", resumed_after=len(records))
         self.observers.notify("on_run_start", run=self.run_dir)
         status = self._status(records)
@@ -186,11 +188,15 @@ class Loop:
                 self._emit("iteration_end", record=record.to_dict())
                 self.observers.notify("on_iteration_end", run=self.run_dir, record=record)
                 status = self._status(records)
-        except (LLMError, KeyboardInterrupt) as exc:
-            self._emit("run_interrupted", error=str(exc), iteration=len(records))
+        except (LLMError, KeyboardInterrupt, OSError) as exc:
+            if isinstance(exc, OSError) and not is_storage_error(exc):
+                raise
+            with contextlib.suppress(OSError):  # the disk that stopped the run may refuse this event too
+                self._emit("run_interrupted", error=str(exc) or type(exc).__name__, iteration=len(records))
             raise
         finally:
             self._close_llm()
+            self.tracker.close()
         summary = RunSummary.from_records(status, records)
         self._emit("run_end", summary=summary.to_dict())
         self.observers.notify("on_run_end", run=self.run_dir, summary=summary)
@@ -411,34 +417,29 @@ class Loop:
             name = runtime.parsed_plan.subtasks[index].name
             self._note_missing_coded_actions(iteration, runtime, index)
             digest = _fingerprint(runtime.parsed_plan, runtime.programs)
-            trained = self._done_before("trained", iteration, name, digest=digest)
-            if trained is not None and spec.load_policy is not None and Path(trained["checkpoint"]).exists():
-                checkpoints[name] = trained["checkpoint"]
-                predictors[name] = spec.load_policy(Path(trained["checkpoint"]))
-                curve = self.run_dir.path / _curve_file(iteration, name)
-                if curve.exists():
-                    episodes = json.loads(curve.read_text())["episodes"]
-                    record.count_training(name, [e.get("success") for e in episodes])
-                record.env_steps["train"] += int(trained["timesteps"])
-                reused = trained["checkpoint"]
-                self._emit("training_reused", iteration=iteration, subtask=name, checkpoint=reused)
+            reused = self._reuse_training(iteration, name, digest, spec)
+            if reused is not None:
+                checkpoints[name], predictors[name], timesteps = reused
+                self._count_reused_curve(record, iteration, name)
+                record.env_steps["train"] += timesteps
                 continue
             current = dataclasses.replace(runtime, checkpoints=dict(checkpoints))  # the ones trained so far
             env_fn = functools.partial(build_training_env, current, index, self.task.max_episode_steps)
             self._emit("training", iteration=iteration, subtask=name, learner=spec.name, timesteps=budget)
             checkpoint_dir = self.run_dir.subdir(f"checkpoints/iter-{iteration}/{name}")
+            tracking = self.tracker.learner_options(spec, iteration, name)
             learner = spec.factory(
                 env_fn,
                 seed=self.config.seed + iteration,
                 n_envs=self.config.learner.n_envs,
                 checkpoint_dir=checkpoint_dir,
-                **self.config.learner.hyperparameters,
+                **{**self.config.learner.hyperparameters, **tracking},
             )
             with learner:  # closing frees the training envs; predict needs none
                 continues = self.method.continues_learning
                 earlier = self._earlier_checkpoint(iteration, name) if continues else None
                 if earlier is not None:  # one learner across iterations: policy and optimiser carry on
-                    learner.load(earlier)
+                    self._continue_from(learner, earlier, iteration, name)
                 result = learner.learn(budget, progress_bar=self.progress_bar)
                 checkpoint = result.checkpoint or learner.save(checkpoint_dir / "policy.zip")
             checkpoints[name] = str(checkpoint)
@@ -460,7 +461,7 @@ class Loop:
                 subtask=name,
                 timesteps=result.timesteps,
                 fps=result.fps,
-                checkpoint=str(checkpoint),
+                checkpoint=self.run_dir.relative(checkpoint),
                 digest=digest,
             )
         return predictors
@@ -506,7 +507,58 @@ class Loop:
         """The checkpoint the previous iteration trained for ``subtask``, if it trained one."""
         events = self.run_dir.read_events().of_kind("trained")
         found = [e for e in events if e.get("iteration") == iteration - 1 and e.get("subtask") == subtask]
-        return Path(found[-1]["checkpoint"]) if found and Path(found[-1]["checkpoint"]).exists() else None
+        stored = found[-1].get("checkpoint") if found else None
+        return self.run_dir.stored_path(stored) if stored else None
+
+    def _reuse_training(
+        self, iteration: int, subtask: str, digest: str, spec: LearnerSpec
+    ) -> tuple[str, Callable[..., Any], int] | None:
+        """``(checkpoint, predict, timesteps)`` of what an earlier process trained for ``subtask`` with
+        the same plan and programs; ``None`` when it trained nothing or its checkpoint cannot be loaded
+        (then the sub-task is trained again)."""
+        trained = self._done_before("trained", iteration, subtask, digest=digest)
+        if trained is None or spec.load_policy is None:
+            return None
+        path = self.run_dir.stored_path(str(trained.get("checkpoint", "")))
+        try:
+            predict = spec.load_policy(path)
+        except Exception as exc:  # missing, truncated, another learner's: whatever fails, train again
+            self._checkpoint_unusable(iteration, subtask, path, exc, "training it again")
+            return None
+        stored = self.run_dir.relative(path)
+        self._emit("training_reused", iteration=iteration, subtask=subtask, checkpoint=stored)
+        return str(path), predict, int(trained.get("timesteps", 0))
+
+    def _count_reused_curve(self, record: IterationRecord, iteration: int, subtask: str) -> None:
+        """Count the training episodes of a reused checkpoint from its curve file (unreadable: none)."""
+        try:
+            curve = json.loads((self.run_dir.path / _curve_file(iteration, subtask)).read_text("utf-8"))
+            successes = [episode.get("success") for episode in curve["episodes"]]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return
+        record.count_training(subtask, successes)
+
+    def _continue_from(self, learner: Any, checkpoint: Path, iteration: int, subtask: str) -> None:
+        """Load the previous iteration's ``checkpoint`` into ``learner``; one that cannot be loaded is
+        named and the learner starts afresh."""
+        try:
+            learner.load(checkpoint)
+        except Exception as exc:  # missing, truncated, another learner's: whatever fails, start afresh
+            self._checkpoint_unusable(iteration, subtask, checkpoint, exc, "training a new policy")
+
+    def _checkpoint_unusable(
+        self, iteration: int, subtask: str, path: Path, exc: Exception, instead: str
+    ) -> None:
+        """Name a checkpoint that cannot be loaded (an event; the console prints it as a warning)."""
+        error = f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else type(exc).__name__
+        self._emit(
+            "checkpoint_unusable",
+            iteration=iteration,
+            subtask=subtask,
+            checkpoint=self.run_dir.relative(path),
+            error=bound_text(error, 300),
+            instead=instead,
+        )
 
     # ------------------------------------------------------------------ evaluate
 
@@ -525,14 +577,16 @@ class Loop:
         frame = functools.partial(png_frame, env) if self._frame_render_mode else None
         evaluation = _Evaluation()
         self._emit("evaluating", iteration=record.iteration, episodes=episodes, deterministic=deterministic)
-        for episode in range(episodes):
-            obs, info = env.reset(seed=10_000 + 1_000 * self.config.seed + episode)
-            chain = run_chain(env, policies, obs, info)
-            evaluation.steps += chain.steps
-            evaluation.successes += int(self._solved(chain.info, evaluation))
-            state = functools.partial(self.env_spec.describe, chain.obs, chain.info)
-            for outcome in chain.outcomes:
-                evaluation.add(outcome, state, frame)
+        with episode_progress(self.console, episodes, enabled=self.progress_bar) as advance:
+            for episode in range(episodes):
+                obs, info = env.reset(seed=10_000 + 1_000 * self.config.seed + episode)
+                chain = run_chain(env, policies, obs, info)
+                evaluation.steps += chain.steps
+                evaluation.successes += int(self._solved(chain.info, evaluation))
+                state = functools.partial(self.env_spec.describe, chain.obs, chain.info)
+                for outcome in chain.outcomes:
+                    evaluation.add(outcome, state, frame)
+                advance()
         env.close()
         self._write_frames(record.iteration, runtime.parsed_plan, evaluation)
         record.episodes, record.successes = episodes, evaluation.successes
@@ -805,6 +859,26 @@ def _call_failure_lines(record: IterationRecord) -> str:
             listed = ", ".join(f"{key} x{n}" for key, n in sorted(counts.items()))
             lines.append(f"\n- failed calls of generated code {where}: {listed}")
     return "".join(lines)
+
+
+def _progress(log: EventLog) -> tuple[list[IterationRecord], RunSummary | None]:
+    """The finished iterations' records in ``log`` and, if the run ended, its summary.
+
+    :raises RunDirectoryError: an event lacks its data or holds the wrong types (one line naming it).
+    """
+    event: dict[str, Any] = {}
+    try:
+        records = []
+        for event in log.of_kind("iteration_end"):
+            records.append(IterationRecord.from_dict(event["record"]))
+        event = log.last("run_end") or {}
+        ended = RunSummary(**event["summary"]) if event else None
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise RunDirectoryError(
+            f"{log.path}: event {event.get('seq')} ({event.get('kind')}) is malformed ({type(exc).__name__}: "
+            f"{exc}); restore the file from a copy or start a new run"
+        ) from None
+    return records, ended
 
 
 def _feedback(record: IterationRecord) -> IterationFeedback:

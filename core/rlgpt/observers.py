@@ -7,11 +7,13 @@ same method names a plugin's hook implementations have.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from rlgpt.metrics import IterationRecord
 
@@ -34,6 +36,19 @@ class Observers:
             method = getattr(observer, name, None)
             if method is not None:
                 method(**kwargs)
+
+
+@contextlib.contextmanager
+def episode_progress(
+    console: Console, episodes: int, *, enabled: bool = True
+) -> Iterator[Callable[[], None]]:
+    """A progress bar over evaluation episodes on ``console`` (gone when done); yields ``advance()``,
+    to call once per finished episode. Nothing is drawn when ``enabled`` is false or the console is
+    not a terminal."""
+    columns = (TextColumn("evaluation episodes"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True, disable=not enabled) as progress:
+        task = progress.add_task("evaluation", total=episodes)
+        yield lambda: progress.advance(task)
 
 
 class ConsoleObserver:
@@ -65,6 +80,12 @@ class ConsoleObserver:
             self.console.print(
                 f"  [yellow]{event['subtask']} trains without its coded actions[/] "
                 f"({', '.join(event['coded_actions'])}: its program was rejected), until the task's success"
+            )
+        elif kind == "checkpoint_unusable":
+            self.console.print(
+                f"[yellow]warning[/]: checkpoint {escape(event['checkpoint'])} of {event['subtask']} cannot "
+                f"be loaded ({escape(event['error'])}); {event['instead']}",
+                soft_wrap=True,
             )
         elif kind == "evaluating":
             self.console.print(f"[cyan]evaluating[/] {event['episodes']} episodes")

@@ -70,8 +70,9 @@ def _resume_lines(log: EventLog) -> list[str]:
     begun = Counter(e.get("iteration") for e in log.of_kind("iteration_start"))
     restarted = sorted(i for i, n in begun.items() if n > 1)
     replayed = sum(1 for e in log.of_kind("llm_call") if e.get("replayed"))
-    trained = Counter((e.get("iteration"), e.get("subtask")) for e in log.of_kind("trained"))
-    retrained = [f"`{s}` (iteration {i})" for (i, s), n in trained.items() if n > 1]
+    # a training started again (its first try interrupted, or its checkpoint unusable) is training redone
+    started = Counter((e.get("iteration"), e.get("subtask")) for e in log.of_kind("training"))
+    retrained = [f"`{s}` (iteration {i})" for (i, s), n in started.items() if n > 1]
     kept = [f"`{e.get('subtask')}` (iteration {e.get('iteration')})" for e in log.of_kind("training_reused")]
     programs = sum(1 for e in log.of_kind("code_accepted") if e.get("reused"))
     redone = (

@@ -389,6 +389,28 @@ class RunDirectory:
         """Write ``obj`` as indented JSON inside the run folder atomically; return its path."""
         return self.write_text(relpath, to_json(obj, indent=2) + "\n")
 
+    def relative(self, path: str | Path) -> str:
+        """``path`` as the run's events store it: relative to the run folder when inside it (so a moved
+        run folder still finds its files), else absolute."""
+        target, root = Path(path).resolve(), self.path.resolve()
+        return str(target.relative_to(root)) if target.is_relative_to(root) else str(target)
+
+    def stored_path(self, stored: str | Path) -> Path:
+        """A path read from the run's events, where it is now.
+
+        A relative path is inside the run folder. An absolute one (earlier versions stored them)
+        is looked up inside the run folder first, at the same place below a former location of
+        the folder, so a moved or copied run uses its own files, not the old copy.
+        """
+        path = Path(stored)
+        if not path.is_absolute():
+            return self.path / path
+        for start in range(1, len(path.parts) - 1):
+            inside = self.path.joinpath(*path.parts[start:])
+            if inside.is_file():
+                return inside
+        return path
+
     def subdir(self, name: str) -> Path:
         """A sub-folder of the run (created if missing), e.g. ``code`` or ``checkpoints``."""
         target = self._resolve(name)

@@ -52,7 +52,8 @@ def test_resume_loads_the_trained_checkpoint_and_reuses_accepted_programs(
     first = Loop.from_config(config, progress_bar=False)
     first.run()
     trained = next(e for e in first.run_dir.read_events() if e["kind"] == "trained")
-    checkpoint = Path(trained["checkpoint"])
+    assert not Path(trained["checkpoint"]).is_absolute()  # stored relative: a moved run folder finds it
+    checkpoint = first.run_dir.path / trained["checkpoint"]
     saved_at = checkpoint.stat().st_mtime_ns
     kill_after(first.run_dir.path, "evaluating")  # killed during evaluation, after training finished
     resumed = Loop.resume(first.run_dir.path, progress_bar=False)
@@ -60,7 +61,7 @@ def test_resume_loads_the_trained_checkpoint_and_reuses_accepted_programs(
     events = resumed.run_dir.read_events()
     assert [e["kind"] for e in events].count("trained") == 1  # not trained again
     (reused,) = events.of_kind("training_reused")
-    assert reused["subtask"] == "build" and reused["checkpoint"] == str(checkpoint)
+    assert reused["subtask"] == "build" and reused["checkpoint"] == trained["checkpoint"]
     assert checkpoint.stat().st_mtime_ns == saved_at
     assert any(e.get("reused") for e in events.of_kind("code_accepted"))  # no second dry run
     report = (resumed.run_dir.path / "report.md").read_text()
