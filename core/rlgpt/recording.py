@@ -3,6 +3,13 @@
 A resumed run does not send again what it already asked: a request identical to one recorded in
 the run directory (same tags, sampling parameters and messages) is answered from that record, in
 order, whatever the LLM cache setting; its ``llm_call`` event says ``replayed``.
+
+Each record says how its answer was constrained (``constraint``: ``"json_schema"``,
+``"json_object"``, ``"grammar"``, ``"regex"``, or ``null`` for free decoding; see
+:func:`rlgpt.llm.constraint`). A request that gets no answer (the replay transcript has none for it,
+the server refused it) is saved as ``llm/<n>.unanswered.json`` with the error, and the error names
+that file, so the request can be read, and answered by hand, even when the run ends before its first
+iteration.
 """
 
 from __future__ import annotations
@@ -11,11 +18,11 @@ import hashlib
 import json
 from collections import defaultdict, deque
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from rlgpt.llm.types import LLM, Completion, Request, Usage
+from rlgpt.llm.types import LLM, Completion, LLMError, Request, Usage, constraint
 from rlgpt.llm.wrapper import LLMWrapper
 from rlgpt.metrics import LLMUsage
 from rlgpt.runs import RunDirectory
@@ -45,17 +52,19 @@ class RecordingLLM(LLMWrapper):
         """Answer from this run's records when it asked exactly this before, else forward; then record it."""
         recorded = self._recorded.get(_request_key(request))
         replayed = bool(recorded)
-        completion = recorded.popleft() if recorded else self.inner.complete(request)
+        try:
+            completion = recorded.popleft() if recorded else self.inner.complete(request)
+        except LLMError as error:
+            saved = self._save_unanswered(request, error)
+            raise LLMError(f"{error} (the request is saved in {saved})") from error
+        completion = replace(completion, constraint=constraint(self.inner, request, completion))
         self._count += 1
         name = f"llm/{self._count:05d}.json"
         self._run.write_json(
             name,
             {
-                "tags": dict(request.tags),
-                "params": asdict(request.params),
-                "messages": [
-                    {"role": m.role, "content": m.content, "images": len(m.images)} for m in request.messages
-                ],
+                **_request_record(request),
+                "constraint": completion.constraint,
                 "completion": {k: v for k, v in asdict(completion).items() if k != "usage"},
                 "usage": asdict(completion.usage),
             },
@@ -66,6 +75,7 @@ class RecordingLLM(LLMWrapper):
             tags=dict(request.tags),
             cached=completion.cached,
             replayed=replayed,
+            constraint=completion.constraint,
             prompt_tokens=completion.usage.prompt_tokens,
             completion_tokens=completion.usage.completion_tokens,
             latency_s=completion.latency_s,
@@ -82,14 +92,28 @@ class RecordingLLM(LLMWrapper):
             usage.repairs[role] = usage.repairs.get(role, 0) + 1
         return completion
 
+    def _save_unanswered(self, request: Request, error: LLMError) -> Path:
+        """Save ``request``, which failed with ``error``, as ``llm/<n>.unanswered.json``; returns its path."""
+        name = f"llm/{self._count + 1:05d}.unanswered.json"
+        self._run.write_json(name, {**_request_record(request), "error": str(error)})
+        return self._run.path / name
+
+
+def _request_record(request: Request) -> dict[str, Any]:
+    """The request part of a record: tags, sampling parameters, messages (images counted)."""
+    return {
+        "tags": dict(request.tags),
+        "params": asdict(request.params),
+        "messages": [
+            {"role": m.role, "content": m.content, "images": len(m.images)} for m in request.messages
+        ],
+    }
+
 
 def _request_key(request: Request) -> str:
     """What makes two requests the same question: tags, sampling parameters, messages."""
-    return _key(
-        dict(request.tags),
-        asdict(request.params),
-        [{"role": m.role, "content": m.content, "images": len(m.images)} for m in request.messages],
-    )
+    record = _request_record(request)
+    return _key(record["tags"], record["params"], record["messages"])
 
 
 def _key(tags: dict[str, Any], params: dict[str, Any], messages: list[dict[str, Any]]) -> str:
@@ -116,6 +140,7 @@ def _recorded_answers(files: list[Path]) -> dict[str, deque[Completion]]:
                 backend=done["backend"],
                 cached=True,
                 cost_usd=None,
+                constraint=record.get("constraint"),
             )
             key = _key(record["tags"], record["params"], record["messages"])
         except (OSError, KeyError, TypeError, ValueError):

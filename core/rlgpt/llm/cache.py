@@ -65,9 +65,14 @@ CREATE TABLE IF NOT EXISTS completions (
     model TEXT NOT NULL,
     backend TEXT NOT NULL,
     cost_usd REAL,
-    created_at REAL NOT NULL
+    created_at REAL NOT NULL,
+    constraint_kind TEXT
 )
 """
+
+_COLUMNS = (
+    "key, text, prompt_tokens, completion_tokens, model, backend, cost_usd, created_at, constraint_kind"
+)
 
 
 def default_cache_path() -> Path:
@@ -152,7 +157,7 @@ class CachedLLM(LLMWrapper):
     """An :class:`~rlgpt.llm.types.LLM` that answers repeated requests from a sqlite file.
 
     A hit returns the stored :class:`Completion` with ``cached=True`` and
-    ``latency_s=0``; its usage (and cost) are those of the original call, so
+    ``latency_s=0``; its usage, cost and constraint are those of the original call, so
     token accounting can report both what a run used and what it paid for.
 
     :param inner: the LLM asked on a miss.
@@ -172,6 +177,7 @@ class CachedLLM(LLMWrapper):
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(_SCHEMA)
+            _add_constraint_column(db)
 
     def complete(self, request: Request) -> Completion:
         """Answer from the cache, or ask the inner LLM and store its answer (reproducible requests only)."""
@@ -213,13 +219,13 @@ class CachedLLM(LLMWrapper):
     def _lookup(self, key: str) -> Completion | None:
         with self._connect() as db:
             row = db.execute(
-                "SELECT text, prompt_tokens, completion_tokens, model, backend, cost_usd"
+                "SELECT text, prompt_tokens, completion_tokens, model, backend, cost_usd, constraint_kind"
                 " FROM completions WHERE key = ?",
                 (key,),
             ).fetchone()
         if row is None:
             return None
-        text, prompt_tokens, completion_tokens, model, backend, cost_usd = row
+        text, prompt_tokens, completion_tokens, model, backend, cost_usd, constraint_kind = row
         return Completion(
             text=text,
             usage=Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens),
@@ -228,12 +234,13 @@ class CachedLLM(LLMWrapper):
             backend=backend,
             cached=True,
             cost_usd=cost_usd,
+            constraint=constraint_kind,
         )
 
     def _store(self, key: str, completion: Completion) -> None:
         with self._connect() as db:
             db.execute(
-                "INSERT OR IGNORE INTO completions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT OR IGNORE INTO completions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     key,
                     completion.text,
@@ -243,8 +250,21 @@ class CachedLLM(LLMWrapper):
                     completion.backend,
                     completion.cost_usd,
                     time.time(),
+                    completion.constraint,
                 ),
             )
+
+
+def _add_constraint_column(db: sqlite3.Connection) -> None:
+    """Give a cache file written before answers recorded their constraint its ``constraint_kind`` column."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(completions)")}
+    if "constraint_kind" in columns:
+        return
+    try:
+        db.execute("ALTER TABLE completions ADD COLUMN constraint_kind TEXT")
+    except sqlite3.OperationalError as error:  # another process added it first
+        if "duplicate column" not in str(error):
+            raise
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,10 @@ class Completion:
     :param backend: backend id that answered.
     :param cached: true when served from the response cache.
     :param cost_usd: price of the request where the vendor publishes prices.
+    :param constraint: how decoding was held to the request's output format (:data:`Constraint`):
+        ``"json_schema"``, ``"json_object"`` (a JSON Schema inside a JSON-object response format),
+        ``"grammar"`` (a GBNF grammar), ``"regex"``; ``None`` when the answer was decoded freely, or
+        when the backend does not say (then :func:`constraint` tells from its ``output_kinds``).
     """
 
     text: str
@@ -60,6 +64,7 @@ class Completion:
     backend: str
     cached: bool = False
     cost_usd: float | None = None
+    constraint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +133,13 @@ class PythonBlock:
 
 OutputFormat = JsonSchema | PythonBlock
 """A constraint on the shape of an answer; :func:`output_kinds` tells which ones a backend enforces."""
+
+Constraint = Literal["json_schema", "json_object", "grammar", "regex"]
+"""How an answer's decoding was constrained (:attr:`Completion.constraint`)."""
+
+DEFAULT_CONSTRAINTS: Mapping[str, Constraint] = {JsonSchema.kind: "json_schema", PythonBlock.kind: "regex"}
+"""What enforcing an output kind means when a backend does not say: the schema, or the block's
+:meth:`PythonBlock.pattern`."""
 
 
 @dataclass(frozen=True)
@@ -205,6 +217,20 @@ def answer_identity(llm: LLM) -> dict[str, Any]:
 def constrains(llm: LLM, request: Request) -> bool:
     """Whether ``llm`` enforces ``request.output`` (false when the request has none)."""
     return request.output is not None and request.output.kind in output_kinds(llm)
+
+
+def constraint(llm: LLM, request: Request, completion: Completion) -> str | None:
+    """How ``completion``, ``llm``'s answer to ``request``, was constrained (``None``: decoded freely).
+
+    The backend's own word (:attr:`Completion.constraint`) when it gives one; otherwise the usual
+    way of enforcing the request's output kind (:data:`DEFAULT_CONSTRAINTS`) when ``llm`` lists it in
+    ``output_kinds``.
+    """
+    if completion.constraint is not None:
+        return completion.constraint
+    if request.output is None or not constrains(llm, request):
+        return None
+    return DEFAULT_CONSTRAINTS.get(request.output.kind)
 
 
 def user(content: str) -> Message:
