@@ -6,12 +6,18 @@ functions LLM-written code may call: primitive actions (which go through
 read :attr:`SkillAPI.obs` and :attr:`SkillAPI.info`, i.e. only what the agent
 sees). Every public method needs a docstring: :func:`render_skill_doc` puts
 them into the fast agent's prompt.
+
+Generated code never holds the environment's own objects: :attr:`SkillAPI.obs`,
+:attr:`SkillAPI.info` and what :meth:`SkillAPI.act` returns are
+:func:`read_only_view` copies, whichever process the code runs in, so nothing
+it writes can change the environment or what the task's success is judged on.
 """
 
 from __future__ import annotations
 
+import copy
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -26,12 +32,14 @@ __all__ = [
     "SkillAPI",
     "StepBudgetExceeded",
     "observer",
+    "read_only_view",
     "render_skill_doc",
     "skill_names",
     "undocumented_skills",
 ]
 
 StepResult = tuple[Any, float, bool, bool, dict[str, Any]]
+_IMMUTABLE = (str, bytes, int, float, complex, bool, type(None), np.generic, range)
 
 
 class StepBudgetExceeded(BaseException):
@@ -99,20 +107,30 @@ class SkillAPI:
 
     def __init__(self, actuator: Actuator) -> None:
         self._actuator = actuator
+        self._views: dict[str, tuple[Any, Any]] = {}
 
     @property
     def obs(self) -> Any:
-        """The current observation (what the agent sees), read-only."""
-        return _read_only(self._actuator.obs)
+        """The current observation (what the agent sees): a read-only copy (:func:`read_only_view`)."""
+        return self._view("obs", self._actuator.obs)
 
     @property
     def info(self) -> Mapping[str, Any]:
-        """The current step's ``info`` dict, read-only."""
-        return MappingProxyType(self._actuator.info)
+        """The current step's ``info``: a read-only copy, nested values included (:func:`read_only_view`)."""
+        return self._view("info", self._actuator.info)
 
     def act(self, action: Any) -> StepResult:
-        """Take one primitive action; returns ``(obs, reward, terminated, truncated, info)``."""
-        return self._actuator.act(action)
+        """Take one primitive action; returns ``(obs, reward, terminated, truncated, info)``, read-only."""
+        _, reward, terminated, truncated, _ = self._actuator.act(action)
+        return self.obs, reward, terminated, truncated, self.info
+
+    def _view(self, key: str, value: Any) -> Any:
+        """:func:`read_only_view` of ``value``, made once per object the actuator holds."""
+        source, view = self._views.get(key, (None, None))
+        if source is not value or view is None:
+            view = read_only_view(value)
+            self._views[key] = (value, view)
+        return view
 
     @property
     def episode_over(self) -> bool:
@@ -144,15 +162,34 @@ def observer(api_cls: type[SkillAPI], obs: Any, info: Mapping[str, Any]) -> Skil
     return api_cls(Actuator(step=None, obs=obs, info=info, read_only=True))
 
 
-def _read_only(obs: Any) -> Any:
-    """A non-writable view of array observations (dicts of arrays too); other values as they are."""
-    if isinstance(obs, np.ndarray):
-        view = obs.view()
-        view.flags.writeable = False
-        return view
-    if isinstance(obs, Mapping):
-        return MappingProxyType({key: _read_only(value) for key, value in obs.items()})
-    return obs
+def read_only_view(value: Any) -> Any:
+    """A copy of ``value`` that code can read but not change, nor use to change ``value``.
+
+    Mappings become read-only mappings, lists and tuples tuples, sets frozensets, arrays read-only
+    copies (over an immutable ``bytes`` buffer, so their write flag cannot be turned back on), all
+    at every depth; numbers and strings stay as they are, and any other object is deep-copied (its
+    ``repr`` when it cannot be).
+    """
+    if isinstance(value, _IMMUTABLE):
+        return value
+    if isinstance(value, np.ndarray):
+        if value.dtype.hasobject:
+            frozen = np.empty(value.shape, dtype=object)
+            for index, item in enumerate(value.flat):
+                frozen.flat[index] = read_only_view(item)
+            frozen.flags.writeable = False
+            return frozen
+        return np.frombuffer(value.tobytes(), dtype=value.dtype).reshape(value.shape)
+    if isinstance(value, Mapping):
+        return MappingProxyType({key: read_only_view(item) for key, item in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(read_only_view(item) for item in value)
+    if isinstance(value, Set):
+        return frozenset(read_only_view(item) for item in value)
+    try:
+        return copy.deepcopy(value)
+    except Exception:  # an object that cannot be copied is shown, never shared
+        return repr(value)
 
 
 def skill_names(api_cls: type[SkillAPI]) -> list[str]:

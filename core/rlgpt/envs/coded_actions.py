@@ -28,7 +28,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from rlgpt.skills import Actuator, SkillAPI, observer, run_program
+from rlgpt.skills import Actuator, ReadOnlySkills, SkillAPI, observer, run_program
 
 Program = Callable[..., Any]
 
@@ -121,7 +121,7 @@ class CodedActions(gym.Wrapper):
     def _applies(self, precondition: Program) -> bool:
         try:
             return bool(precondition(observer(self._skill_api, self._obs, self._info)))
-        except Exception:  # a broken precondition rules its action out
+        except (Exception, ReadOnlySkills):  # a broken precondition (or one that acts) rules its action out
             return False
 
     def reset(self, **kwargs: Any):

@@ -2,18 +2,20 @@
 
 Both evaluate coder-written functions of a *read-only* skill API after every
 primitive step; a function that raises counts as "not done" / "no bonus", and the
-error is reported in ``info`` (``done_error`` / ``reward_error``) for the critic.
+error is reported in ``info`` (``done_error`` / ``reward_error``) for the critic. So
+is a reward that is not a finite number (NaN, infinity, an int too large for a float).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
 import gymnasium as gym
 
 from rlgpt.envs.policies import Predicate, holds
-from rlgpt.skills import SkillAPI, observer
+from rlgpt.skills import ReadOnlySkills, SkillAPI, observer
 
 
 class DoneCondition(gym.Wrapper):
@@ -62,7 +64,9 @@ class ShapedReward(gym.Wrapper):
     """Add ``reward(api) -> float`` (coder-written) to every step's reward.
 
     :param reward: shaping function over a read-only skill API; its value is clipped
-        to ``[-clip, clip]`` so a bad shaping cannot swamp the task reward.
+        to ``[-clip, clip]`` so a bad shaping cannot swamp the task reward. A value that is
+        not a finite number adds nothing and is reported as ``info["reward_error"]``, as a
+        function that raises is.
     """
 
     def __init__(
@@ -75,7 +79,15 @@ class ShapedReward(gym.Wrapper):
         obs, reward, terminated, truncated, info = self.env.step(action)
         api = observer(self._skill_api, obs, info)
         try:
-            bonus = max(-self._clip, min(self._clip, float(self._reward(api))))
-        except Exception as exc:
+            bonus = max(-self._clip, min(self._clip, _finite(self._reward(api))))
+        except (Exception, ReadOnlySkills) as exc:
             bonus, info = 0.0, {**info, "reward_error": f"{type(exc).__name__}: {exc}"}
         return obs, float(reward) + bonus, terminated, truncated, info
+
+
+def _finite(value: Any) -> float:
+    """``value`` as a float; ``ValueError`` when it is NaN or infinite (``OverflowError`` when too large)."""
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"reward() returned {number!r}; it must return a finite number")
+    return number

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import gymnasium as gym
 
 from rlgpt.envs.coded_actions import CodedActions
-from rlgpt.skills import Actuator, SkillAPI, observer, run_program
+from rlgpt.skills import Actuator, ReadOnlySkills, SkillAPI, observer, run_program
 from rlgpt.textbound import bound_text
 
 Predicate = Callable[[SkillAPI], Any]
@@ -68,11 +68,11 @@ class SubtaskPolicy(Protocol):
 
 
 def holds(predicate: Predicate, skill_api: type[SkillAPI], obs: Any, info: Any) -> tuple[bool, str | None]:
-    """Evaluate a done condition on a read-only skill API; errors count as "not done"."""
+    """Evaluate a done condition on a read-only skill API; errors (acting included) count as "not done"."""
     api = observer(skill_api, obs, info)
     try:
         return bool(predicate(api)), None
-    except Exception as exc:
+    except (Exception, ReadOnlySkills) as exc:
         return False, bound_text(f"{type(exc).__name__}: {exc}")
 
 

@@ -191,3 +191,29 @@ def test_continuous_actions_become_parameterised_primitives():
     obs, *_, info = env.step(np.array([0.25, 0.25, 1.0, -1.0], np.float32))
     assert info["macro"] is None and info["macro_steps"] == 1
     np.testing.assert_allclose(obs, [1.25, 0.25])
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf"), np.float32("nan"), 10**400])
+def test_a_reward_that_is_not_a_finite_number_adds_nothing_and_is_reported(value):
+    env = ShapedReward(make_env(), lambda api: value, GridcraftSkills)
+    env.reset(seed=0)
+    _, reward, *_, info = env.step(0)
+    assert reward == 0.0 and info["reward_error"]
+
+
+@pytest.mark.parametrize(("value", "clipped"), [(1e300, 1.0), (-(10**300), -1.0), (0.25, 0.25), (True, 1.0)])
+def test_finite_rewards_are_clipped_without_error(value, clipped):
+    env = ShapedReward(make_env(), lambda api: value, GridcraftSkills)
+    env.reset(seed=0)
+    _, reward, *_, info = env.step(0)
+    assert reward == clipped and "reward_error" not in info
+
+
+def test_checks_that_try_to_act_count_as_errors_instead_of_ending_the_run():
+    acting = ShapedReward(make_env(), lambda api: api.move("left"), GridcraftSkills)
+    acting.reset(seed=0)
+    assert "ReadOnlySkills" in acting.step(0)[4]["reward_error"]
+    goal = DoneCondition(make_env(), lambda api: api.move("left"), GridcraftSkills, max_steps=5)
+    goal.reset(seed=0)
+    _, _, terminated, _, info = goal.step(0)
+    assert not terminated and "ReadOnlySkills" in info["done_error"]
