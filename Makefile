@@ -38,7 +38,7 @@ $(PY):
 
 # Reinstalls only when a pyproject.toml or the pins change; pip upgrades nothing already satisfied.
 $(STAMP): $(PY) constraints.txt pyproject.toml $(addsuffix /pyproject.toml,$(PRESENT_DISTS))
-	$(PY) -m pip install -c constraints.txt -e ".[test,ray]" $(addprefix -e ,$(PRESENT_DISTS))
+	$(PY) -m pip install -c constraints.txt -e ".[test,ray,tensorboard,wandb]" $(addprefix -e ,$(PRESENT_DISTS))
 	touch $@
 
 install: $(STAMP)

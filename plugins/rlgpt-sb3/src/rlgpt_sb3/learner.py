@@ -130,7 +130,11 @@ class SB3Learner:
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"no checkpoint at {path} - pass the .zip path that save() returned")
-        self._model = self.algorithm.cls.load(path, env=self._env, device=self._model.device)
+        # a checkpoint keeps the TensorBoard folder it was trained with: this learner logs into its own
+        own_log = self._model.tensorboard_log
+        self._model = self.algorithm.cls.load(
+            path, env=self._env, device=self._model.device, tensorboard_log=own_log
+        )
 
     def close(self) -> None:
         """Close the training envs (and their subprocesses); predict still works."""
