@@ -20,6 +20,7 @@ from rlgpt.agents.schemas import (
     MAX_CODED_ACTIONS,
     MAX_SUBTASKS,
     Critique,
+    CritiqueAnswer,
     OnePass,
     Plan,
     critique_schema,
@@ -220,7 +221,8 @@ class DefaultCritic(_LLMAgent):
             Message("user", text, images=images),
         ]
         output = critique_schema([sub.name for sub in context.plan.subtasks])
-        return ask_json(self.llm, messages, Critique, "critic", tags, self.params, output)
+        answer = ask_json(self.llm, messages, CritiqueAnswer, "critic", tags, self.params, output)
+        return Critique.model_validate(answer.model_dump())
 
 
 class OneAgent(_LLMAgent):

@@ -103,6 +103,22 @@ class Critique(BaseModel):
     replan: bool = False
 
 
+class CritiqueAnswer(Critique):
+    """A critic's answer as it must come back: a :class:`Critique` that says something.
+
+    An empty one (``{}``, or nothing but empty lists and strings) judges nothing: it is a
+    malformed answer, repaired and counted like any other.
+    """
+
+    @model_validator(mode="after")
+    def _says_something(self) -> CritiqueAnswer:
+        if not (self.verdicts or self.planner_feedback.strip() or self.coder_feedback.strip() or self.replan):
+            raise ValueError(
+                "the critique is empty; give a verdict per sub-task and feedback for the planner or coder"
+            )
+        return self
+
+
 class OnePass(BaseModel):
     """A single agent's answer: the plan and every sub-task's code at once."""
 

@@ -105,6 +105,18 @@ def test_malformed_json_is_repaired_or_counted(code_only, good_wood, make_config
     assert "invalid JSON" in sent["messages"][-1]["content"]
 
 
+@pytest.mark.parametrize("empty", [{}, {"verdicts": [], "planner_feedback": " ", "coder_feedback": ""}])
+def test_an_empty_critique_is_a_counted_malformed_answer(code_only, good_wood, make_config, empty):
+    entries = [{"match": {"role": "critic"}, "response": json.dumps(empty)}]
+    config = make_config(method="pure-code", transcript=code_only([good_wood], more=entries))
+    loop = Loop.from_config(config, progress_bar=False)
+    loop.run()
+    assert only_record(loop)["malformed_answers"] == {"critic": 1}
+    repair = next(e for e in loop.run_dir.read_events() if e["kind"] == "llm_call" and "repair" in e["tags"])
+    sent = json.loads((loop.run_dir.path / repair["file"]).read_text())
+    assert "the critique is empty" in sent["messages"][-1]["content"]
+
+
 def test_a_plan_that_repeats_without_improving_ends_as_dead_loop(code_only, good_wood, make_config):
     plan = {"subtasks": [CODE_PLAN["subtasks"][0]]}  # never builds the house: success stays 0
     entries = [{"match": {"role": "planner"}, "response": json.dumps(plan)}]
