@@ -51,7 +51,8 @@ PLOT_FILE = "success_vs_steps.png"
 
 
 def base_config(args: argparse.Namespace, registry: Registry) -> tuple[RunConfig, list[str]]:
-    """The base run config (``--config`` or defaults, with ``--env``/``--budget``) and the task list.
+    """The base run config (``--config`` or defaults, with ``--env``/``--budget`` and each ``--set``)
+    and the task list.
 
     Without ``--tasks`` the tasks are the config file's task, or every task of the environment
     when ``--env`` is given or there is no config file.
@@ -73,6 +74,7 @@ def base_config(args: argparse.Namespace, registry: Registry) -> tuple[RunConfig
         overrides.append(f"task={json.dumps((args.tasks or env_tasks)[0])}")
     if args.budget is not None:
         overrides.append(f"learner.total_timesteps={args.budget}")
+    overrides += args.set
     base = parse_config({}, overrides) if args.config is None else load_config(args.config, overrides)
     return base, list(args.tasks or env_tasks or [base.task])
 
@@ -121,9 +123,9 @@ def finished_result(path: Path) -> dict[str, Any] | None:
     """The stored result at ``path`` if that trial finished (failed or unreadable ones run again)."""
     try:
         result = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+    except (OSError, ValueError):  # missing, cut short, not UTF-8: the trial runs again
         return None
-    return result if result.get("status") == FINISHED else None
+    return result if isinstance(result, dict) and result.get("status") == FINISHED else None
 
 
 def run_matrix(trials: Sequence[Trial], executor: Executor, out: Path, console: Console) -> list[dict]:

@@ -55,6 +55,7 @@ def _bench_args(out: Path, **values) -> argparse.Namespace:
         env=None,
         config=None,
         budget=None,
+        set=[],
         out=out,
         executor="local",
         retries=1,

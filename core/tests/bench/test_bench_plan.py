@@ -81,6 +81,13 @@ def test_budget_sets_every_trials_timesteps(plan):
     assert {t.config.learner.total_timesteps for t in plan(budget=96)} == {96}
 
 
+def test_set_overrides_a_key_of_every_trial_and_makes_new_trial_ids(plan):
+    plain = plan(methods=["pure-code"], seeds=[0])
+    degraded = plan(methods=["pure-code"], seeds=[0], set=["code.mutation_rate=0.25"])
+    assert [t.config.code.mutation_rate for t in degraded] == [0.25]
+    assert plain[0].config.code.mutation_rate == 0.0 and plain[0].id != degraded[0].id
+
+
 def test_llm_items_resolve_backend_model_options(plan, tmp_path):
     trials = {t.llm: t.config.llm for t in plan(methods=["rl-gpt"], seeds=[0], llm=["replay", "alpha-l"])}
     replay, alpha = trials["replay:reference"], trials["alpha:alpha-l"]
