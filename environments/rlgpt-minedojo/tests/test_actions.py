@@ -14,6 +14,7 @@ from rlgpt_minedojo.actions import (
     check_vector,
     craft_vector,
     describe_vector,
+    empty_slot,
     from_minedojo,
     slot_vector,
     to_minedojo,
@@ -122,9 +123,24 @@ def test_bad_actions_are_named(call: object, message: str) -> None:
 
 
 def test_table_check_refuses_another_minedojo() -> None:
-    check_tables(SimpleNamespace(ALL_CRAFT_SMELT_ITEMS=list(CRAFT_SMELT_ITEMS), N_INV_SLOTS=36))
-    with pytest.raises(RuntimeError, match=r"differ from rlgpt_minedojo\.items"):
-        check_tables(SimpleNamespace(ALL_CRAFT_SMELT_ITEMS=list(CRAFT_SMELT_ITEMS[:-1]), N_INV_SLOTS=36))
+    def mc(items: tuple[str, ...], biomes: dict[str, int]) -> SimpleNamespace:
+        return SimpleNamespace(ALL_CRAFT_SMELT_ITEMS=list(items), N_INV_SLOTS=36, BIOMES_MAP=biomes)
+
+    biomes = {"plains": 1, "forest": 4, "forest_hills": 18, "desert": 2}
+    check_tables(mc(CRAFT_SMELT_ITEMS, biomes))
+    with pytest.raises(RuntimeError, match=r"differ from rlgpt_minedojo's \(243 items vs 244"):
+        check_tables(mc(CRAFT_SMELT_ITEMS[:-1], biomes))
+    with pytest.raises(RuntimeError, match="'forest_hills': None"):
+        check_tables(mc(CRAFT_SMELT_ITEMS, {"plains": 1}))
+
+
+def test_empty_slots_are_named() -> None:
+    slots = ["stick", *["air"] * 35]
+    assert empty_slot(slot_vector("equip", 0), slots) is None
+    assert empty_slot(slot_vector("place", 1), slots) == "place slot 1 is empty"
+    assert empty_slot(slot_vector("destroy", 35), slots) == "destroy slot 35 is empty"
+    assert empty_slot(craft_vector("planks"), slots) is None  # MineDojo takes a craft without ingredients
+    assert empty_slot(to_minedojo(ACTIONS.index("attack")), slots) is None
 
 
 def test_tables_match_the_installed_minedojo() -> None:

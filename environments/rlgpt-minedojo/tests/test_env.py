@@ -30,22 +30,15 @@ def _look(yaw: float) -> np.ndarray:
     return camera_vector(0, yaw)
 
 
-def test_builds_minedojo_lazily_with_the_seed() -> None:
+def test_builds_minedojo_lazily_with_the_first_seed() -> None:
     env = make_env(task="harvest_milk")
-    assert env._sim is None
+    assert env._sim is None and env.reset_mode == "regenerate"
     env.reset(seed=5)
     sim = env._sim
-    assert (
-        sim.kwargs["seed"] == 5
-        and sim.kwargs["world_seed"] == "5"
-        and sim.kwargs["target_names"] == "milk_bucket"
-    )
-    env.reset()
-    assert env._sim is sim and sim.resets == 2
-    env.reset(seed=6)
-    assert env._sim is not sim and sim.closed and env._sim.kwargs["seed"] == 6
+    assert sim.kwargs["seed"] == 5 and sim.kwargs["world_seed"] == "5"
+    assert sim.kwargs["target_names"] == "milk_bucket" and sim.kwargs["fast_reset"] is False
     env.close()
-    assert env._sim is None
+    assert env._sim is None and sim.closed
 
 
 def test_compact_observation_and_info() -> None:
@@ -138,13 +131,19 @@ def test_a_simulator_with_another_action_space_is_refused() -> None:
 def test_describe_for_the_critic() -> None:
     env = make_env(task="obtain_diamond")
     _, info = env.reset(seed=1)
+    x, y, z = info["position"]
     text = describe(None, info)
-    assert "position x 0.5 y 64.0 z 0.5, yaw 0, pitch 0" in text
+    assert f"position x {x:.1f} y {y:.1f} z {z:.1f}, yaw 0, pitch 0" in text
     assert "life 20/20, food 20/20, oxygen 300" in text
     assert "main hand: air; inventory: empty" in text
     assert "within reach: no crafting table or furnace" in text
     assert "standing on grass block, at the feet air" in text
-    assert "seen (nearest first): wood 6.0 blocks at yaw +0, cow 8.0 blocks at yaw +30" in text
+    wood = info["seen"]["wood"]
+    assert f"seen (nearest first): wood {wood['distance']:.1f} blocks at yaw {wood['yaw']:+.0f}" in text
     assert text.endswith("task obtain_diamond: not done (last action: reset)")
-    _, _, _, _, info = attack_until_log(env)
-    assert "milestones reached: log" in describe(None, info)
+    assert "fast reset" not in text
+    _, _, _, _, chopped = attack_until_log(make_env(task="obtain_diamond"))
+    assert "milestones reached: log" in describe(None, chopped)
+    _, info = env.reset(seed=2)
+    text, moved = describe(None, info), info["start_displacement"]
+    assert f"world: fast reset, changes of earlier episodes kept, start {moved:.0f} blocks" in text

@@ -40,6 +40,9 @@ NOOP: tuple[int, ...] = (0, 0, 0, CAMERA_CENTRE, CAMERA_CENTRE, 0, 0, 0)
 FUNCTIONAL: tuple[str, ...] = ("no_op", "use", "drop", "attack", "craft", "equip", "place", "destroy")
 """Values of action index 5, in order."""
 
+SLOT_FUNCTIONS: tuple[str, ...] = ("equip", "place", "destroy")
+"""Functional actions that act on the inventory slot at index 7."""
+
 CAMERA_STEP = 2
 """Camera indices one compact look/turn action moves (Plan4MC uses 10 and 14: 30 degrees)."""
 
@@ -136,7 +139,7 @@ def craft_vector(item: str) -> np.ndarray:
 
 def slot_vector(function: str, slot: int) -> np.ndarray:
     """MineDojo's action that equips, places or destroys the item in inventory ``slot``."""
-    if function not in ("equip", "place", "destroy"):
+    if function not in SLOT_FUNCTIONS:
         raise ValueError(f"slot actions are equip, place and destroy, not {function!r}")
     if not 0 <= int(slot) < N_INV_SLOTS:
         raise ValueError(f"inventory slot {slot!r} is not in 0..{N_INV_SLOTS - 1}")
@@ -144,6 +147,17 @@ def slot_vector(function: str, slot: int) -> np.ndarray:
     vector[5] = FUNCTIONAL.index(function)
     vector[7] = int(slot)
     return vector
+
+
+def empty_slot(vector: Sequence[int] | np.ndarray, slots: Sequence[str]) -> str | None:
+    """Why MineDojo would refuse ``vector`` in a state whose inventory slots hold ``slots``: equip,
+    place or destroy from an empty slot raises ``ValueError`` in MineDojo's ``NNActionSpaceWrapper.action``
+    (its strict check). ``None`` when MineDojo takes it."""
+    values = check_vector(vector)
+    function, slot = FUNCTIONAL[int(values[5])], int(values[7])
+    if function in SLOT_FUNCTIONS and slots[slot] == "air":
+        return f"{function} slot {slot} is empty"
+    return None
 
 
 def camera_vector(pitch: float, yaw: float) -> np.ndarray:
@@ -167,7 +181,7 @@ def describe_vector(vector: Sequence[int] | np.ndarray) -> str:
     function = FUNCTIONAL[int(values[5])]
     if function == "craft":
         parts.append(f"craft {CRAFT_SMELT_ITEMS[int(values[6])]}")
-    elif function in ("equip", "place", "destroy"):
+    elif function in SLOT_FUNCTIONS:
         parts.append(f"{function} slot {int(values[7])}")
     elif function != "no_op":
         parts.append(function)

@@ -12,7 +12,7 @@ _SEEN_SHOWN = 8
 
 def describe(obs: Any, info: Mapping[str, Any]) -> str:
     """Position and view, vitals, main hand and inventory, stations within reach, the blocks around
-    the feet, what the lidar sees, milestones and the task, read from ``info`` alone."""
+    the feet, what the lidar sees, a fast-reset world, milestones and the task, read from ``info`` alone."""
     x, y, z = info["position"]
     stations = [name for name, near in info["nearby_tools"].items() if near]
     items = ", ".join(f"{name} {count}" for name, count in info["inventory"].items()) or "empty"
@@ -28,9 +28,17 @@ def describe(obs: Any, info: Mapping[str, Any]) -> str:
         f"standing on {voxels[1][0][1]}, at the feet {voxels[1][1][1]}",
         f"seen (nearest first): {seen_text or 'nothing'}",
     ]
+    if info.get("fast_reset"):
+        biome = ", outside the task's biome" if info.get("in_task_biome") is False else ""
+        lines.append(
+            f"world: fast reset, changes of earlier episodes kept, start {info['start_displacement']:.0f} "
+            f"blocks from the first episode's{biome}"
+        )
     if info.get("milestones"):
         lines.append(f"milestones reached: {', '.join(info['milestones'])}")
     if info.get("task"):
         status = "done" if info.get("is_success") else "not done"
+        if info.get("simulator_failure"):
+            status += ", stopped by a failed Minecraft step"
         lines.append(f"task {info['task']}: {status} (last action: {info.get('action', '-')})")
     return "\n".join(lines)

@@ -34,6 +34,10 @@ LIDAR_RAYS: tuple[tuple[float, float, float], ...] = tuple(
 )
 """Plan4MC's lidar: 12 pitches x 18 yaws (radians, relative to the view) reaching 99 blocks."""
 
+BIOME_IDS: dict[str, int] = {"plains": 1, "forest": 4, "forest_hills": 18}
+"""MineDojo's ``BIOMES_MAP`` ids (``minedojo/sim/mc_meta/mc.py``) of the task set's biomes: what
+``location_stats["biome_id"]`` reads in them."""
+
 Simulator = Callable[[MineDojoTask, int | None, tuple[int, int]], Any]
 """``simulator(task, seed, image_size)``: a MineDojo env (gym 0.21 API) for a task."""
 
@@ -52,11 +56,18 @@ def availability() -> str | None:
 
 
 def make_kwargs(
-    task: MineDojoTask, seed: int | None, image_size: tuple[int, int], inventory_item: type
+    task: MineDojoTask,
+    seed: int | None,
+    image_size: tuple[int, int],
+    inventory_item: type,
+    fast_reset: bool = True,
 ) -> dict:
     """Keyword arguments of ``minedojo.make("harvest", **kwargs)`` for ``task``.
 
+    :param seed: the world's seed (``seed`` and ``world_seed``); ``None``: a random world.
     :param inventory_item: MineDojo's ``minedojo.sim.InventoryItem`` (``slot, name, variant, quantity``).
+    :param fast_reset: MineDojo's ``fast_reset``: later resets move the player in the same world
+        (``True``, MineDojo's default) or generate the world again from its seed (``False``).
     """
     kwargs: dict[str, Any] = {
         "target_names": task.target,
@@ -68,6 +79,7 @@ def make_kwargs(
         "use_lidar": True,
         "lidar_rays": list(LIDAR_RAYS),
         "cam_interval": CAMERA_INTERVAL,
+        "fast_reset": fast_reset,
     }
     if seed is not None:
         kwargs.update(seed=int(seed), world_seed=str(seed))
@@ -87,26 +99,36 @@ def make_kwargs(
     return kwargs
 
 
-def minedojo_make(task: MineDojoTask, seed: int | None, image_size: tuple[int, int]) -> Any:
-    """Build the real MineDojo env for ``task`` (the default :data:`Simulator`)."""
+def minedojo_make(
+    task: MineDojoTask, seed: int | None, image_size: tuple[int, int], fast_reset: bool = True
+) -> Any:
+    """Build the real MineDojo env for ``task`` (the default :data:`Simulator`; ``fast_reset`` as
+    :func:`make_kwargs` takes it)."""
     reason = availability()
     if reason is not None:
         raise RuntimeError(f"MineDojo is unavailable: {reason}")
     minedojo = importlib.import_module("minedojo")
     sim = importlib.import_module("minedojo.sim")
     check_tables(importlib.import_module("minedojo.sim.mc_meta.mc"))
-    return minedojo.make("harvest", **make_kwargs(task, seed, image_size, sim.InventoryItem))
+    return minedojo.make("harvest", **make_kwargs(task, seed, image_size, sim.InventoryItem, fast_reset))
 
 
 def check_tables(mc: Any) -> None:
-    """Raise when the installed MineDojo's item tables differ from :mod:`rlgpt_minedojo.items`.
+    """Raise when the installed MineDojo's item tables differ from :mod:`rlgpt_minedojo.items` (or
+    its biome ids from :data:`BIOME_IDS`).
 
     :param mc: the module ``minedojo.sim.mc_meta.mc``.
     """
-    if tuple(mc.ALL_CRAFT_SMELT_ITEMS) != CRAFT_SMELT_ITEMS or int(mc.N_INV_SLOTS) != N_INV_SLOTS:
+    biomes = {name: mc.BIOMES_MAP.get(name) for name in BIOME_IDS}
+    if (
+        tuple(mc.ALL_CRAFT_SMELT_ITEMS) != CRAFT_SMELT_ITEMS
+        or int(mc.N_INV_SLOTS) != N_INV_SLOTS
+        or biomes != BIOME_IDS
+    ):
         raise RuntimeError(
-            "the installed MineDojo's ALL_CRAFT_SMELT_ITEMS or N_INV_SLOTS differ from rlgpt_minedojo.items "
-            f"({len(mc.ALL_CRAFT_SMELT_ITEMS)} items vs {len(CRAFT_SMELT_ITEMS)}): "
+            "the installed MineDojo's ALL_CRAFT_SMELT_ITEMS, N_INV_SLOTS or BIOMES_MAP differ from "
+            f"rlgpt_minedojo's ({len(mc.ALL_CRAFT_SMELT_ITEMS)} items vs {len(CRAFT_SMELT_ITEMS)}, "
+            f"biomes {biomes}): "
             "this plugin supports MineDojo 0.1"
         )
 
