@@ -92,6 +92,24 @@ class Engine(crafter.Env):
         generate_world(self._world, self._player)
         return self._obs()
 
+    def continue_world(self) -> np.ndarray | None:
+        """Start a new episode in the current world: a fresh player (full vitals, empty inventory,
+        no achievements) stands where the last one stood; terrain, creatures, placed blocks and the
+        clock carry on. The new player takes the old one's slot in the world, so it still acts first.
+        """
+        old = self._player
+        self._player = objects.Player(self._world, old.pos)
+        self._world._objects[self._world._obj_map[tuple(old.pos)]] = self._player
+        chunk = self._world._chunks[self._world.chunk_key(old.pos)]
+        chunk.discard(old)
+        chunk.add(self._player)
+        for obj in self._world.objects:
+            if getattr(obj, "player", None) is old:
+                obj.player = self._player
+        self._last_health = self._player.health
+        self._unlocked = set()
+        return self._obs()
+
     @property
     def player(self) -> objects.Player:
         """The player object of the current episode."""

@@ -59,6 +59,12 @@ class CrafterEnv(gym.Env):
 
     **Determinism**: ``reset(seed=s)`` followed by the same actions replays the same game in
     any process and either observation mode; ``render()`` does not change the game.
+
+    **Continuing worlds** (``continue_world=True``, off by default): a reset *without* a seed,
+    after an episode the player survived, starts the next episode in the same world (see
+    :meth:`rlgpt_crafter.engine.Engine.continue_world`: a fresh player where the last one stood,
+    the world and its clock carry on) instead of generating a new one. A reset with a seed, or
+    after the player died, generates a new world as usual, so seeded evaluation is unchanged.
     """
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array"], "render_fps": 10}
@@ -72,7 +78,11 @@ class CrafterEnv(gym.Env):
         area: tuple[int, int] = (64, 64),
         size: tuple[int, int] = (64, 64),
         reward: str = "achievements",
+        continue_world: bool = False,
     ) -> None:
+        if not isinstance(continue_world, bool):
+            raise ValueError(f"continue_world must be true or false, got {continue_world!r}")
+        self.continue_world = continue_world
         self.task = TASKS[check_choice(task, TASKS, "task")] if task is not None else None
         self.reward_mode = check_choice(reward, REWARDS, "reward mode")
         self.obs_mode = check_choice(obs_mode, OBS_MODES, "observation mode")
@@ -96,9 +106,15 @@ class CrafterEnv(gym.Env):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        """Start an episode in a new world; the world follows from ``seed`` (or the env's generator)."""
+        """Start an episode in a new world; the world follows from ``seed`` (or the env's generator).
+
+        With ``continue_world``, an unseeded reset after a survived episode continues the world.
+        """
         super().reset(seed=seed)
-        self._frame = self._engine.reset_world(int(self.np_random.integers(2**31 - 1)))
+        if self.continue_world and seed is None and self._started and self._engine.player.health > 0:
+            self._frame = self._engine.continue_world()
+        else:
+            self._frame = self._engine.reset_world(int(self.np_random.integers(2**31 - 1)))
         self._steps = 0
         self._started = True
         info = self._info(discount=1.0)
@@ -186,6 +202,7 @@ def make_env(
     area: tuple[int, int] = (64, 64),
     size: tuple[int, int] = (64, 64),
     reward: str = "achievements",
+    continue_world: bool = False,
 ) -> CrafterEnv:
     """Build a :class:`CrafterEnv` (the ``rlgpt`` entry point ``rlgpt_crafter.env:make_env``).
 
@@ -196,5 +213,8 @@ def make_env(
     :param area: world size in cells.
     :param size: image size in pixels for ``pixels`` and ``render()``.
     :param reward: ``"achievements"`` (Crafter's reward) or ``"task"`` (none from the game).
+    :param continue_world: unseeded resets after a survived episode continue the same world
+        instead of generating a new one (``env_options.continue_world = true`` in a run config);
+        seeded resets always generate.
     """
-    return CrafterEnv(task, obs_mode, max_episode_steps, render_mode, area, size, reward)
+    return CrafterEnv(task, obs_mode, max_episode_steps, render_mode, area, size, reward, continue_world)
