@@ -249,7 +249,7 @@ class RunConfig(_Strict):
     env_options: dict[str, Any] = Field(
         default_factory=dict,
         description="Keyword arguments of the environment's factory, over the task's own "
-        "(crafter: `reward`).",
+        "(crafter: `reward`, `continue_world`).",
     )
     runs_dir: Path = Field(default=Path("runs"), description="Folder the run's own folder is created in.")
     name: str | None = Field(
