@@ -3,6 +3,7 @@ training episodes while sampling but loops when greedy is visible, and one key e
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ from rlgpt.config import RunConfig
 from rlgpt.loop import Loop, _feedback
 from rlgpt.metrics import IterationRecord
 from rlgpt.plugins import PluginSelection
+from rlgpt.runs import EVENTS_FILE
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))  # the plugin modules, also for the env built in child processes
@@ -69,6 +71,21 @@ def test_evaluation_deterministic_false_samples_the_policys_actions(registry, tm
     assert "evaluation used sampled actions" in record.summary
     report = (loop.run_dir.path / "report.md").read_text()
     assert "Trained well, evaluated badly" not in report
+
+
+def test_a_resumed_run_reuses_the_checkpoint_its_training_success_and_samples_from_it(
+    registry, tmp_path: Path
+) -> None:
+    first = only_record(loop := run(registry, tmp_path, deterministic=False))
+    events = loop.run_dir.path / EVENTS_FILE
+    lines = events.read_text().splitlines(keepends=True)
+    cut = next(i for i, line in enumerate(lines) if json.loads(line)["kind"] == "evaluating")
+    events.write_text("".join(lines[:cut]))  # killed after training, before evaluating
+    Loop.resume(loop.run_dir.path, registry, progress_bar=False).run()
+    resumed = only_record(loop)
+    assert len(loop.run_dir.read_events().of_kind("training_reused")) == 1
+    assert (resumed.train_episodes, resumed.train_successes) == (first.train_episodes, first.train_successes)
+    assert resumed.successes >= 4, "the loaded policy samples too"
 
 
 def test_training_window_keeps_the_last_episodes_that_report_success() -> None:
