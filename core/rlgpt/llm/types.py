@@ -130,6 +130,25 @@ class PythonBlock:
         defs = "".join(rf"def {re.escape(name)}\({line}{other}*" for name in self.functions)
         return f"```python\\n{head}*{defs}```"
 
+    def grammar(self) -> str:
+        """The same language as :meth:`pattern`, as a GBNF grammar (llama.cpp's grammar format).
+
+        For servers and libraries that take grammars rather than regular expressions.
+        """
+        defs = " ".join(f'"def {name}(" line other*' for name in self.functions)
+        rules = [
+            f'root ::= "```python\\n" head* {defs} "```"',
+            'line ::= ( [^`\\n] | "`" [^`\\n] | "``" [^`\\n] )* ( "`" | "``" )? "\\n"',
+            'other ::= head | "def " line',
+        ]
+        head = ['"\\n"', "[ \\t#)\\]}] line", '[A-Z] [A-Z0-9_]* " = " line']
+        if self.modules:
+            modules = " | ".join(f'"{module}"' for module in self.modules)
+            head += ['"import " module ( "\\n" | [ ,#] line )', '"from " module " import " [^*`\\n] line']
+            rules.append(f"module ::= {modules}")
+        rules.append(f"head ::= {' | '.join(head)}")
+        return "\n".join(rules) + "\n"
+
 
 OutputFormat = JsonSchema | PythonBlock
 """A constraint on the shape of an answer; :func:`output_kinds` tells which ones a backend enforces."""

@@ -18,7 +18,6 @@ from rlgpt.llm import CachedLLM, JsonSchema, PythonBlock
 from rlgpt.testing import LLMBackendContract, critique_schema, plan_schema
 from rlgpt_transformers import LlamaCppLLM
 from rlgpt_transformers.bounds import MAX_STRING_CHARS, bounded_schema
-from rlgpt_transformers.llama import python_block_grammar
 
 REPO = Path(__file__).resolve().parents[3]
 MODELS = Path(os.environ.get("RLGPT_MODELS_DIR") or REPO / ".local-models")
@@ -40,11 +39,11 @@ needs_llama = pytest.mark.skipif(
 
 
 def test_python_block_grammar_names_every_function_in_order() -> None:
-    grammar = python_block_grammar(PythonBlock(("act", "done"), modules=("math", "random")))
+    grammar = PythonBlock(("act", "done"), modules=("math", "random")).grammar()
     root = 'root ::= "```python\\n" head* "def act(" line other* "def done(" line other* "```"'
     assert grammar.startswith(root)
     assert 'module ::= "math" | "random"' in grammar
-    assert "module" not in python_block_grammar(PythonBlock(("act",))), "no modules: no import lines"
+    assert "module" not in PythonBlock(("act",)).grammar(), "no modules: no import lines"
 
 
 def test_the_python_block_grammar_compiles_and_accepts_docstring_backticks() -> None:
@@ -52,7 +51,7 @@ def test_the_python_block_grammar_compiles_and_accepts_docstring_backticks() -> 
         pytest.skip("needs llama-cpp-python: run `make local-models`")
     from llama_cpp import LlamaGrammar
 
-    LlamaGrammar.from_string(python_block_grammar(PythonBlock(("act",), modules=("math",))), verbose=False)
+    LlamaGrammar.from_string(PythonBlock(("act",), modules=("math",)).grammar(), verbose=False)
 
 
 def test_free_text_strings_get_a_length_bound_and_identifiers_keep_theirs() -> None:
@@ -127,8 +126,9 @@ def test_a_constrained_answer_is_one_python_block(smollm2: LlamaCppLLM) -> None:
         SamplingParams(max_tokens=200),
         output=PythonBlock(("act",), modules=("math",)),
     )
-    text = smollm2.complete(request).text
-    assert re.fullmatch(PythonBlock(("act",), modules=("math",)).pattern(), text), text
+    completion = smollm2.complete(request)
+    assert re.fullmatch(PythonBlock(("act",), modules=("math",)).pattern(), completion.text), completion.text
+    assert completion.constraint == "grammar"
 
 
 def test_unconstrained_client_ignores_the_output_format() -> None:
@@ -140,7 +140,8 @@ def test_unconstrained_client_ignores_the_output_format() -> None:
         empty = {"type": "object", "properties": {}, "required": [], "additionalProperties": False}
         schema = JsonSchema("x", empty)
         request = Request((Message("user", "Say hi."),), SamplingParams(max_tokens=8), output=schema)
-        assert isinstance(llm.complete(request).text, str)
+        answer = llm.complete(request)
+        assert isinstance(answer.text, str) and answer.constraint is None
     finally:
         llm.close()
 

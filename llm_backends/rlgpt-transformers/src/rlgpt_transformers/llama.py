@@ -28,36 +28,13 @@ NOT_INSTALLED = (
 OUTPUT_KINDS = frozenset({JsonSchema.kind, PythonBlock.kind})
 
 
-def python_block_grammar(output: PythonBlock) -> str:
-    """GBNF for one fenced Python block defining ``output.functions`` in order.
-
-    The same language as :meth:`PythonBlock.pattern`, line by line: top-level lines start a function,
-    import one of ``output.modules``, assign an upper-case constant, close a bracket or are comments;
-    others are indented or empty; the first function is the first required one. One or two backticks
-    in a row may appear in a line, three only as the closing fence.
-    """
-    defs = " ".join(f'"def {name}(" line other*' for name in output.functions)
-    rules = [
-        f'root ::= "```python\\n" head* {defs} "```"',
-        'line ::= ( [^`\\n] | "`" [^`\\n] | "``" [^`\\n] )* ( "`" | "``" )? "\\n"',
-        'other ::= head | "def " line',
-    ]
-    head = ['"\\n"', "[ \\t#)\\]}] line", '[A-Z] [A-Z0-9_]* " = " line']
-    if output.modules:
-        modules = " | ".join(f'"{module}"' for module in output.modules)
-        head += ['"import " module ( "\\n" | [ ,#] line )', '"from " module " import " [^*`\\n] line']
-        rules.append(f"module ::= {modules}")
-    rules.append(f"head ::= {' | '.join(head)}")
-    return "\n".join(rules) + "\n"
-
-
 def grammar_text(output: OutputFormat) -> str:
     """The GBNF grammar enforcing ``output`` (free-text JSON strings bounded, see :mod:`.bounds`)."""
     if isinstance(output, JsonSchema):
         from llama_cpp.llama_grammar import json_schema_to_gbnf
 
         return json_schema_to_gbnf(json.dumps(bounded_schema(output.schema)))
-    return python_block_grammar(output)
+    return output.grammar()
 
 
 class LlamaCppLLM:
@@ -157,6 +134,7 @@ class LlamaCppLLM:
             latency_s=time.perf_counter() - started,
             model=self.model,
             backend=self.backend,
+            constraint="grammar" if "grammar" in options else None,
         )
 
     def _options(self, request: Request) -> dict[str, Any]:
