@@ -107,29 +107,29 @@ class SkillAPI:
 
     def __init__(self, actuator: Actuator) -> None:
         self._actuator = actuator
-        self._views: dict[str, tuple[Any, Any]] = {}
+        self._read_only_views: dict[str, tuple[Any, Any]] = {}
 
     @property
     def obs(self) -> Any:
         """The current observation (what the agent sees): a read-only copy (:func:`read_only_view`)."""
-        return self._view("obs", self._actuator.obs)
+        return self._read_only_view("obs", self._actuator.obs)
 
     @property
     def info(self) -> Mapping[str, Any]:
         """The current step's ``info``: a read-only copy, nested values included (:func:`read_only_view`)."""
-        return self._view("info", self._actuator.info)
+        return self._read_only_view("info", self._actuator.info)
 
     def act(self, action: Any) -> StepResult:
         """Take one primitive action; returns ``(obs, reward, terminated, truncated, info)``, read-only."""
         _, reward, terminated, truncated, _ = self._actuator.act(action)
         return self.obs, reward, terminated, truncated, self.info
 
-    def _view(self, key: str, value: Any) -> Any:
+    def _read_only_view(self, key: str, value: Any) -> Any:
         """:func:`read_only_view` of ``value``, made once per object the actuator holds."""
-        source, view = self._views.get(key, (None, None))
+        source, view = self._read_only_views.get(key, (None, None))
         if source is not value or view is None:
             view = read_only_view(value)
-            self._views[key] = (value, view)
+            self._read_only_views[key] = (value, view)
         return view
 
     @property
