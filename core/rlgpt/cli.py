@@ -108,12 +108,13 @@ def cmd_plugins(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_envs(args: argparse.Namespace, console: Console) -> int:
-    """List environments: name, number of tasks, observation modes, description, availability."""
+    """List environments: name, number of tasks, observation modes, description, availability
+    (test environments only with ``--all``)."""
     registry = _registry()
     table = Table(title="rlgpt environments")
     for column in ("env", "tasks", "observation modes", "description", "status"):
         table.add_column(column)
-    for name, spec in sorted(registry.environments.items()):
+    for name, spec in sorted(registry.listed_environments(include_testing=args.all).items()):
         reason = spec.unavailable_reason()
         status = "available" if reason is None else f"unavailable: {reason}"
         table.add_row(name, str(len(spec.tasks)), ", ".join(spec.observation_modes), spec.description, status)
@@ -264,6 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_plugins)
 
     p = sub.add_parser("envs", help="list environments")
+    p.add_argument("--all", action="store_true", help="also list the environments for tests and examples")
     p.set_defaults(func=cmd_envs)
 
     p = sub.add_parser("tasks", help="list the tasks of an environment")

@@ -390,8 +390,16 @@ class Registry:
         return specs[name]
 
     def environment(self, name: str) -> EnvironmentSpec:
-        """The environment called ``name``."""
-        return self.lookup("environments", name)
+        """The environment called ``name``; the error for an unknown one lists and suggests the
+        :meth:`listed_environments` only."""
+        if name not in self.environments:
+            listed = self.listed_environments()
+            raise UnknownPluginError(unknown_name_message(KINDS_BY_KEY["environments"].label, name, listed))
+        return self.environments[name]
+
+    def listed_environments(self, *, include_testing: bool = False) -> dict[str, EnvironmentSpec]:
+        """The environments a user is shown, by name: all but the ``testing`` ones unless asked."""
+        return {n: spec for n, spec in self.environments.items() if include_testing or not spec.testing}
 
     def llm_backend(self, name: str) -> LLMBackendSpec:
         """The LLM backend called ``name``."""

@@ -66,6 +66,9 @@ class EnvironmentSpec:
         whose simulator is installed separately: returns ``None`` when the environment can be
         built here, else one line saying what is missing and how to install it. ``rlgpt envs``
         shows it and a run on the environment is refused with it before anything starts.
+    :param testing: an environment for tests and examples (rlgpt's own ``gridcraft``, ``reach`` and
+        ``corridor``): ``rlgpt envs`` lists it only with ``--all``, and an unknown environment's
+        error does not suggest it; configs and tests still name it as any other.
     """
 
     name: str
@@ -78,6 +81,7 @@ class EnvironmentSpec:
     describe: Callable[[Any, Info], str]
     continuous: bool = False
     availability: Callable[[], str | None] | None = None
+    testing: bool = False
 
     def unavailable_reason(self) -> str | None:
         """Why this environment cannot be built here (see ``availability``), or ``None``."""

@@ -45,19 +45,27 @@ def test_plugins_table(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_envs_and_tasks(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run_cli(capsys, "envs")
+    code, out, _ = run_cli(capsys, "envs", "--all")
     assert code == 0 and "corridor" in out and "onehot, index" in out
     code, out, _ = run_cli(capsys, "tasks", "corridor")
     assert code == 0
     assert "reach_end" in out and "32" in out and "Walk to the last cell" in out
 
 
-def test_unknown_env_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+def test_test_environments_are_listed_only_with_all(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "envs")
+    assert code == 0 and "rlgpt environments" in out
+    assert not {"corridor", "gridcraft", "reach"} & set(out.split())
+    code, out, _ = run_cli(capsys, "envs", "--all")
+    assert code == 0 and {"corridor", "gridcraft", "reach"} <= set(out.split())
+
+
+def test_unknown_env_is_one_line_suggesting_no_test_environment(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run_cli(capsys, "tasks", "corridr")
     assert code == 2 and out == ""
     [line] = [line for line in err.splitlines() if line.startswith("error:")]
     assert line.startswith("error: unknown environment 'corridr' (installed: ")
-    assert line.endswith("- did you mean 'corridor'?")
+    assert "corridor" not in line and "gridcraft" not in line and "did you mean" not in line
     assert "Traceback" not in err
 
 

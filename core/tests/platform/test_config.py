@@ -19,7 +19,9 @@ from rlgpt.config import (
 from rlgpt.methods import PURE_CODE, PURE_RL, RL_GPT
 from rlgpt.plugins import Registry
 from rlgpt.specs import AgentSpec, AgentStructure, EnvironmentSpec, LearnerSpec, LLMBackendSpec
-from rlgpt_example_plugin import SPEC as CORRIDOR
+from rlgpt_example_plugin import SPEC
+
+CORRIDOR = replace(SPEC, testing=False)  # listed and suggested, as an installed environment is
 
 CONTINUOUS = frozenset({"continuous"})
 MINIMAL = 'env = "corridor"\ntask = "reach_end"\n'

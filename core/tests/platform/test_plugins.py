@@ -245,7 +245,7 @@ def test_cli_lists_a_broken_plugin_and_warns_elsewhere(side_plugins: Path) -> No
     expected = "broken broken (rlgpt-broken-plugin 0.2.0): RuntimeError: rlgpt-broken-plugin fails on import"
     assert expected in table.stdout
 
-    envs = _rlgpt("envs", side=side_plugins, load="example,broken")
+    envs = _rlgpt("envs", "--all", side=side_plugins, load="example,broken")
     assert envs.returncode == 0 and "corridor" in envs.stdout
     assert "warning: plugin 'broken' from rlgpt-broken-plugin 0.2.0 failed to load" in envs.stderr
 

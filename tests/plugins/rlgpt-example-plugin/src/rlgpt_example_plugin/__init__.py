@@ -24,6 +24,7 @@ SPEC = EnvironmentSpec(
     ),
     skill_api=CorridorSkills,
     describe=describe,
+    testing=True,
 )
 
 

@@ -48,6 +48,7 @@ SPEC = EnvironmentSpec(
     tasks=tuple(TASKS.values()),
     skill_api=GridcraftSkills,
     describe=describe,
+    testing=True,
 )
 
 
@@ -65,6 +66,7 @@ REACH = EnvironmentSpec(
     skill_api=ReachSkills,
     describe=lambda obs, info: f"offset to target {info['target_offset']}, distance {info['distance']:.2f}",
     continuous=True,
+    testing=True,
 )
 
 
