@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 import rlgpt_minedojo.env
+from rlgpt_minedojo.actions import ACTIONS, camera_vector
+from rlgpt_minedojo.env import MineDojoEnv
 from rlgpt_minedojo.sim import make_kwargs
 from rlgpt_minedojo.tasks import MineDojoTask
 
@@ -52,3 +54,20 @@ def inventory_item() -> type:
 def on_standin(monkeypatch: pytest.MonkeyPatch) -> None:
     """Environments built in this test run on the stand-in instead of ``minedojo.make``."""
     monkeypatch.setattr(rlgpt_minedojo.env, "minedojo_make", standin_simulator)
+
+
+def _attack_until_log(env: MineDojoEnv, seed: int = 3) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+    """Reset with ``seed``, turn to the nearest tree, walk up to it and attack it until a log drops."""
+    _, info = env.reset(seed=seed)
+    env.step(camera_vector(0, info["seen"]["wood"]["yaw"]))
+    for _ in range(40):
+        obs, reward, terminated, truncated, info = env.step(ACTIONS.index("forward+attack"))
+        if terminated or truncated or "log" in info["inventory"]:
+            return obs, reward, terminated, truncated, info
+    raise AssertionError("no log after 40 steps")
+
+
+@pytest.fixture
+def attack_until_log() -> Any:
+    """``attack_until_log(env, seed=3)``: reset, chop the nearest tree, return the step that gave a log."""
+    return _attack_until_log

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
-from rlgpt_minedojo.actions import ACTIONS, camera_vector, craft_vector
+from rlgpt_minedojo.actions import ACTIONS, craft_vector
 from rlgpt_minedojo.describe import describe
 from rlgpt_minedojo.env import MineDojoEnv, make_env
 from rlgpt_minedojo.observation import SIZE, TRACKED_ITEMS
@@ -14,20 +15,7 @@ from rlgpt_minedojo.sim import check_action_space
 
 pytestmark = pytest.mark.usefixtures("on_standin")
 
-
-def attack_until_log(env: MineDojoEnv) -> tuple[Any, float, bool, bool, dict[str, Any]]:
-    """Turn to the stand-in's tree, walk up to it and attack it until a log is in the inventory."""
-    _, info = env.reset(seed=3)
-    env.step(_look(info["seen"]["wood"]["yaw"]))
-    for _ in range(40):
-        obs, reward, terminated, truncated, info = env.step(ACTIONS.index("forward+attack"))
-        if terminated or truncated or "log" in info["inventory"]:
-            return obs, reward, terminated, truncated, info
-    raise AssertionError("no log after 40 steps")
-
-
-def _look(yaw: float) -> np.ndarray:
-    return camera_vector(0, yaw)
+Chop = Callable[[MineDojoEnv], tuple[Any, float, bool, bool, dict[str, Any]]]
 
 
 def test_builds_minedojo_lazily_with_the_first_seed() -> None:
@@ -64,10 +52,10 @@ def test_rgb_mode_and_render() -> None:
     assert env.render().shape == (32, 48, 3)
 
 
-def test_success_ends_the_episode() -> None:
+def test_success_ends_the_episode(attack_until_log: Chop) -> None:
     env = make_env(task="harvest_log")
     _, reward, terminated, truncated, info = attack_until_log(env)
-    assert terminated and not truncated and reward == 1.0
+    assert terminated and not truncated and reward == 1.0 == info["minedojo_reward"]
     assert info["is_success"] and info["minedojo_success"] and info["minedojo_done"]
     assert info["inventory"]["log"] == 1 and info["action"] == "forward, attack"
 
@@ -87,7 +75,7 @@ def test_full_minedojo_vectors_pass_through() -> None:
     assert info["milestones"] == []
 
 
-def test_milestones_follow_the_chain() -> None:
+def test_milestones_follow_the_chain(attack_until_log: Chop) -> None:
     env = make_env(task="obtain_diamond")
     attack_until_log(env)
     _, _, _, _, info = env.step(craft_vector("planks"))
@@ -128,7 +116,7 @@ def test_a_simulator_with_another_action_space_is_refused() -> None:
         check_action_space(Space())
 
 
-def test_describe_for_the_critic() -> None:
+def test_describe_for_the_critic(attack_until_log: Chop) -> None:
     env = make_env(task="obtain_diamond")
     _, info = env.reset(seed=1)
     x, y, z = info["position"]

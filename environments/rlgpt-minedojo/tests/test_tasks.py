@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from rlgpt_minedojo.sim import LIDAR_RAYS, make_kwargs
+from rlgpt_minedojo.sim import BIOME_IDS, LIDAR_RAYS, make_kwargs
 from rlgpt_minedojo.tasks import DIAMOND_CHAIN, MINEDOJO_TASKS, TASKS, InventoryGain
 
 EXPECTED = {
@@ -69,4 +69,11 @@ def test_make_kwargs_follow_minedojo_make(inventory_item: type) -> None:
     assert LIDAR_RAYS[0] == pytest.approx((np.deg2rad(-30), np.deg2rad(-45), 99.0))
     diamond = make_kwargs(MINEDOJO_TASKS["obtain_diamond"], None, (64, 64), InventoryItem)
     assert not {"seed", "world_seed", "specified_biome", "initial_inventory", "initial_mobs"} & set(diamond)
-    assert diamond["image_size"] == (64, 64)
+    assert diamond["image_size"] == (64, 64) and diamond["fast_reset"] is True
+    regenerating = make_kwargs(MINEDOJO_TASKS["harvest_log"], 1, (64, 64), InventoryItem, fast_reset=False)
+    assert regenerating["fast_reset"] is False
+
+
+def test_task_biomes_have_minedojo_ids() -> None:
+    biomes = {task.biome for task in MINEDOJO_TASKS.values()} - {None}
+    assert biomes == set(BIOME_IDS) and BIOME_IDS == {"plains": 1, "forest": 4, "forest_hills": 18}
