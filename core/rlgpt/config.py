@@ -169,7 +169,11 @@ class CodeConfig(_Strict):
         default=100, ge=1, description="Most primitive steps one call of a coded action may take."
     )
     call_timeout_s: float = Field(
-        default=2.0, gt=0, description="Wall-clock limit of one call of generated code."
+        default=10.0,
+        gt=0,
+        description="Wall-clock limit of one call of generated code, its environment steps included; a call "
+        "that passes it fails as `timeout`, naming this setting. The default leaves a wide margin on a busy "
+        "machine: a 99-step Crafter coded action took up to 3 s with both CPU cores oversubscribed.",
     )
     call_memory_mb: int = Field(
         default=1024,

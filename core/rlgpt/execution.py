@@ -56,7 +56,7 @@ class CodeLimits:
     """Limits every generated-code call runs under."""
 
     macro_step_budget: int = 100
-    call_timeout_s: float = 2.0
+    call_timeout_s: float = 10.0
     call_memory_mb: int = 1024
     isolation: str = "process"
     """``"process"``: each call in a supervised child (:class:`~rlgpt.code.host.CodeHost`);

@@ -65,7 +65,7 @@ class HostLimits:
     :param disable_after: hard failures (timeout, memory, crash) after which a function is disabled.
     """
 
-    timeout_s: float = 2.0
+    timeout_s: float = 10.0
     memory_mb: int = 1024
     grace_s: float = 1.0
     disable_after: int = 3

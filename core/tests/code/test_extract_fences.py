@@ -40,7 +40,8 @@ def test_a_syntax_error_without_a_line_never_says_line_none():
     [
         ("```markdown\nSome text\n```python\ndef other(api):\n    return 1\n```\n```", "other"),
         (
-            "```markdown\nText\n```python\ndef act(api):\n    return 1\n\ndef helper(api):\n    return 2\n```\n```",
+            "```markdown\nText\n```python\ndef act(api):\n    return 1\n\n"
+            "def helper(api):\n    return 2\n```\n```",
             "act, helper",
         ),
     ],

@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 from rlgpt.code import CodeRejected
 from rlgpt.code.host import CodeHost, HostLimits
+from rlgpt.config import CodeConfig
 from rlgpt.envs import CodedActions
+from rlgpt.execution import CodeLimits
 from rlgpt.skills import Actuator, StepBudgetExceeded
 
 sys.path.insert(0, str(Path(__file__).parent))  # the child imports the skill API from here too
@@ -48,13 +50,19 @@ def test_a_c_level_loop_on_a_later_call_is_a_timeout_and_the_next_call_works():
     host.close()
 
 
+def test_every_default_call_limit_leaves_a_busy_machine_room():
+    assert HostLimits().timeout_s == CodeLimits().call_timeout_s == CodeConfig().call_timeout_s == 10.0
+
+
 def test_a_function_that_keeps_failing_is_disabled_so_training_cannot_stall():
     host = CodeHost(
         "def spin(api):\n    return sum(range(10**12))\n", SKILLS, HostLimits(timeout_s=0.3, grace_s=0.2)
     )
     env = Corridor()
     for _ in range(3):
-        with pytest.raises(CodeRejected, match="wall-clock limit"):
+        with pytest.raises(
+            CodeRejected, match=r"wall-clock limit of 0.3 s per call \(setting `code.call_timeout_s`\)"
+        ):
             call(host, "spin", env)
     started = time.monotonic()
     with pytest.raises(CodeRejected, match="disabled after 3 failures") as caught:
