@@ -10,10 +10,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -123,15 +125,33 @@ def cmd_envs(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_tasks(args: argparse.Namespace, console: Console) -> int:
-    """List one environment's tasks: id, step budget, instruction."""
+    """List one environment's tasks: id, step budget, instruction; what every instruction says
+    (the environment's shared description) is printed once, above the table."""
     spec = _registry().environment(args.env)
+    instructions = [_sentences(task.instruction) for task in spec.tasks]
+    shared = _shared_sentences(instructions)
+    if shared:
+        console.print(f"Every task of {spec.name} says: {' '.join(shared)}", soft_wrap=True)
     table = Table(title=f"tasks of {spec.name}")
     for column in ("task", "budget", "instruction"):
         table.add_column(column)
-    for task in spec.tasks:
-        table.add_row(task.id, str(task.max_episode_steps), task.instruction)
+    for task, sentences in zip(spec.tasks, instructions, strict=True):
+        own = " ".join(sentence for sentence in sentences if sentence not in shared)
+        table.add_row(task.id, str(task.max_episode_steps), own)
     console.print(table)
     return 0
+
+
+def _sentences(text: str) -> list[str]:
+    """``text`` split after each ``.``, ``!`` or ``?`` that ends a sentence."""
+    return [part for part in re.split(r"(?<=[.!?])\s+", text.strip()) if part]
+
+
+def _shared_sentences(texts: Sequence[list[str]]) -> list[str]:
+    """The sentences every text holds, in the first text's order (none for fewer than two texts)."""
+    if len(texts) < 2:
+        return []
+    return [sentence for sentence in texts[0] if all(sentence in text for text in texts[1:])]
 
 
 def cmd_run(args: argparse.Namespace, console: Console) -> int:

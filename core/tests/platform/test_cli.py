@@ -52,6 +52,15 @@ def test_envs_and_tasks(capsys: pytest.CaptureFixture[str]) -> None:
     assert "reach_end" in out and "32" in out and "Walk to the last cell" in out
 
 
+def test_tasks_print_the_description_every_task_shares_once(capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("rlgpt_crafter")
+    code, out, _ = run_cli(capsys, "tasks", "crafter")
+    assert code == 0
+    assert out.startswith("Every task of crafter says: You play Crafter, a 2-D Minecraft-like world")
+    assert out.count("You play Crafter") == 1 and out.count("Minecraft-like") == 1
+    assert "collect_diamond" in out and "Collect a diamond in Crafter" in out  # each task's own words stay
+
+
 def test_test_environments_are_listed_only_with_all(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(capsys, "envs")
     assert code == 0 and "rlgpt environments" in out
