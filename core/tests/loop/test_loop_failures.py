@@ -163,3 +163,25 @@ def test_the_same_unusable_plan_again_and_again_is_a_dead_loop(code_only, make_c
     summary = loop.run()
     assert summary.status == "dead_loop" and summary.iterations == 3
     assert summary.malformed_answers == 3
+
+
+def test_programs_nested_too_deeply_are_rejected_by_name_and_the_run_goes_on(
+    code_only, good_wood, make_config
+):
+    branches = "".join(
+        f"    {'if' if i == 0 else 'elif'} x == {i}:\n        api.chop()\n" for i in range(200)
+    )
+    deep = [
+        fenced("def get_wood(api):\n    x = 0\n" + branches),
+        fenced("def get_wood(api):\n    return " + "+".join(["1"] * 500)),
+        fenced("def get_wood(api):\n    return " + "+".join(["1"] * 5000)),
+    ]
+    config = make_config(method="pure-code", transcript=code_only([*deep, good_wood]), max_fixes=3)
+    loop = Loop.from_config(config, progress_bar=False)
+    assert loop.run().status == "target_reached"
+    assert only_record(loop)["code_rejections"] == {"too_complex": 3}
+    rejected = [e for e in loop.run_dir.read_events() if e["kind"] == "code_rejected"]
+    assert all(e["message"].startswith("program nests too deeply (") for e in rejected)
+    fix_request = [e for e in loop.run_dir.read_events() if e["kind"] == "llm_call"][2]
+    sent = json.loads((loop.run_dir.path / fix_request["file"]).read_text())
+    assert "nests too deeply" in sent["messages"][-1]["content"]  # the coder is told why, and how to fix it
