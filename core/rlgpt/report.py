@@ -181,12 +181,24 @@ def _iteration_section(record: IterationRecord, frames: dict[str, str]) -> list[
     if record.summary:
         lines += ["```", record.summary, "```", ""]
     if record.critique:
-        lines.append(f"Critic to planner: {record.critique.get('planner_feedback', '')}")
-        lines.append(f"Critic to coder: {record.critique.get('coder_feedback', '')}")
-        lines.append("")
+        lines += _critique_lines(record.critique)
     for subtask, path in frames.items():
         lines += [f"![{subtask}: the state where it first failed]({path})", ""]
     return lines
+
+
+def _critique_lines(critique: dict) -> list[str]:
+    """The critic's verdict on each sub-task (the coder gets those on its sub-task: that is where a
+    critic's advice on code usually is) and its advice to each agent, left out when empty."""
+    lines = []
+    for verdict in critique.get("verdicts", []):
+        reason = f" - {verdict['reason']}" if verdict.get("reason") else ""
+        lines.append(f"- Critic on `{verdict['subtask']}`: {verdict['verdict']}{reason}")
+    for role in ("planner", "coder"):
+        advice = critique.get(f"{role}_feedback", "")
+        if advice:
+            lines.append(f"- Critic to {role}: {advice}")
+    return [*lines, ""] if lines else []
 
 
 def _plot_success(run: RunDirectory, records: list[IterationRecord]) -> Path:
@@ -215,10 +227,12 @@ def _plot_curves(run: RunDirectory) -> Path | None:
         axis.plot(
             [p["timestep"] for p in points],
             _trailing_mean(returns, max(1, len(points) // 20)),
+            marker="o" if len(points) == 1 else None,  # a line through one point draws nothing
             label=file.stem,
         )
     axis.set(xlabel="env steps", ylabel="episode return", title="Learning curves")
-    axis.legend(fontsize=7)
+    if axis.get_lines():  # every sub-task may have finished no training episode
+        axis.legend(fontsize=7)
     return _save(run, figure, "learning_curves.png")
 
 
