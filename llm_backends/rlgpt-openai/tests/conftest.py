@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
 from rlgpt.testing import HTTPReply, HTTPRequest, LoopbackHTTPServer, refuse_non_loopback
+
+sys.path.insert(0, str(Path(__file__).parent))  # llama_cpp_mimic
 
 
 @pytest.fixture(autouse=True)

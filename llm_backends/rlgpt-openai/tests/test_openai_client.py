@@ -228,12 +228,12 @@ SCHEMA = {
 
 def test_a_json_schema_goes_as_a_strict_response_format(server):
     server.reply(json=server.completion('{"plan": "chop"}'))
-    llm = make(server)
+    llm = make(server, structured_output="json_schema")
     assert llm.output_kinds == {"json_schema"}
 
     answer = llm.complete(Request(CONVERSATION, output=JsonSchema("plan", SCHEMA)))
 
-    assert answer.text == '{"plan": "chop"}'
+    assert answer.text == '{"plan": "chop"}' and answer.constraint == "json_schema"
     [seen] = server.requests
     assert seen.json["response_format"] == {
         "type": "json_schema",
@@ -242,8 +242,11 @@ def test_a_json_schema_goes_as_a_strict_response_format(server):
 
 
 def test_code_blocks_and_switched_off_schemas_send_no_response_format(server):
-    make(server).complete(Request(CONVERSATION, output=PythonBlock(("act",))))
-    plain = make(server, structured_output=False)
+    code = make(server, structured_output="json_schema").complete(
+        Request(CONVERSATION, output=PythonBlock(("act",)))
+    )
+    plain = make(server, structured_output="none")
     assert plain.output_kinds == frozenset()
-    plain.complete(Request(CONVERSATION, output=JsonSchema("plan", SCHEMA)))
+    answer = plain.complete(Request(CONVERSATION, output=JsonSchema("plan", SCHEMA)))
     assert all("response_format" not in seen.json for seen in server.requests)
+    assert code.constraint is None and answer.constraint is None

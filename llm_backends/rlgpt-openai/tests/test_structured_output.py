@@ -1,0 +1,279 @@
+"""Structured output on OpenAI-compatible servers: detecting what a server enforces and using it.
+
+Most tests run against :class:`LlamaCppPythonServer`, a loopback server that treats requests as
+llama-cpp-python's server does; the last one runs the real server when it is installed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+
+import jsonschema
+import pytest
+from llama_cpp_mimic import Grammar, LlamaCppPythonServer
+from rlgpt import LLMError, Message, Request, SamplingParams, TransientLLMError
+from rlgpt.llm import JsonSchema, PythonBlock, RetryingLLM
+from rlgpt.testing import critique_schema, plan_schema
+from rlgpt_openai import OpenAILLM
+from rlgpt_openai.gbnf import json_schema_grammar
+
+PLAN = plan_schema(["noop", "do"])
+CODE = PythonBlock(("act",), modules=("math",))
+MESSAGES = (Message("system", "You plan."), Message("user", "Collect wood."))
+GOOD_PLAN = {
+    "rationale": "wood first",
+    "subtasks": [
+        {
+            "name": "collect_wood",
+            "description": "chop a tree",
+            "method": "code",
+            "done_condition": "wood >= 1",
+            "max_steps": None,
+        },
+        {
+            "name": "fight",
+            "description": "learn to fight",
+            "method": "rl",
+            "done_condition": "zombie gone",
+            "coded_actions": [{"name": "face_zombie", "description": "turn to it"}],
+            "primitives": ["do"],
+            "max_steps": 200,
+        },
+    ],
+}
+GOOD_CODE = "```python\nimport math\n\ndef act(env):\n    return env.step(0)\n```"
+
+
+@pytest.fixture
+def llama() -> LlamaCppPythonServer:
+    with LlamaCppPythonServer() as server:
+        yield server
+
+
+def client(server, **options) -> OpenAILLM:
+    return OpenAILLM("smollm2-135m", base_url=server.base_url, **options)
+
+
+def asked(server) -> list[dict]:
+    return [r.json for r in server.requests if r.path.endswith("/chat/completions")]
+
+
+def test_auto_finds_json_object_and_grammars_on_llama_cpp_python(llama):
+    llm = client(llama)
+    llama.wants = ["Hello!", "Hello!", json.dumps(GOOD_PLAN)]  # two probes reach the model
+
+    answer = llm.complete(Request(MESSAGES, output=PLAN))
+
+    probes, sent = asked(llama)[:3], asked(llama)[3]
+    assert probes[0]["response_format"]["type"] == "json_schema"  # refused: HTTP 500
+    assert probes[1]["response_format"]["type"] == "json_object"
+    assert "grammar" in probes[2]
+    assert sent["response_format"] == {"type": "json_object", "schema": PLAN.schema}
+    assert "grammar" not in sent
+    assert json.loads(answer.text) == GOOD_PLAN and answer.constraint == "json_object"
+    assert llm.output_kinds == {"json_schema", "python_block"}
+
+
+def test_detection_is_kept_per_server_and_code_goes_as_a_grammar(llama):
+    client(llama).complete(Request(MESSAGES, output=PLAN))
+    probes = len(asked(llama)) - 1
+    llama.wants = ["Sure! Here is the code: def act(env): pass"]  # not a fenced block
+
+    answer = client(llama).complete(Request(MESSAGES, output=CODE))
+
+    assert len(asked(llama)) == probes + 2, "the second client probes nothing"
+    assert asked(llama)[-1]["grammar"] == CODE.grammar()
+    assert "response_format" not in asked(llama)[-1]
+    assert answer.constraint == "grammar"
+    assert re.fullmatch(CODE.pattern(), answer.text), "the grammar holds the answer to the block's language"
+
+
+def test_a_refused_response_format_is_one_line_naming_the_option_and_not_retried(llama):
+    sleeps: list[float] = []
+    llm = RetryingLLM(client(llama, structured_output="json_schema"), sleep=sleeps.append)
+
+    with pytest.raises(LLMError) as caught:
+        llm.complete(Request(MESSAGES, output=PLAN))
+
+    message = str(caught.value)
+    assert not isinstance(caught.value.__cause__, TransientLLMError)
+    assert "\n" not in message and 'options.structured_output = "auto"' in message
+    assert "refuses response_format 'json_schema'" in message and "500" in message
+    assert len(asked(llama)) == 1 and sleeps == []
+
+
+@pytest.mark.parametrize(
+    ("output", "good"),
+    [
+        (PLAN, GOOD_PLAN),
+        (
+            critique_schema(["a", "b"]),
+            {"verdicts": [], "planner_feedback": "", "coder_feedback": "", "replan": True},
+        ),
+    ],
+)
+def test_a_forced_grammar_holds_json_answers_to_the_schema(llama, output, good):
+    llm = client(llama, structured_output="grammar")
+    llama.wants = [json.dumps(good, separators=(",", ":")), "I think the plan is fine."]
+
+    kept = llm.complete(Request(MESSAGES, output=output))
+    forced = llm.complete(Request(MESSAGES, output=output))
+
+    assert json.loads(kept.text) == good, "a valid answer is in the grammar's language"
+    jsonschema.validate(json.loads(forced.text), output.schema)  # the grammar allows nothing else
+    assert kept.constraint == forced.constraint == "grammar"
+    assert all("response_format" not in body for body in asked(llama))
+
+
+def test_the_schema_grammar_refuses_what_the_schema_refuses():
+    language = Grammar.parse(json_schema_grammar(PLAN.schema)).regex()
+    assert re.fullmatch(language, json.dumps(GOOD_PLAN, separators=(",", ":")))
+    assert re.fullmatch(language, json.dumps(GOOD_PLAN)), "single spaces between tokens"
+    for broken in (
+        {**GOOD_PLAN, "subtasks": []},  # minItems 1
+        {**GOOD_PLAN, "subtasks": [{**GOOD_PLAN["subtasks"][0], "name": "2wood"}]},  # identifier pattern
+        {**GOOD_PLAN, "subtasks": [{**GOOD_PLAN["subtasks"][1], "primitives": ["jump"]}]},  # enum
+        {"subtasks": GOOD_PLAN["subtasks"], "rationale": ""},  # property order
+    ):
+        assert not re.fullmatch(language, json.dumps(broken, separators=(",", ":"))), broken
+
+
+def test_a_server_that_ignores_every_field_is_asked_without_constraints(server):
+    llm = OpenAILLM("local", base_url=server.base_url)
+
+    answer = llm.complete(Request(MESSAGES, output=PLAN))
+
+    assert len(server.requests) == 4  # three probes answered with free text, then the request
+    assert "response_format" not in server.requests[-1].json and "grammar" not in server.requests[-1].json
+    assert answer.constraint is None and llm.output_kinds == frozenset()
+
+
+def test_a_probe_that_meets_a_busy_server_is_transient_and_probes_again_later(server):
+    server.reply(status=503, json={"error": {"message": "loading model"}})
+    llm = OpenAILLM("local", base_url=server.base_url, structured_output="auto")
+    with pytest.raises(TransientLLMError):
+        llm.complete(Request(MESSAGES, output=PLAN))
+    llm.complete(Request(MESSAGES, output=PLAN))
+    assert len(server.requests) == 5, "the failed probe, then a full detection and the request"
+
+
+def test_unconstrained_requests_never_probe(llama):
+    llm = client(llama)
+    llm.complete(Request(MESSAGES))
+    assert len(asked(llama)) == 1 and llm.complete(Request(MESSAGES)).constraint is None
+
+
+def test_openai_itself_is_known_without_probing(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    llm = OpenAILLM("gpt-4o-mini")
+    assert llm.output_kinds == {"json_schema"} and llm.timeout_s == 60
+
+
+@pytest.mark.parametrize(
+    ("base_url", "timeout_s"),
+    [
+        ("http://127.0.0.1:8080/v1", 600),
+        ("http://localhost:8080/v1", 600),
+        ("http://192.168.1.20:8000/v1", 600),
+        ("http://[::1]:8000/v1", 600),
+        ("https://models.example.com/v1", 60),
+    ],
+)
+def test_servers_on_this_machine_or_a_private_network_get_a_cpu_sized_timeout(base_url, timeout_s):
+    assert OpenAILLM("m", base_url=base_url).timeout_s == timeout_s
+    assert OpenAILLM("m", base_url=base_url, timeout_s=5).timeout_s == 5
+
+
+@pytest.mark.parametrize(("value", "mode"), [(True, "json_schema"), (False, "none")])
+def test_true_and_false_still_work_but_are_deprecated(server, value, mode):
+    with pytest.warns(DeprecationWarning, match=f'write "{mode}"'):
+        llm = OpenAILLM("local", base_url=server.base_url, structured_output=value)
+    assert llm.structured_output == mode
+    llm.complete(Request(MESSAGES, output=PLAN))
+    assert len(server.requests) == 1 and ("response_format" in server.requests[0].json) is value
+
+
+def test_an_unknown_mode_names_the_choices(server):
+    with pytest.raises(ValueError, match="'auto', 'json_schema', 'json_object', 'grammar', 'none'"):
+        OpenAILLM("local", base_url=server.base_url, structured_output="strict")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.local_models
+def test_the_real_llama_cpp_python_server(tmp_path):
+    import importlib.util
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    if importlib.util.find_spec("llama_cpp") is None or importlib.util.find_spec("llama_cpp.server") is None:
+        pytest.skip("llama_cpp.server is not importable: pip install 'llama-cpp-python[server]'")
+    models = Path(os.environ.get("RLGPT_MODELS_DIR") or Path(__file__).resolve().parents[3] / ".local-models")
+    gguf = models / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    if not gguf.is_file():
+        pytest.skip(f"needs {gguf}: run `make local-models`")
+    port = _free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(gguf),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        "2048",
+        "--model_alias",
+        "smollm2",
+    ]
+    log = (tmp_path / "server.log").open("w")
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=2)
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"the server did not start: {(tmp_path / 'server.log').read_text()[-2000:]}")
+                time.sleep(0.5)
+        base_url = f"http://127.0.0.1:{port}/v1"
+        params = SamplingParams(max_tokens=400)
+        plan = OpenAILLM("smollm2", base_url=base_url).complete(Request(MESSAGES, params, output=PLAN))
+        assert plan.constraint == "json_object"
+        jsonschema.validate(json.loads(plan.text), PLAN.schema)
+        ask_code = Request(
+            (Message("user", "Write def act(env) returning env.step(0)."),), params, output=CODE
+        )
+        code = OpenAILLM("smollm2", base_url=base_url).complete(ask_code)
+        assert code.constraint == "grammar" and re.fullmatch(CODE.pattern(), code.text), code.text
+        with pytest.raises(LLMError, match="structured_output"):
+            OpenAILLM("smollm2", base_url=base_url, structured_output="json_schema").complete(
+                Request(MESSAGES, params, output=JsonSchema("plan", PLAN.schema))
+            )
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+def test_other_errors_of_a_constrained_request_keep_their_own_message(server):
+    too_long = {"error": {"message": "This model's maximum context length is 2048 tokens", "type": "x"}}
+    server.reply(status=400, json=too_long)
+    llm = OpenAILLM("local", base_url=server.base_url, structured_output="json_object")
+    with pytest.raises(LLMError, match="maximum context length") as caught:
+        llm.complete(Request(MESSAGES, output=PLAN))
+    assert "structured_output" not in str(caught.value)
