@@ -196,6 +196,8 @@ class RunDirectory:
         self._lock = threading.Lock()
         self._next_seq: int | None = None
         self._lock_file: Any = None
+        self._made_above: list[Path] = []
+        """Folders above this run that :meth:`create` made, deepest first (discarding removes them)."""
 
     @classmethod
     def create(
@@ -207,6 +209,7 @@ class RunDirectory:
         ``-2``, ``-3``, ... suffix keeps it unique. An existing folder is never reused.
         """
         runs_dir = Path(runs_dir)
+        missing = [folder for folder in (runs_dir, *runs_dir.parents) if not folder.exists()]
         runs_dir.mkdir(parents=True, exist_ok=True)
         stem = _slug(name) if name else f"{datetime.now():%Y%m%d-%H%M%S}-{_slug(env)}-{_slug(task)}"
         for attempt in range(1, 10_000):
@@ -216,6 +219,7 @@ class RunDirectory:
             except FileExistsError:
                 continue
             run = cls(path)
+            run._made_above = missing
             run.acquire()
             run.write_json(CONFIG_FILE, config)
             return run
@@ -359,14 +363,19 @@ class RunDirectory:
         """Delete this run folder when nothing was done in it (no LLM call, no finished iteration).
 
         For a run that failed on a usage error before doing any work (a missing transcript, a
-        bad API key): the user fixes the cause and starts again, without an empty folder left behind.
-        Returns whether the folder was deleted.
+        bad API key): the user fixes the cause and starts again, without an empty folder left behind,
+        not even the ``runs`` folder :meth:`create` made for it. Returns whether the folder was deleted.
         """
         kinds = {event.get("kind") for event in self.read_events()}
         if kinds & USEFUL_EVENTS or (self.path / "llm").exists():
             return False
         self.release()
         shutil.rmtree(self.path)
+        for folder in self._made_above:
+            try:
+                folder.rmdir()
+            except OSError:  # another run (or anything else) is in it now
+                break
         return True
 
     def _resolve(self, relpath: str | Path) -> Path:
