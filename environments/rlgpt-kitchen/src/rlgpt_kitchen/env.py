@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+import sys
 from typing import Any, ClassVar
 
 import gymnasium as gym
@@ -32,6 +35,9 @@ JOINTS: dict[str, str] = {
 }
 """Names the skill API uses -> MuJoCo joints of the hinged or sliding elements."""
 
+ADROIT_NOTICE = "AdroitHandRelocateDense-v1, AdroitHandHammerDense-v1, AdroitHandDoorDense-v1 environment's"
+"""Start of the notice gymnasium-robotics prints on import about the Adroit hands' rewards (not kitchen's)."""
+
 START_NOISE = 0.05
 """Half-width (rad) of the seeded uniform perturbation of the arm's start joints."""
 
@@ -44,8 +50,12 @@ def _robot_kitchen(elements: tuple[str, ...], render_mode: str | None, size: int
     """gymnasium-robotics' KitchenEnv (imported late: it pulls in MuJoCo's renderer setup)."""
     if render_mode is not None:
         os.environ.setdefault("MUJOCO_GL", "egl")
-    from gymnasium_robotics.envs.franka_kitchen.kitchen_env import KitchenEnv as RoboticsKitchen
-
+    printed = io.StringIO()
+    with contextlib.redirect_stderr(printed):
+        from gymnasium_robotics.envs.franka_kitchen.kitchen_env import KitchenEnv as RoboticsKitchen
+    for line in printed.getvalue().splitlines(keepends=True):  # all but the notice about Adroit
+        if not line.startswith(ADROIT_NOTICE):
+            sys.stderr.write(line)
     return RoboticsKitchen(
         tasks_to_complete=list(elements),
         render_mode=render_mode,
