@@ -28,7 +28,8 @@ METHODS = ("rl-gpt", "pure-rl", "pure-code")  # the default --methods
 NO_LLM = "-"
 """The LLM label of trials that use no LLM (pure RL)."""
 REPLAY = "replay"
-_HASH_EXCLUDED = ("runs_dir", "name")
+_HASH_EXCLUDED = ("runs_dir", "name", "logging")
+"""Config keys that decide nothing of a trial's outcome: where it is stored, what tracks it."""
 _LLM_KEYS = ("llm", "agents", "planner", "coder", "critic")
 
 

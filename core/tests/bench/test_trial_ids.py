@@ -96,3 +96,11 @@ def test_a_role_on_another_llm_is_named_in_the_label_and_its_transcript_counts_b
     assert matrix.config_hash(config, uses_agents=True) == matrix.config_hash(paired(copy), uses_agents=True)
     copy.write_text(TRANSCRIPT_ENTRY + "# edited\n")
     assert matrix.config_hash(config, uses_agents=True) != matrix.config_hash(paired(copy), uses_agents=True)
+
+
+def test_tracking_a_trial_does_not_change_its_id(tmp_path):
+    transcript = tmp_path / "answers.jsonl"
+    transcript.write_text(TRANSCRIPT_ENTRY)
+    quiet = matrix.config_hash(replay_config(transcript), uses_agents=True)
+    tracked = replay_config(transcript, logging={"tensorboard": True, "wandb": True})
+    assert matrix.config_hash(tracked, uses_agents=True) == quiet
