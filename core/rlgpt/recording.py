@@ -5,11 +5,13 @@ the run directory (same tags, sampling parameters and messages) is answered from
 order, whatever the LLM cache setting; its ``llm_call`` event says ``replayed``.
 
 Each record says how its answer was constrained (``constraint``: ``"json_schema"``,
-``"json_object"``, ``"grammar"``, ``"regex"``, or ``null`` for free decoding; see
-:func:`rlgpt.llm.constraint`). A request that gets no answer (the replay transcript has none for it,
-the server refused it) is saved as ``llm/<n>.unanswered.json`` with the error, and the error names
-that file, so the request can be read, and answered by hand, even when the run ends before its first
-iteration.
+``"json_object"``, ``"grammar"``, ``"regex"``, or ``null`` for free decoding): the answer's
+:attr:`~rlgpt.llm.Completion.constraint`, which the loop's :class:`~rlgpt.llm.roles.RoleRouter` fills
+in from the LLM that answered (:func:`rlgpt.llm.constraint`).
+
+A request that gets no answer (the replay transcript has none for it, the server refused it) is
+saved as ``llm/<n>.unanswered.json`` with the error, and the error names that file, so the request
+can be read, and answered by hand, even when the run ends before its first iteration.
 """
 
 from __future__ import annotations
@@ -18,11 +20,11 @@ import hashlib
 import json
 from collections import defaultdict, deque
 from collections.abc import Callable
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from rlgpt.llm.types import LLM, Completion, LLMError, Request, Usage, constraint
+from rlgpt.llm.types import LLM, Completion, LLMError, Request, Usage
 from rlgpt.llm.wrapper import LLMWrapper
 from rlgpt.metrics import LLMUsage
 from rlgpt.runs import RunDirectory
@@ -57,7 +59,6 @@ class RecordingLLM(LLMWrapper):
         except LLMError as error:
             saved = self._save_unanswered(request, error)
             raise LLMError(f"{error} (the request is saved in {saved})") from error
-        completion = replace(completion, constraint=constraint(self.inner, request, completion))
         self._count += 1
         name = f"llm/{self._count:05d}.json"
         self._run.write_json(

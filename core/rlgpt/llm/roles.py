@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
-from rlgpt.llm.types import LLM, Completion, Request
+from rlgpt.llm.types import LLM, Completion, Request, constraint
 from rlgpt.llm.wrapper import LLMWrapper
 
 
@@ -12,7 +13,8 @@ class RoleRouter(LLMWrapper):
     """Sends a request tagged ``role=<name>`` to ``by_role[name]``, and every other one to ``default``.
 
     Its identity (``backend``, ``model``, ...) is the default LLM's; each :class:`Completion`
-    names the backend and model that actually answered.
+    names the backend and model that actually answered, and how that LLM constrained it
+    (:func:`~rlgpt.llm.types.constraint`).
 
     :param default: the LLM of ``[llm]``.
     :param by_role: role -> its own LLM, for the roles that have one.
@@ -24,7 +26,9 @@ class RoleRouter(LLMWrapper):
 
     def complete(self, request: Request) -> Completion:
         """Answer with the LLM of the request's role."""
-        return self.by_role.get(request.tags.get("role", ""), self.inner).complete(request)
+        llm = self.by_role.get(request.tags.get("role", ""), self.inner)
+        completion = llm.complete(request)
+        return replace(completion, constraint=constraint(llm, request, completion))
 
     def close(self) -> None:
         """Close every LLM this router holds, each once."""

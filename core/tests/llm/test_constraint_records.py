@@ -22,6 +22,7 @@ from rlgpt.llm import (
     system,
     user,
 )
+from rlgpt.llm.roles import RoleRouter
 from rlgpt.recording import RecordingLLM
 from rlgpt.runs import RunDirectory
 
@@ -92,7 +93,7 @@ def records(run: RunDirectory) -> list[dict]:
 
 def test_every_record_and_event_says_how_the_answer_was_constrained(tmp_path: Path):
     run = RunDirectory.create(tmp_path, "env", "task", {})
-    recording = RecordingLLM(ConstrainingLLM(said="grammar"), run)
+    recording = RecordingLLM(RoleRouter(ConstrainingLLM(said="grammar"), {}), run)
 
     recording.complete(Request(MESSAGES, output=SCHEMA, tags={"role": "planner"}))
     recording.complete(Request(MESSAGES, tags={"role": "coder"}))
@@ -150,3 +151,14 @@ def test_a_run_that_stops_before_its_first_iteration_keeps_the_unanswered_reques
     [saved] = (folder / "llm").glob("*.unanswered.json")
     assert str(saved) in error
     assert json.loads(saved.read_text())["tags"]["role"] == "planner"
+
+
+def test_each_role_is_labelled_by_the_llm_that_answered_it(tmp_path: Path):
+    run = RunDirectory.create(tmp_path, "env", "task", {})
+    free_coder = ConstrainingLLM(output_kinds=frozenset())
+    recording = RecordingLLM(RoleRouter(ConstrainingLLM(), {"coder": free_coder}), run)
+
+    recording.complete(Request(MESSAGES, output=SCHEMA, tags={"role": "planner"}))
+    recording.complete(Request(MESSAGES, output=CODE, tags={"role": "coder"}))
+
+    assert [r["constraint"] for r in records(run)] == ["json_schema", None]
