@@ -30,8 +30,16 @@ def scalars(folder: Path) -> dict[str, list[tuple[int, float]]]:
     return {tag: [(e.step, e.value) for e in events.Scalars(tag)] for tag in events.Tags()["scalars"]}
 
 
-def test_tensorboard_holds_the_loops_numbers_and_the_learners_training_scalars(make_config):
-    config = make_config(learner=TINY, logging={"tensorboard": True}, evaluation={"episodes": 2})
+def test_tensorboard_and_wandb_offline_hold_the_loops_and_the_learners_numbers(
+    make_config, monkeypatch, tmp_path
+):
+    refuse_non_loopback(monkeypatch)
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.delenv("WANDB_API_KEY", raising=False)
+    for variable in ("WANDB_CONFIG_DIR", "WANDB_CACHE_DIR", "WANDB_DATA_DIR"):
+        monkeypatch.setenv(variable, str(tmp_path / "wandb-home"))
+    logging = {"tensorboard": True, "wandb": True}
+    config = make_config(learner=TINY, logging=logging, evaluation={"episodes": 2})
     loop = Loop.from_config(config, progress_bar=False)
     loop.run()
     record = loop.run_dir.read_events().last("iteration_end")["record"]
@@ -42,21 +50,9 @@ def test_tensorboard_holds_the_loops_numbers_and_the_learners_training_scalars(m
     assert numbers["iteration/success_rate"] == [(0, pytest.approx(record["success_rate"]))]
     assert numbers["iteration/tokens"] == [(0, record["tokens"])]
     assert any(tag.startswith("subtask_training_success/") for tag in numbers)
-
-    (learner_run,) = (root / "iter-0" / "build").iterdir()  # SB3's own folder, e.g. MaskablePPO_1
+    (learner_run,) = (root / "iter-0" / "build").iterdir()  # SB3's own folder, e.g. MaskablePPO_0
     training = scalars(learner_run)
     assert "train/value_loss" in training and "time/fps" in training
-
-
-def test_wandb_offline_keeps_the_same_numbers_in_the_run_folder(make_config, monkeypatch, tmp_path):
-    refuse_non_loopback(monkeypatch)
-    monkeypatch.setenv("WANDB_MODE", "offline")
-    monkeypatch.delenv("WANDB_API_KEY", raising=False)
-    for variable in ("WANDB_CONFIG_DIR", "WANDB_CACHE_DIR", "WANDB_DATA_DIR"):
-        monkeypatch.setenv(variable, str(tmp_path / "wandb-home"))
-    config = make_config(learner=TINY, logging={"wandb": True}, evaluation={"episodes": 2})
-    loop = Loop.from_config(config, progress_bar=False)
-    loop.run()
 
     (history,) = (loop.run_dir.path / "wandb").glob("offline-run-*/run-*.wandb")
     data = history.read_bytes()
