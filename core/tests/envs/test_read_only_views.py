@@ -57,12 +57,18 @@ def done(api):
 """
 
 
+CODE_SUBTASK = {"name": "right_and_forge", "description": "Forge.", "method": "code", "done_condition": "no"}
+RL_SUBTASK = {
+    "name": "learn",
+    "description": "Learn to forge.",
+    "method": "rl",
+    "done_condition": "never",
+    "coded_actions": [{"name": "right_and_forge", "description": "step right, then forge"}],
+}
+
+
 def forged_plan_runtime(isolation: str) -> PlanRuntime:
-    plan = {
-        "subtasks": [
-            {"name": "right_and_forge", "description": "Forge.", "method": "code", "done_condition": "never"}
-        ]
-    }
+    plan = {"subtasks": [CODE_SUBTASK, RL_SUBTASK]}
     return PlanRuntime(
         env_entry_point="ledger_env:make_ledger",
         env_kwargs={},
@@ -70,7 +76,7 @@ def forged_plan_runtime(isolation: str) -> PlanRuntime:
         task_ref=("ledger", "reach_end"),
         plugins=PluginSelection(autoload=False),
         plan=plan,
-        programs={"right_and_forge": FORGE},
+        programs={"right_and_forge": FORGE, "learn": FORGE},
         limits=CodeLimits(call_timeout_s=10.0, isolation=isolation),
     )
 
@@ -85,6 +91,17 @@ def test_code_that_writes_everywhere_it_reaches_changes_neither_the_env_nor_succ
     assert not solved(chain.info) and env.achievements == {"reach_end": 0}
     assert env.inventory == {"coins": 0} and env.trail == [0, 1, 2, 3]
     assert env.buffer[0] == env.position == 3 and chain.obs[0] == 3.0
+
+
+@pytest.mark.parametrize("isolation", ["in-process", "process"])
+def test_a_coded_action_that_writes_everywhere_cannot_forge_success_either(isolation):
+    runtime = forged_plan_runtime(isolation)
+    env = runtime.make_env()
+    view = runtime.view(runtime.parsed_plan.subtasks[1], env)
+    view.reset(seed=0)
+    *_, info = view.step(len(view.kept_primitives))  # the coded action
+    assert info["macro"] == "right_and_forge" and info["macro_steps"] == 3
+    assert not solved(info) and env.achievements == {"reach_end": 0} and env.trail == [0, 1, 2, 3]
 
 
 def test_the_forging_writes_are_each_refused_where_the_code_runs():
