@@ -19,6 +19,11 @@ decoded freely, and the backend's answer identity (the server it talks to, decod
 :func:`~rlgpt.llm.types.answer_identity`), so answers of another server or setting are never served.
 Request tags are not part of the key: the same question asked from a different
 place of a run is the same question.
+
+Where the answers are kept is a :class:`CacheStore`: the sqlite file (:class:`SqliteStore`) unless
+the process runs inside :func:`cache_stores`, which gives every :class:`CachedLLM` made meanwhile
+another store for its path (the Ray executor's workers use one that keeps the answers in the
+driver's file, so a whole cluster asks each request once).
 """
 
 from __future__ import annotations
@@ -29,11 +34,11 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from rlgpt.llm.types import (
     LLM,
@@ -153,62 +158,59 @@ class CacheStats:
     uncacheable: int = 0
 
 
-class CachedLLM(LLMWrapper):
-    """An :class:`~rlgpt.llm.types.LLM` that answers repeated requests from a sqlite file.
+class CacheStore(Protocol):
+    """Where a :class:`CachedLLM` keeps its answers, by cache key."""
 
-    A hit returns the stored :class:`Completion` with ``cached=True`` and
-    ``latency_s=0``; its usage, cost and constraint are those of the original call, so
-    token accounting can report both what a run used and what it paid for.
+    def get(self, key: str) -> Completion | None:
+        """The stored answer (``cached=True``), or ``None``: the caller asks its LLM, then calls
+        :meth:`put` or, when the LLM failed, :meth:`release`. A store shared by several processes
+        may make a second asker of a key wait here until the first one has put its answer."""
+        ...
 
-    :param inner: the LLM asked on a miss.
+    def put(self, key: str, completion: Completion) -> None:
+        """Keep ``completion`` under ``key`` (the first answer of a key wins)."""
+        ...
+
+    def release(self, key: str) -> None:
+        """The caller that got ``None`` for ``key`` has no answer: let the next asker try."""
+        ...
+
+
+StoreFactory = Callable[[Path], CacheStore]
+"""Makes the store of a cache file path (see :func:`cache_stores`)."""
+
+_store_factory: StoreFactory | None = None
+
+
+@contextmanager
+def cache_stores(factory: StoreFactory) -> Iterator[None]:
+    """While active, each :class:`CachedLLM` made in this process keeps its answers in
+    ``factory(path)`` instead of the sqlite file at ``path``."""
+    global _store_factory
+    earlier, _store_factory = _store_factory, factory
+    try:
+        yield
+    finally:
+        _store_factory = earlier
+
+
+class SqliteStore:
+    """Answers in one sqlite file (WAL mode), safe to share by the processes of one machine.
+
     :param path: the sqlite file; created, with its folder, when missing.
     """
 
-    def __init__(self, inner: LLM, path: Path | str) -> None:
-        super().__init__(inner)
+    def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         if self.path.is_dir():
             raise ValueError(
                 f"LLM cache path {self.path} is a directory; give a file such as {self.path / 'llm.sqlite'}"
             )
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._counts = {"hits": 0, "misses": 0, "uncacheable": 0}
-        self._lock = threading.Lock()
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(_SCHEMA)
             _add_constraint_column(db)
-
-    def complete(self, request: Request) -> Completion:
-        """Answer from the cache, or ask the inner LLM and store its answer (reproducible requests only)."""
-        if not cacheable(request):
-            self._count("uncacheable")
-            return self.inner.complete(request)
-        key = cache_key(
-            self.inner.backend,
-            self.inner.model,
-            request,
-            identity=answer_identity(self.inner),
-            constrained=constrains(self.inner, request),
-        )
-        stored = self._lookup(key)
-        if stored is not None:
-            self._count("hits")
-            return stored
-        completion = self.inner.complete(request)
-        completion = replace(completion, text=storable(completion.text))
-        self._store(key, completion)
-        self._count("misses")
-        return completion
-
-    def stats(self) -> CacheStats:
-        """Hits, misses and uncacheable requests of this object so far."""
-        with self._lock:
-            return CacheStats(**self._counts)
-
-    def _count(self, kind: str) -> None:
-        with self._lock:
-            self._counts[kind] += 1
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -216,7 +218,8 @@ class CachedLLM(LLMWrapper):
         with closing(sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)) as db:
             yield db
 
-    def _lookup(self, key: str) -> Completion | None:
+    def get(self, key: str) -> Completion | None:
+        """The answer stored under ``key``, marked ``cached`` with no latency; ``None`` when none is."""
         with self._connect() as db:
             row = db.execute(
                 "SELECT text, prompt_tokens, completion_tokens, model, backend, cost_usd, constraint_kind"
@@ -237,7 +240,8 @@ class CachedLLM(LLMWrapper):
             constraint=constraint_kind,
         )
 
-    def _store(self, key: str, completion: Completion) -> None:
+    def put(self, key: str, completion: Completion) -> None:
+        """Insert ``completion`` under ``key`` unless another writer stored that key first."""
         with self._connect() as db:
             db.execute(
                 f"INSERT OR IGNORE INTO completions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -253,6 +257,64 @@ class CachedLLM(LLMWrapper):
                     completion.constraint,
                 ),
             )
+
+    def release(self, key: str) -> None:
+        """Nothing to do: a sqlite file makes no asker wait."""
+
+
+class CachedLLM(LLMWrapper):
+    """An :class:`~rlgpt.llm.types.LLM` that answers repeated requests from a :class:`CacheStore`.
+
+    A hit returns the stored :class:`Completion` with ``cached=True`` and
+    ``latency_s=0``; its usage, cost and constraint are those of the original call, so
+    token accounting can report both what a run used and what it paid for.
+
+    :param inner: the LLM asked on a miss.
+    :param path: the sqlite file (:class:`SqliteStore`); created, with its folder, when missing.
+        Inside :func:`cache_stores` the answers go to the store made for this path instead.
+    """
+
+    def __init__(self, inner: LLM, path: Path | str) -> None:
+        super().__init__(inner)
+        self.path = Path(path)
+        self.store: CacheStore = (_store_factory or SqliteStore)(self.path)
+        self._counts = {"hits": 0, "misses": 0, "uncacheable": 0}
+        self._lock = threading.Lock()
+
+    def complete(self, request: Request) -> Completion:
+        """Answer from the cache, or ask the inner LLM and store its answer (reproducible requests only)."""
+        if not cacheable(request):
+            self._count("uncacheable")
+            return self.inner.complete(request)
+        key = cache_key(
+            self.inner.backend,
+            self.inner.model,
+            request,
+            identity=answer_identity(self.inner),
+            constrained=constrains(self.inner, request),
+        )
+        stored = self.store.get(key)
+        if stored is not None:
+            self._count("hits")
+            return stored
+        try:
+            completion = self.inner.complete(request)
+        except BaseException:
+            self.store.release(key)
+            raise
+        completion = replace(completion, text=storable(completion.text))
+        self.store.put(key, completion)
+        self._count("misses")
+        return completion
+
+    def stats(self) -> CacheStats:
+        """Hits, misses and uncacheable requests of this object so far."""
+        with self._lock:
+            return CacheStats(**self._counts)
+
+    def _count(self, kind: str) -> None:
+        with self._lock:
+            self._counts[kind] += 1
 
 
 def _add_constraint_column(db: sqlite3.Connection) -> None:
