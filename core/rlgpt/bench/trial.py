@@ -15,6 +15,7 @@ import json
 import sys
 import time
 import traceback
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,8 +23,10 @@ from typing import Any
 from rich.console import Console
 
 from rlgpt.bench.matrix import Trial
+from rlgpt.interrupts import Interrupted, interruptible, stop_children
 from rlgpt.llm.answer_metrics import answer_metrics
 from rlgpt.metrics import IterationRecord
+from rlgpt.observers import Observers
 from rlgpt.runs import CONFIG_FILE, atomic_write_bytes, to_json
 
 FINISHED = "finished"
@@ -58,8 +61,13 @@ def failed_result(trial: Trial, error: str, wall_time_s: float, details: str = "
     }
 
 
-def run_trial(trial: Trial, console: Console | None = None) -> dict[str, Any]:
-    """Run (or resume) ``trial`` with :class:`~rlgpt.loop.Loop`; never raises for a failing run."""
+def run_trial(
+    trial: Trial, console: Console | None = None, observers: Sequence[object] = ()
+) -> dict[str, Any]:
+    """Run (or resume) ``trial`` with :class:`~rlgpt.loop.Loop`; never raises for a failing run.
+
+    :param observers: further observers of the run (called by hook name, as the console is).
+    """
     from rlgpt.loop import Loop
 
     started = time.perf_counter()
@@ -71,6 +79,7 @@ def run_trial(trial: Trial, console: Console | None = None) -> dict[str, Any]:
             loop = Loop.resume(run_path, console=console, progress_bar=False)
         else:
             loop = Loop.from_config(trial.config, console=console, progress_bar=False)
+        loop.observers = Observers(loop.observers.hook, [*loop.observers.local, *observers])
         summary = loop.run()
         events = loop.run_dir.read_events()
         records = [e["record"] for e in events.of_kind("iteration_end")]
@@ -101,12 +110,22 @@ def _now() -> str:
 
 
 def main(argv: list[str]) -> int:
-    """Worker entry point: ``TRIAL.json RESULT.json``."""
+    """Worker entry point: ``TRIAL.json RESULT.json``.
+
+    SIGINT or SIGTERM ends the trial's run with its ``run_interrupted`` event, ends the processes
+    the trial started and exits with 130 or 143, writing no result (a rerun resumes the run).
+    """
     if len(argv) != 2:
         print("usage: python -m rlgpt.bench.trial TRIAL.json RESULT.json", file=sys.stderr)
         return 2
     trial = Trial.from_dict(json.loads(Path(argv[0]).read_text(encoding="utf-8")))
-    write_json(Path(argv[1]), run_trial(trial))
+    with interruptible():
+        try:
+            write_json(Path(argv[1]), run_trial(trial))
+        except Interrupted as exc:
+            print(f"trial {trial.id}: {exc}", file=sys.stderr)
+            stop_children()
+            return exc.exit_status
     return 0
 
 

@@ -207,8 +207,8 @@ def test_more_gpus_than_the_cluster_has_is_a_one_line_error(ray_instance, tmp_pa
         bench_run(tmp_path / "out", config=config, methods=["pure-code"], seeds=[0], executor="ray",
                   gpus_per_trial=1)
     assert str(error.value) == (
-        "--gpus-per-trial 1: the Ray cluster has 0 GPUs in all, so no trial could start; "
-        "lower --gpus-per-trial or add nodes with GPUs"
+        "--gpus-per-trial 1: a trial runs on one node, and the largest Ray node (127.0.0.1) has 0 GPUs "
+        "(1 node, 0 in all), so no trial could start; lower --gpus-per-trial or add a node with 1 GPUs"
     )
 
 
