@@ -75,7 +75,7 @@ class Learner(Protocol):
         ...
 
     def save(self, path: Path) -> Path:
-        """Write a checkpoint to ``path`` (one file) and return the path written."""
+        """Write a checkpoint to exactly ``path`` (one file; its folder may not exist yet) and return it."""
         ...
 
     def load(self, path: Path) -> None:

@@ -374,6 +374,7 @@ class LearnerContract(Contract):
         """A learner loading another's checkpoint predicts exactly as the saved one does."""
         learner, _ = trained
         path = learner.save(tmp_path / "policy")
+        assert Path(path) == tmp_path / "policy", f"save(path) must write exactly path, not {path}"
         assert Path(path).is_file(), f"save() returned {path}, which is not a file"
         observations = _sample_observations(self.task_env_fn()(), 30)
         expected = [learner.predict(obs) for obs in observations]
@@ -384,12 +385,28 @@ class LearnerContract(Contract):
         assert mismatches == 0, f"{mismatches}/{len(observations)} predictions differ after load()"
 
     def test_checkpoint_written(self, tmp_path: Path) -> None:
-        """``learn`` leaves a loadable checkpoint in ``checkpoint_dir``."""
+        """``learn`` leaves a loadable checkpoint in ``checkpoint_dir``, a folder that does not exist yet."""
         learner = self.make_learner(self.fixed_env_fn(), checkpoint_dir=tmp_path / "ckpt")
         result = learner.learn(100)
         assert result.checkpoint is not None and Path(result.checkpoint).is_file()
         assert Path(result.checkpoint).parent == tmp_path / "ckpt"
         self.make_learner(self.fixed_env_fn()).load(result.checkpoint)
+
+    def test_periodic_checkpoints(self, tmp_path: Path) -> None:
+        """A spec with ``periodic_checkpoints`` writes a loadable checkpoint into ``checkpoint_dir`` each
+        time ``checkpoint_every`` more steps are done and tells ``on_checkpoint(path, steps_done)``."""
+        if not self.learner_spec().periodic_checkpoints:
+            pytest.skip("the spec declares no periodic checkpoints")
+        saved: list[tuple[Path, int]] = []
+        learner = self.make_learner(self.fixed_env_fn(), checkpoint_dir=tmp_path / "periodic")
+        learner.learn(
+            350, checkpoint_every=100, on_checkpoint=lambda path, done: saved.append((Path(path), done))
+        )
+        assert [done // 100 for _, done in saved] == [1, 2, 3], (
+            f"checkpoints after {[d for _, d in saved]} steps"
+        )
+        assert all(path.is_file() and path.parent == tmp_path / "periodic" for path, _ in saved), saved
+        self.make_learner(self.fixed_env_fn()).load(saved[0][0])
 
     def test_closing_keeps_predict(self) -> None:
         """``with`` closes the learner on leaving; predict still works, and closing again does nothing."""

@@ -1,4 +1,4 @@
-"""The ppo and sac learners pass the core's learner contract."""
+"""Every learner of the plugin passes the core's learner contract."""
 
 from rlgpt.testing import LearnerContract
 
@@ -14,4 +14,25 @@ class TestSACContract(LearnerContract):
     """SAC on continuous actions."""
 
     learner_name = "sac"
+    action_space = "continuous"
+
+
+class TestDQNContract(LearnerContract):
+    """DQN on discrete actions, registered through the SB3 adapter."""
+
+    learner_name = "dqn"
+    action_space = "discrete"
+
+
+class TestA2CContract(LearnerContract):
+    """A2C on discrete actions."""
+
+    learner_name = "a2c"
+    action_space = "discrete"
+
+
+class TestTD3Contract(LearnerContract):
+    """TD3 on continuous actions."""
+
+    learner_name = "td3"
     action_space = "continuous"

@@ -155,6 +155,19 @@ def test_two_envs_run_in_subprocesses() -> None:
         learner.close()
 
 
+def test_two_envs_repeat_their_results_under_a_seed() -> None:
+    def train(seed: int) -> tuple[list[tuple[int, float]], list[np.ndarray]]:
+        with ppo(Corridor, seed=seed, n_envs=2, n_steps=32, batch_size=32) as learner:
+            result = learner.learn(256)
+        weights = [p.detach().numpy().copy() for p in learner.model.policy.parameters()]
+        return [(p.timestep, p.episode_return) for p in result.episodes], weights
+
+    (episodes, weights), (again, weights_again), (other, _) = train(0), train(0), train(1)
+    assert episodes == again and episodes != other
+    for a, b in zip(weights, weights_again, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_registering_does_not_load_torch() -> None:
     code = "import sys, rlgpt_sb3.plugin; sys.exit(bool({'torch', 'stable_baselines3'} & set(sys.modules)))"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

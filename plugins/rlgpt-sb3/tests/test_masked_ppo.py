@@ -6,7 +6,7 @@ import functools
 
 import numpy as np
 from rlgpt.envs import CodedActions
-from rlgpt_sb3 import ppo
+from rlgpt_sb3 import ppo, sb3_learner
 from rlgpt_sb3.algorithms import PPO_ALGORITHM
 from rlgpt_sb3.policy import CheckpointLoader
 from rlgpt_testenv.env import make_env
@@ -55,3 +55,14 @@ def test_unmasked_env_keeps_plain_ppo() -> None:
     obs, _ = gridcraft().reset(seed=0)
     assert 0 <= learner.predict(obs, action_masks=np.ones(9, dtype=bool)) < 9  # masks are ignored
     learner.close()
+
+
+def test_a_masked_variant_trains_where_the_env_masks_actions() -> None:
+    spec = sb3_learner(
+        "mppo", "stable_baselines3:PPO", action_spaces="discrete", masked="sb3_contrib:MaskablePPO"
+    )
+    masked = spec.factory(functools.partial(gridcraft, {"chop": never}), n_steps=64, batch_size=32)
+    plain = spec.factory(gridcraft, n_steps=64, batch_size=32)
+    assert (type(masked.model).__name__, type(plain.model).__name__) == ("MaskablePPO", "PPO")
+    masked.close()
+    plain.close()

@@ -30,20 +30,23 @@ class Algorithm:
     """One SB3 algorithm as a learner.
 
     :param name: learner id (``ppo``).
-    :param class_name: the algorithm's class in ``stable_baselines3`` (``"PPO"``).
-    :param action_space: ``"discrete"`` or ``"continuous"``: the action-space kind it trains on.
+    :param class_name: the algorithm's class in ``module`` (``"PPO"``).
+    :param action_spaces: the action-space kinds it trains on: ``"discrete"`` and/or ``"continuous"``.
     :param description: one line for ``rlgpt plugins``.
     :param defaults: constructor keywords used unless the user overrides them; sized for
         small symbolic observations on one CPU thread.
-    :param module: the package that defines ``class_name``.
+    :param module: the package that defines ``class_name`` (``stable_baselines3``, ``sb3_contrib``).
+    :param masked: the algorithm trained instead when the env masks actions (``ppo``: MaskablePPO);
+        ``None``: masks are ignored.
     """
 
     name: str
     class_name: str
-    action_space: str
+    action_spaces: frozenset[str]
     description: str
     defaults: Mapping[str, Any] = field(default_factory=dict)
     module: str = "stable_baselines3"
+    masked: Algorithm | None = None
 
     @property
     def cls(self) -> type[BaseAlgorithm]:
@@ -147,39 +150,43 @@ def _unknown_key_message(learner: str, key: str, valid: frozenset[str]) -> str:
 
 
 _SMALL_MLP = {"net_arch": [64, 64]}
+CPU_DEFAULTS: Mapping[str, Any] = {"device": "cpu", "verbose": 0}
+"""Defaults of every learner: the CPU (small models run faster there), no SB3 console output."""
 
-PPO_ALGORITHM = Algorithm(
-    name="ppo",
-    class_name="PPO",
-    action_space="discrete",
-    description="PPO (stable-baselines3) for discrete actions, including primitives plus coded macro actions",
-    defaults={
-        "n_steps": 512,
-        "batch_size": 64,
-        "n_epochs": 4,
-        "learning_rate": 3e-4,
-        "gamma": 0.99,
-        "ent_coef": 0.01,
-        "device": "cpu",
-        "verbose": 0,
-        "policy_kwargs": _SMALL_MLP,
-    },
-)
+_PPO_DEFAULTS = {
+    "n_steps": 512,
+    "batch_size": 64,
+    "n_epochs": 4,
+    "learning_rate": 3e-4,
+    "gamma": 0.99,
+    "ent_coef": 0.01,
+    **CPU_DEFAULTS,
+    "policy_kwargs": _SMALL_MLP,
+}
 
 MASKABLE_PPO_ALGORITHM = Algorithm(
     name="ppo",
     class_name="MaskablePPO",
     module="sb3_contrib",
-    action_space="discrete",
+    action_spaces=frozenset({"discrete"}),
     description="PPO with invalid-action masking (sb3-contrib), for coded actions with preconditions",
-    defaults=PPO_ALGORITHM.defaults,
+    defaults=_PPO_DEFAULTS,
 )
 """What the ``ppo`` learner trains with when its env masks actions (``CodedActions.masked``)."""
+
+PPO_ALGORITHM = Algorithm(
+    name="ppo",
+    class_name="PPO",
+    action_spaces=frozenset({"discrete"}),
+    description="PPO (stable-baselines3) for discrete actions, including primitives plus coded macro actions",
+    defaults=_PPO_DEFAULTS,
+    masked=MASKABLE_PPO_ALGORITHM,
+)
 
 SAC_ALGORITHM = Algorithm(
     name="sac",
     class_name="SAC",
-    action_space="continuous",
+    action_spaces=frozenset({"continuous"}),
     description="SAC (stable-baselines3) for continuous Box actions",
     defaults={
         "learning_rate": 1e-3,
@@ -189,15 +196,63 @@ SAC_ALGORITHM = Algorithm(
         "gamma": 0.98,
         "train_freq": 1,
         "gradient_steps": 1,
-        "device": "cpu",
-        "verbose": 0,
+        **CPU_DEFAULTS,
         "policy_kwargs": _SMALL_MLP,
     },
 )
 
-ALGORITHMS: tuple[Algorithm, ...] = (PPO_ALGORITHM, SAC_ALGORITHM)
+DQN_ALGORITHM = Algorithm(
+    name="dqn",
+    class_name="DQN",
+    action_spaces=frozenset({"discrete"}),
+    description="DQN (stable-baselines3) for discrete actions",
+    defaults={
+        "learning_rate": 1e-3,
+        "buffer_size": 50_000,
+        "learning_starts": 100,
+        "batch_size": 64,
+        "train_freq": 1,
+        "target_update_interval": 100,
+        "exploration_fraction": 0.2,
+        **CPU_DEFAULTS,
+        "policy_kwargs": _SMALL_MLP,
+    },
+)
+
+A2C_ALGORITHM = Algorithm(
+    name="a2c",
+    class_name="A2C",
+    action_spaces=frozenset({"discrete", "continuous"}),
+    description="A2C (stable-baselines3) for discrete or continuous actions",
+    defaults={"n_steps": 16, "ent_coef": 0.01, **CPU_DEFAULTS, "policy_kwargs": _SMALL_MLP},
+)
+
+TD3_ALGORITHM = Algorithm(
+    name="td3",
+    class_name="TD3",
+    action_spaces=frozenset({"continuous"}),
+    description="TD3 (stable-baselines3) for continuous Box actions",
+    defaults={
+        "learning_rate": 1e-3,
+        "buffer_size": 100_000,
+        "learning_starts": 100,
+        "batch_size": 64,
+        "gamma": 0.98,
+        **CPU_DEFAULTS,
+        "policy_kwargs": _SMALL_MLP,
+    },
+)
+
+ALGORITHMS: tuple[Algorithm, ...] = (
+    PPO_ALGORITHM,
+    SAC_ALGORITHM,
+    DQN_ALGORITHM,
+    A2C_ALGORITHM,
+    TD3_ALGORITHM,
+)
+"""The learners this plugin registers."""
 
 
 def with_masks(algorithm: Algorithm, masked: bool) -> Algorithm:
-    """The algorithm to train with: ``ppo`` becomes MaskablePPO when the env masks actions."""
-    return MASKABLE_PPO_ALGORITHM if masked and algorithm == PPO_ALGORITHM else algorithm
+    """The algorithm to train with: its ``masked`` variant when the env masks actions and it has one."""
+    return algorithm.masked if masked and algorithm.masked is not None else algorithm

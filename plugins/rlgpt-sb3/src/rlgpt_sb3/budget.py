@@ -7,7 +7,7 @@ coded actions compare at equal environment cost.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -35,9 +35,19 @@ class BudgetCallback(BaseCallback):
     :param budget: primitive env steps this ``learn`` call may use.
     :param start: primitive env steps done before this call (episode timesteps continue from it).
     :param on_progress: ``on_progress(done, budget)``, called about every 1% of the budget and at the end.
+    :param every: call ``on_every(done)`` each time ``done`` passes a multiple of ``every`` before the
+        budget is spent (periodic checkpoints); ``None``: never.
+    :param on_every: see ``every``.
     """
 
-    def __init__(self, budget: int, start: int = 0, on_progress: ProgressCallback | None = None) -> None:
+    def __init__(
+        self,
+        budget: int,
+        start: int = 0,
+        on_progress: ProgressCallback | None = None,
+        every: int | None = None,
+        on_every: Callable[[int], None] | None = None,
+    ) -> None:
         super().__init__(verbose=0)
         self.budget = budget
         self.start = start
@@ -46,6 +56,8 @@ class BudgetCallback(BaseCallback):
         self._on_progress = on_progress
         self._report_every = max(1, budget // 100)
         self._last_report = 0
+        self._every = every if on_every is not None else None
+        self._on_every = on_every
 
     @property
     def spent(self) -> bool:
@@ -59,6 +71,7 @@ class BudgetCallback(BaseCallback):
 
     def _on_step(self) -> bool:
         """Account for one vectorised step; ``False`` stops SB3 mid-rollout at the budget."""
+        done_before = self.done
         for info in self.locals["infos"]:
             self.done += primitive_steps(info)
             episode = info.get("episode")
@@ -66,10 +79,18 @@ class BudgetCallback(BaseCallback):
                 self.episodes.append(_episode_point(self.start + self.done, episode, info))
         if self.done - self._last_report >= self._report_every or self.spent:
             self.report()
+        self._periodic(done_before)
         if not self.spent or self._rollout_ends_now():
             return True
         self._keep_latest_observation()
         return False
+
+    def _periodic(self, done_before: int) -> None:
+        """Call ``on_every`` when this step passed a multiple of ``every`` and the budget is not spent."""
+        if self._every is None or self.spent or self.done // self._every == done_before // self._every:
+            return
+        assert self._on_every is not None
+        self._on_every(self.done)
 
     def report(self) -> None:
         """Call ``on_progress(done, budget)`` now."""

@@ -6,7 +6,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rlgpt_sb3.algorithms import PPO_ALGORITHM, SAC_ALGORITHM, Algorithm
+from rlgpt_sb3.algorithms import (
+    A2C_ALGORITHM,
+    DQN_ALGORITHM,
+    PPO_ALGORITHM,
+    SAC_ALGORITHM,
+    TD3_ALGORITHM,
+    Algorithm,
+)
 
 if TYPE_CHECKING:
     from rlgpt_sb3.learner import SB3Learner
@@ -15,7 +22,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class LearnerFactory:
-    """``factory(env_fn, *, seed, n_envs, checkpoint_dir, **hyperparameters)`` of one algorithm's learner.
+    """``factory(env_fn, *, seed, n_envs, checkpoint_dir, **hyperparameters)`` of one algorithm's
+    :class:`~rlgpt_sb3.learner.SB3Learner`.
 
     Picklable; importing the learner module (torch, SB3) waits for the first call.
     """
@@ -43,3 +51,9 @@ ppo = LearnerFactory(PPO_ALGORITHM)
 """PPO learner for discrete action spaces (primitives plus coded macro actions)."""
 sac = LearnerFactory(SAC_ALGORITHM)
 """SAC learner for continuous ``Box`` action spaces."""
+dqn = LearnerFactory(DQN_ALGORITHM)
+"""DQN learner for discrete action spaces."""
+a2c = LearnerFactory(A2C_ALGORITHM)
+"""A2C learner for discrete or continuous action spaces."""
+td3 = LearnerFactory(TD3_ALGORITHM)
+"""TD3 learner for continuous ``Box`` action spaces."""

@@ -6,6 +6,7 @@ import contextlib
 import inspect
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,9 @@ from rlgpt_sb3.algorithms import Algorithm, with_masks
 from rlgpt_sb3.budget import BudgetCallback, BudgetReached
 from rlgpt_sb3.progress import progress_reporter
 from rlgpt_sb3.vec import EnvFn, action_space_kind, has_action_masks, make_vec_env, policy_for
+
+CheckpointCallback = Callable[[Path, int], None]
+"""``on_checkpoint(path, steps_done)``: a periodic checkpoint was written ``steps_done`` steps into learn."""
 
 # Model attribute holding the primitive env steps trained so far; SB3 saves it with the checkpoint.
 _ENV_STEPS = "primitive_env_steps"
@@ -79,28 +83,33 @@ class SB3Learner:
         *,
         progress_bar: bool = False,
         on_progress: ProgressCallback | None = None,
+        checkpoint_every: int | None = None,
+        on_checkpoint: CheckpointCallback | None = None,
     ) -> TrainingResult:
         """Train for ``total_timesteps`` primitive env steps, continuing from earlier calls.
 
         Stops as soon as the budget is reached (a vectorised step may pass it by at most one
-        macro step per env). Writes a checkpoint into ``checkpoint_dir`` at the end when one is set.
+        macro step per env). Writes a checkpoint into ``checkpoint_dir`` at the end when one is set,
+        and every ``checkpoint_every`` primitive steps of this call before the end, each followed by
+        ``on_checkpoint(path, steps_done)``: a run stopped mid-training resumes from the latest.
         """
         if not isinstance(total_timesteps, int) or total_timesteps < 1:
             raise ValueError(f"total_timesteps must be a positive integer, got {total_timesteps!r}")
+        periodic = self._periodic(checkpoint_every, on_checkpoint)
         started = time.perf_counter()
+        start = self.env_steps
         label = f"{self.algorithm.name} training"
         reporter = progress_reporter(total_timesteps, bar=progress_bar, on_progress=on_progress, label=label)
         with reporter as report:
-            budget = BudgetCallback(total_timesteps, start=self.env_steps, on_progress=report)
+            budget = BudgetCallback(
+                total_timesteps, start=start, on_progress=report, every=checkpoint_every, on_every=periodic
+            )
             with contextlib.suppress(BudgetReached):
                 self._model.learn(total_timesteps, callback=budget, reset_num_timesteps=False)
             budget.flush()
         wall_time = time.perf_counter() - started
-        setattr(self._model, _ENV_STEPS, self.env_steps + budget.done)
-        checkpoint = None
-        if self.checkpoint_dir is not None:
-            name = f"{self.algorithm.name}_{self.env_steps}_steps.zip"
-            checkpoint = self.save(self.checkpoint_dir / name)
+        setattr(self._model, _ENV_STEPS, start + budget.done)
+        checkpoint = self._save_numbered() if self.checkpoint_dir is not None else None
         return TrainingResult(
             timesteps=budget.done,
             wall_time_s=wall_time,
@@ -108,6 +117,31 @@ class SB3Learner:
             checkpoint=checkpoint,
             extra={"algorithm": self.algorithm.name, "total_env_steps": self.env_steps},
         )
+
+    def _periodic(
+        self, every: int | None, on_checkpoint: CheckpointCallback | None
+    ) -> Callable[[int], None] | None:
+        """What the budget callback calls every ``every`` steps: save, then tell ``on_checkpoint``."""
+        if every is None:
+            return None
+        if not isinstance(every, int) or isinstance(every, bool) or every < 1:
+            raise ValueError(f"checkpoint_every must be a positive integer, got {every!r} - or None for none")
+        if self.checkpoint_dir is None:
+            raise ValueError("checkpoint_every needs a checkpoint_dir - pass checkpoint_dir= to the factory")
+        start = self.env_steps
+
+        def save(done: int) -> None:
+            setattr(self._model, _ENV_STEPS, start + done)
+            path = self._save_numbered()
+            if on_checkpoint is not None:
+                on_checkpoint(path, done)
+
+        return save
+
+    def _save_numbered(self) -> Path:
+        """Save as ``<checkpoint_dir>/<learner>_<primitive steps>_steps.zip``."""
+        assert self.checkpoint_dir is not None
+        return self.save(self.checkpoint_dir / f"{self.algorithm.name}_{self.env_steps}_steps.zip")
 
     def predict(self, obs: Any, *, deterministic: bool = True, action_masks: Any = None) -> Any:
         """Action for one un-batched observation (an ``int`` for Discrete action spaces).
@@ -117,12 +151,21 @@ class SB3Learner:
         return predict_action(self._model, obs, deterministic=deterministic, action_masks=action_masks)
 
     def save(self, path: Path) -> Path:
-        """Write an SB3 ``.zip`` checkpoint (the suffix is added when missing); return its path."""
+        """Write an SB3 ``.zip`` checkpoint to exactly ``path`` (folders created) and return it.
+
+        The file is written beside ``path`` and renamed into place, so an interrupted save never
+        leaves a partial checkpoint at ``path``.
+        """
         path = Path(path)
-        if path.suffix != ".zip":
-            path = path.with_name(path.name + ".zip")
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._model.save(path)
+        partial = path.with_name(f".{path.name}.partial")
+        try:
+            with open(partial, "wb") as handle:  # a file object: SB3 adds no suffix
+                self._model.save(handle)
+            os.replace(partial, path)
+        except BaseException:  # a full disk, an interrupt: leave nothing half-written behind
+            partial.unlink(missing_ok=True)
+            raise
         return path
 
     def load(self, path: Path) -> None:
@@ -178,10 +221,10 @@ def _set_torch_threads(threads: Any) -> None:
 def _check_action_space(algorithm: Algorithm, action_space: spaces.Space) -> None:
     """One-line error when the env's action space is not the kind the algorithm trains on."""
     kind = action_space_kind(action_space)
-    if kind == algorithm.action_space:
+    if kind in algorithm.action_spaces:
         return
     hint = f" - use learner {_SUGGESTION[kind]!r}" if kind in _SUGGESTION else ""
     raise ValueError(
-        f"learner {algorithm.name!r} trains on {algorithm.action_space} action spaces, "
+        f"learner {algorithm.name!r} trains on {' and '.join(sorted(algorithm.action_spaces))} actions, "
         f"the env has {action_space}{hint}"
     )

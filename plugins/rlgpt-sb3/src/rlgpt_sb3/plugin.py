@@ -1,4 +1,4 @@
-"""Entry point of the ``rlgpt`` plugin: registers the ``ppo`` and ``sac`` learners."""
+"""Entry point of the ``rlgpt`` plugin: registers ``ppo``, ``sac``, ``dqn``, ``a2c`` and ``td3``."""
 
 from __future__ import annotations
 
@@ -7,22 +7,12 @@ from collections.abc import Callable
 import rlgpt
 from rlgpt import LearnerSpec
 
-from rlgpt_sb3.algorithms import PPO_ALGORITHM, SAC_ALGORITHM
-from rlgpt_sb3.factories import ppo, sac
-from rlgpt_sb3.policy import CheckpointLoader
+from rlgpt_sb3.adapter import learner_spec
+from rlgpt_sb3.algorithms import ALGORITHMS
 
 
 @rlgpt.hookimpl
 def register_learners(register: Callable[[LearnerSpec], None]) -> None:
-    """Register PPO (discrete actions) and SAC (continuous actions)."""
-    for algorithm, factory in ((PPO_ALGORITHM, ppo), (SAC_ALGORITHM, sac)):
-        register(
-            LearnerSpec(
-                name=algorithm.name,
-                factory=factory,
-                description=algorithm.description,
-                action_spaces=frozenset({algorithm.action_space}),
-                load_policy=CheckpointLoader(algorithm),
-                validate_hyperparameters=algorithm.validate,
-            )
-        )
+    """Register every algorithm of :data:`rlgpt_sb3.algorithms.ALGORITHMS`."""
+    for algorithm in ALGORITHMS:
+        register(learner_spec(algorithm))
