@@ -119,7 +119,19 @@ class LearnerConfig(_Strict):
         ge=1,
         description="Environment steps of training per iteration, split over the RL sub-tasks.",
     )
-    n_envs: int = Field(default=1, ge=1, description="Training environments stepped in parallel.")
+    n_envs: int = Field(
+        default=1,
+        ge=1,
+        description="Training environments stepped in parallel (more than one: in subprocesses); the budget "
+        "counts the primitive steps of all of them.",
+    )
+    checkpoint_every: int | None = Field(
+        default=None,
+        ge=1,
+        description="Also write a checkpoint every this many primitive env steps of a sub-task's training, "
+        "so a run stopped mid-training resumes from the latest one with the rest of the budget (unset: "
+        "only at the end; needs a learner with periodic checkpoints, as every rlgpt-sb3 learner has).",
+    )
     hyperparameters: dict[str, Any] = Field(
         default_factory=dict,
         description="Keyword arguments of the learner (ppo: `n_steps`, `learning_rate`, ...), checked by it "
@@ -493,6 +505,11 @@ def validate_against_registry(config: RunConfig, registry: Registry) -> None:
         raise ConfigError(
             f"learner.name: learner {learner.name!r} cannot train on the {space} actions of environment "
             f"{env.name!r} (learners that can: {', '.join(fitting) or 'none installed'})"
+        )
+    if config.learner.checkpoint_every is not None and not learner.periodic_checkpoints:
+        raise ConfigError(
+            f"learner.checkpoint_every: learner {learner.name!r} writes no periodic checkpoints "
+            "- remove learner.checkpoint_every"
         )
     if learner.validate_hyperparameters is not None:
         try:

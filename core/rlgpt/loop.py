@@ -56,6 +56,7 @@ from rlgpt.execution import (
 )
 from rlgpt.frames import RGB_ARRAY, png_frame, renders_rgb
 from rlgpt.interrupts import is_storage_error
+from rlgpt.learning import Learner
 from rlgpt.llm import build_llm
 from rlgpt.llm.cache import default_cache_path
 from rlgpt.llm.roles import RoleRouter
@@ -436,15 +437,17 @@ class Loop:
                 **{**self.config.learner.hyperparameters, **tracking},
             )
             with learner:  # closing frees the training envs; predict needs none
-                continues = self.method.continues_learning
+                done = self._resume_training(learner, iteration, name, digest)
+                continues = self.method.continues_learning and not done
                 earlier = self._earlier_checkpoint(iteration, name) if continues else None
                 if earlier is not None:  # one learner across iterations: policy and optimiser carry on
                     self._continue_from(learner, earlier, iteration, name)
-                result = learner.learn(budget, progress_bar=self.progress_bar)
+                periodic = self._periodic_checkpoints(iteration, name, digest, done)
+                result = learner.learn(max(1, budget - done), progress_bar=self.progress_bar, **periodic)
                 checkpoint = result.checkpoint or learner.save(checkpoint_dir / "policy.zip")
             checkpoints[name] = str(checkpoint)
             predictors[name] = learner.predict
-            record.env_steps["train"] += result.timesteps
+            record.env_steps["train"] += done + result.timesteps
             record.train_fps = result.fps
             record.count_training(name, [e.success for e in result.episodes])
             self.run_dir.write_json(
@@ -459,7 +462,7 @@ class Loop:
                 "trained",
                 iteration=iteration,
                 subtask=name,
-                timesteps=result.timesteps,
+                timesteps=done + result.timesteps,
                 fps=result.fps,
                 checkpoint=self.run_dir.relative(checkpoint),
                 digest=digest,
@@ -509,6 +512,49 @@ class Loop:
         found = [e for e in events if e.get("iteration") == iteration - 1 and e.get("subtask") == subtask]
         stored = found[-1].get("checkpoint") if found else None
         return self.run_dir.stored_path(stored) if stored else None
+
+    def _resume_training(self, learner: Learner, iteration: int, subtask: str, digest: str) -> int:
+        """Load the latest periodic checkpoint an earlier process wrote while training ``subtask`` (same
+        plan and programs) and return the primitive steps it had trained; 0 when there is none or it
+        cannot be loaded (then the training starts over)."""
+        saved = self._done_before("training_checkpoint", iteration, subtask, digest=digest)
+        if saved is None:
+            return 0
+        path = self.run_dir.stored_path(str(saved.get("checkpoint", "")))
+        try:
+            learner.load(path)
+        except Exception as exc:  # missing, truncated, another learner's: whatever fails, start over
+            self._checkpoint_unusable(iteration, subtask, path, exc, "training it from the start")
+            return 0
+        done = int(saved.get("timesteps", 0))
+        self._emit(
+            "training_resumed",
+            iteration=iteration,
+            subtask=subtask,
+            checkpoint=self.run_dir.relative(path),
+            timesteps=done,
+        )
+        return done
+
+    def _periodic_checkpoints(self, iteration: int, subtask: str, digest: str, done: int) -> dict[str, Any]:
+        """``learn``'s keywords for ``learner.checkpoint_every``: each periodic checkpoint becomes a
+        ``training_checkpoint`` event (its path relative to the run, the sub-task's steps so far, which
+        count ``done`` from an earlier process), for :meth:`_resume_training`. None when it is unset."""
+        every = self.config.learner.checkpoint_every
+        if every is None:
+            return {}
+
+        def saved(path: Path, steps: int) -> None:
+            self._emit(
+                "training_checkpoint",
+                iteration=iteration,
+                subtask=subtask,
+                checkpoint=self.run_dir.relative(path),
+                timesteps=done + steps,
+                digest=digest,
+            )
+
+        return {"checkpoint_every": every, "on_checkpoint": saved}
 
     def _reuse_training(
         self, iteration: int, subtask: str, digest: str, spec: LearnerSpec

@@ -76,6 +76,10 @@ class ConsoleObserver:
                 f"[cyan]learner[/] {event['learner']} training {event['subtask']} "
                 f"for {event['timesteps']} env steps"
             )
+        elif kind == "training_resumed":
+            self.console.print(
+                f"  continuing from {escape(event['checkpoint'])}: {event['timesteps']} env steps trained"
+            )
         elif kind == "coded_actions_missing":
             self.console.print(
                 f"  [yellow]{event['subtask']} trains without its coded actions[/] "

@@ -72,7 +72,11 @@ def _resume_lines(log: EventLog) -> list[str]:
     replayed = sum(1 for e in log.of_kind("llm_call") if e.get("replayed"))
     # a training started again (its first try interrupted, or its checkpoint unusable) is training redone
     started = Counter((e.get("iteration"), e.get("subtask")) for e in log.of_kind("training"))
-    retrained = [f"`{s}` (iteration {i})" for (i, s), n in started.items() if n > 1]
+    resumed = {
+        (e.get("iteration"), e.get("subtask")): e.get("timesteps") for e in log.of_kind("training_resumed")
+    }
+    retrained = [f"`{s}` (iteration {i})" for (i, s), n in started.items() if n > 1 and (i, s) not in resumed]
+    continued = [f"`{s}` (iteration {i}) from step {steps}" for (i, s), steps in resumed.items()]
     kept = [f"`{e.get('subtask')}` (iteration {e.get('iteration')})" for e in log.of_kind("training_reused")]
     programs = sum(1 for e in log.of_kind("code_accepted") if e.get("reused"))
     redone = (
@@ -83,7 +87,8 @@ def _resume_lines(log: EventLog) -> list[str]:
     return [
         f"**Resumed** {len(starts) - 1} time(s). Redone after the interruption: {redone}; "
         f"{replayed} LLM answers replayed from this run's records (not sent again); "
-        f"trained again: {', '.join(retrained) or 'nothing'}. Reused: checkpoints of "
+        f"trained again: {', '.join(retrained) or 'nothing'}; training continued from a periodic "
+        f"checkpoint: {', '.join(continued) or 'none'}. Reused: checkpoints of "
         f"{', '.join(kept) or 'no sub-task'}, {programs} accepted programs (no new dry run).",
         "",
     ]
