@@ -1,5 +1,6 @@
 """The worked examples of docs/plugins.md run: an environment, a learner, an LLM backend and a
-planner plugin, each taken from the page as written, solve a task together through the loop."""
+planner plugin, each taken from the page as written, solve a task together through the loop; the
+environment and the learner pass their contracts."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 from rlgpt import PluginSelection
 from rlgpt.config import RunConfig
 from rlgpt.loop import Loop
-from rlgpt.testing import EnvironmentContract
+from rlgpt.testing import EnvironmentContract, LearnerContract
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "plugins.md"
 MODULES = ("rlgpt_line", "rlgpt_tabular", "rlgpt_canned", "rlgpt_terse")
@@ -92,3 +93,16 @@ class TestLineContract(EnvironmentContract):
     @pytest.fixture(autouse=True)
     def _plugins(self, selection: PluginSelection) -> None:
         type(self).plugins = selection
+
+
+class TestTabularLearnerContract(LearnerContract):
+    """The example learner, as written on the page, passes the learner contract."""
+
+    learner_name = "q-table"
+    action_space = "discrete"
+    plugins = PluginSelection(autoload=False).with_plugins("rlgpt_tabular")
+
+    @pytest.fixture(autouse=True, scope="class")
+    @classmethod
+    def _importable(cls, examples: Path) -> None:
+        """The example modules are written out before the class's first learner is built."""
