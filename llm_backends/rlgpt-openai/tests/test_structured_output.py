@@ -6,9 +6,16 @@ llama-cpp-python's server does; the last one runs the real server when it is ins
 
 from __future__ import annotations
 
+import importlib
 import json
+import os
 import re
 import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -43,7 +50,7 @@ GOOD_PLAN = {
         },
     ],
 }
-GOOD_CODE = "```python\nimport math\n\ndef act(env):\n    return env.step(0)\n```"
+MODELS_DIR = Path(os.environ.get("RLGPT_MODELS_DIR") or Path(__file__).resolve().parents[3] / ".local-models")
 
 
 @pytest.fixture
@@ -200,74 +207,74 @@ def test_an_unknown_mode_names_the_choices(server):
         OpenAILLM("local", base_url=server.base_url, structured_output="strict")
 
 
+VERDICT = {
+    "type": "object",
+    "properties": {
+        "verdict": {"type": "string", "enum": ["ok", "replan"]},
+        "reason": {"type": "string", "maxLength": 40},
+    },
+    "required": ["verdict", "reason"],
+    "additionalProperties": False,
+}
+"""A schema a 135M model finishes within its token budget."""
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
+def _llama_cpp_server_importable() -> bool:
+    try:
+        importlib.import_module("llama_cpp.server.app")  # also needs fastapi, uvicorn, sse-starlette
+    except ImportError:
+        return False
+    return True
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"llama_cpp.server did not start: {log.read_text()[-2000:]}")
+            time.sleep(0.5)
+
+
 @pytest.mark.local_models
 def test_the_real_llama_cpp_python_server(tmp_path):
-    import importlib.util
-    import os
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-    from pathlib import Path
-
-    if importlib.util.find_spec("llama_cpp") is None or importlib.util.find_spec("llama_cpp.server") is None:
+    if not _llama_cpp_server_importable():
         pytest.skip("llama_cpp.server is not importable: pip install 'llama-cpp-python[server]'")
-    models = Path(os.environ.get("RLGPT_MODELS_DIR") or Path(__file__).resolve().parents[3] / ".local-models")
-    gguf = models / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    gguf = MODELS_DIR / "SmolLM2-135M-Instruct.Q4_1.gguf"
     if not gguf.is_file():
         pytest.skip(f"needs {gguf}: run `make local-models`")
-    port = _free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "llama_cpp.server",
-        "--model",
-        str(gguf),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--n_ctx",
-        "2048",
-        "--model_alias",
-        "smollm2",
-    ]
-    log = (tmp_path / "server.log").open("w")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    port, log = _free_port(), tmp_path / "server.log"
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--model_alias", "smollm2"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048"]
+    with log.open("w") as output:
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=2)
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"the server did not start: {(tmp_path / 'server.log').read_text()[-2000:]}")
-                time.sleep(0.5)
+        _wait_until_up(f"http://127.0.0.1:{port}/v1/models", process, log)
         base_url = f"http://127.0.0.1:{port}/v1"
-        params = SamplingParams(max_tokens=400)
-        plan = OpenAILLM("smollm2", base_url=base_url).complete(Request(MESSAGES, params, output=PLAN))
-        assert plan.constraint == "json_object"
-        jsonschema.validate(json.loads(plan.text), PLAN.schema)
-        ask_code = Request(
-            (Message("user", "Write def act(env) returning env.step(0)."),), params, output=CODE
-        )
-        code = OpenAILLM("smollm2", base_url=base_url).complete(ask_code)
+        params = SamplingParams(max_tokens=200)
+        small = JsonSchema("verdict", VERDICT)
+        verdict = OpenAILLM("smollm2", base_url=base_url).complete(Request(MESSAGES, params, output=small))
+        assert verdict.constraint == "json_object"
+        jsonschema.validate(json.loads(verdict.text), VERDICT)
+        write_act = (Message("user", "Write def act(env) returning env.step(0)."),)
+        code = OpenAILLM("smollm2", base_url=base_url).complete(Request(write_act, params, output=CODE))
         assert code.constraint == "grammar" and re.fullmatch(CODE.pattern(), code.text), code.text
         with pytest.raises(LLMError, match="structured_output"):
             OpenAILLM("smollm2", base_url=base_url, structured_output="json_schema").complete(
-                Request(MESSAGES, params, output=JsonSchema("plan", PLAN.schema))
+                Request(MESSAGES, params, output=small)
             )
     finally:
         process.terminate()
         process.wait(timeout=30)
-        log.close()
 
 
 def test_other_errors_of_a_constrained_request_keep_their_own_message(server):
@@ -277,3 +284,14 @@ def test_other_errors_of_a_constrained_request_keep_their_own_message(server):
     with pytest.raises(LLMError, match="maximum context length") as caught:
         llm.complete(Request(MESSAGES, output=PLAN))
     assert "structured_output" not in str(caught.value)
+
+
+@pytest.mark.parametrize(("least", "most"), [(0, None), (0, 0), (0, 1), (1, 1), (1, None), (2, 3), (3, None)])
+def test_array_bounds_become_repetitions(least, most):
+    schema = {"type": "array", "items": {"type": "boolean"}, "minItems": least}
+    if most is not None:
+        schema["maxItems"] = most
+    language = Grammar.parse(json_schema_grammar(schema)).regex()
+    for count in range(6):
+        allowed = least <= count and (most is None or count <= most)
+        assert bool(re.fullmatch(language, json.dumps([True] * count))) is allowed, count

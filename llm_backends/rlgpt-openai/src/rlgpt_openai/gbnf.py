@@ -51,7 +51,7 @@ def _repeat(item: str, separator: str, least: int, most: int | None) -> str:
         more = f"{{{least - 1},}}" if least > 1 else "*"
     else:
         more = f"{{{max(least - 1, 0)},{most - 1}}}"
-    run = f"{item} ( {separator} {item} ){more}"
+    run = item if most == 1 else f"{item} ( {separator} {item} ){more}"
     return run if least > 0 else f"( {run} )?"
 
 
