@@ -21,10 +21,11 @@ import jsonschema
 import pytest
 from llama_cpp_mimic import Grammar, LlamaCppPythonServer
 from rlgpt import LLMError, Message, Request, SamplingParams, TransientLLMError
-from rlgpt.llm import JsonSchema, PythonBlock, RetryingLLM
+from rlgpt.llm import JsonSchema, PythonBlock, RetryingLLM, build_llm
 from rlgpt.testing import critique_schema, plan_schema
 from rlgpt_openai import OpenAILLM
 from rlgpt_openai.gbnf import json_schema_grammar
+from rlgpt_openai.plugin import register_llm_backends
 
 PLAN = plan_schema(["noop", "do"])
 CODE = PythonBlock(("act",), modules=("math",))
@@ -295,3 +296,19 @@ def test_array_bounds_become_repetitions(least, most):
     for count in range(6):
         allowed = least <= count and (most is None or count <= most)
         assert bool(re.fullmatch(language, json.dumps([True] * count))) is allowed, count
+
+
+def test_a_cached_answer_keeps_its_constraint_and_asks_nothing(llama, tmp_path):
+    specs = []
+    register_llm_backends(specs.append)
+    options = {"base_url": llama.base_url}
+    llama.wants = ["Hello!", "Hello!", '{"verdict": "ok", "reason": "fine"}']
+    request = Request(MESSAGES, output=JsonSchema("verdict", VERDICT))
+
+    first = build_llm(specs[0], "smollm2", options, cache_path=tmp_path / "llm.sqlite").complete(request)
+    asked_before = len(llama.requests)
+    again = build_llm(specs[0], "smollm2", options, cache_path=tmp_path / "llm.sqlite").complete(request)
+
+    assert (first.cached, again.cached) == (False, True)
+    assert first.constraint == again.constraint == "json_object"
+    assert len(llama.requests) == asked_before, "no probe and no request for a cached answer"
