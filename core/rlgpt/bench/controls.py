@@ -5,8 +5,9 @@ RL sub-task with coded actions, or a plan written by LLM agents; see :func:`has_
 final iteration's plan and programs are evaluated again, episode by episode, on the trial's own
 evaluation worlds, with each RL sub-task driven by:
 
-* ``trained``: the trained policy, deterministic (what the loop evaluated; the re-evaluation
-  must reproduce the loop's success count, and says whether it does);
+* ``trained``: the trained policy as the loop evaluated it (greedy, or sampling its actions under
+  ``evaluation.deterministic = false``); the re-evaluation must reproduce the loop's success count,
+  and says whether it does;
 * ``trained_stochastic``: the trained policy, sampling its actions;
 * ``random``: uniform over the sub-task's action space: over the actions its mask allows (every
   action when unmasked) in a ``Discrete`` space, over the box in a bounded ``Box`` one (a
@@ -241,11 +242,13 @@ class TrialControls:
             for s in self.rl_subtasks
             if load is not None and s.name in self.checkpoints
         }
+        sampled = {name: _stochastic(predict) for name, predict in trained.items()}
+        as_evaluated = trained if self.config.evaluation.deterministic else sampled
         if not has_controls(self.result):  # its final policy only
-            return {FINAL: lambda episode: trained}
+            return {FINAL: lambda episode: as_evaluated}
         controls: dict[str, Predictors] = {
-            TRAINED: lambda episode: trained,
-            STOCHASTIC: lambda episode: {name: _stochastic(p) for name, p in trained.items()},
+            TRAINED: lambda episode: as_evaluated,
+            STOCHASTIC: lambda episode: sampled,
         }
         return {**controls, **self._untrained(self._spaces())}
 
@@ -396,8 +399,9 @@ def with_local_run_dir(out: Path, result: dict[str, Any]) -> dict[str, Any]:
 def _checkpoints(run_dir: Path, iteration: int, recorded: Path) -> dict[str, Path]:
     """RL sub-task name -> its checkpoint of ``iteration`` (from the run's ``trained`` events).
 
-    Checkpoints were recorded under ``recorded``, the run directory where the trial ran; a run
-    directory moved since then finds them at the same place under ``run_dir``.
+    Checkpoints are recorded relative to the run directory (older runs recorded them absolute, under
+    ``recorded``, the run directory where the trial ran); a run directory moved since then finds them
+    at the same place under ``run_dir``.
     """
     events = run_dir / "events.jsonl"
     lines = events.read_text(encoding="utf-8").splitlines() if events.is_file() else []
@@ -409,6 +413,10 @@ def _checkpoints(run_dir: Path, iteration: int, recorded: Path) -> dict[str, Pat
 
 
 def _rebased(path: Path, recorded: Path, run_dir: Path) -> Path:
+    """A checkpoint path of an event where it is now: relative ones (as runs record them) count from
+    ``run_dir``; absolute ones under ``recorded`` (older runs) move with it."""
+    if not path.is_absolute():
+        return run_dir / path
     return run_dir / path.relative_to(recorded) if path.is_relative_to(recorded) else path
 
 
