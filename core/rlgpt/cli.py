@@ -112,10 +112,13 @@ def cmd_envs(args: argparse.Namespace, console: Console) -> int:
     """List environments: name, number of tasks, observation modes, description, availability
     (test environments only with ``--all``)."""
     registry = _registry()
-    table = Table(title="rlgpt environments")
+    listed = registry.listed_environments(include_testing=args.all)
+    hidden = len(registry.environments) - len(listed)
+    caption = f"{hidden} test environments not shown: rlgpt envs --all" if hidden else None
+    table = Table(title="rlgpt environments", caption=caption)
     for column in ("env", "tasks", "observation modes", "description", "status"):
         table.add_column(column)
-    for name, spec in sorted(registry.listed_environments(include_testing=args.all).items()):
+    for name, spec in sorted(listed.items()):
         reason = spec.unavailable_reason()
         status = "available" if reason is None else f"unavailable: {reason}"
         table.add_row(name, str(len(spec.tasks)), ", ".join(spec.observation_modes), spec.description, status)

@@ -65,6 +65,7 @@ def test_test_environments_are_listed_only_with_all(capsys: pytest.CaptureFixtur
     code, out, _ = run_cli(capsys, "envs")
     assert code == 0 and "rlgpt environments" in out
     assert not {"corridor", "gridcraft", "reach"} & set(out.split())
+    assert "test environments not shown: rlgpt envs --all" in out
     code, out, _ = run_cli(capsys, "envs", "--all")
     assert code == 0 and {"corridor", "gridcraft", "reach"} <= set(out.split())
 
