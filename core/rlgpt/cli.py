@@ -4,17 +4,20 @@
 ``rlgpt run CONFIG [--set k=v ...] [--no-cache]`` / ``rlgpt run --resume RUN_DIR``,
 ``rlgpt check CONFIG [--set k=v ...]`` (validate without running),
 ``rlgpt bench ...``, ``rlgpt report RUN_DIR`` and ``rlgpt cache [clear]``. A usage error prints one
-``error: ...`` line on stderr and exits with status 2.
+``error: ...`` line on stderr and exits with status 2. Ctrl-C or SIGTERM ends a command with one line
+saying how to go on and status 130 or 143, a file that cannot be written (disk full, no permission)
+with one ``error: ...`` line and status 1; either way the processes the command started are ended.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +27,7 @@ from rich.text import Text
 
 from rlgpt import __version__
 from rlgpt.config import ConfigError, RunConfig, load_config, validate_against_registry
+from rlgpt.interrupts import Interrupted, interruptible, is_storage_error, stop_children, storage_problem
 from rlgpt.llm.transcript import TranscriptError
 from rlgpt.llm.types import LLMError
 from rlgpt.plugins import KINDS, PluginError, Registry, get_registry
@@ -33,6 +37,34 @@ from rlgpt.textbound import bound_text
 USAGE_ERRORS = (ConfigError, PluginError, RunDirectoryError, TranscriptError, LLMError)
 """Exceptions that are the user's to fix (config, plugins, run folders, transcripts, an LLM
 refusing for good, e.g. a bad key): shown as one line, no traceback."""
+BENCH_RESUME_HINT = "rerun the same command to resume (finished trials are skipped)"
+
+
+class CommandStopped(Exception):
+    """A command stopped before its end (Ctrl-C, SIGTERM, a full disk): one line for stderr and the
+    exit status (130 for SIGINT, 143 for SIGTERM, 1 for a storage failure)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@contextlib.contextmanager
+def stops_cleanly(hint: str) -> Iterator[None]:
+    """Turn Ctrl-C, SIGTERM and a file that cannot be written inside the block into
+    :class:`CommandStopped`, whose line ends with ``hint`` (how to go on)."""
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        raise CommandStopped(f"interrupted; {hint}", getattr(exc, "exit_status", 130)) from None
+    except OSError as exc:
+        if not is_storage_error(exc):
+            raise
+        raise CommandStopped(f"error: {storage_problem(exc)}, then {hint}", 1) from None
+
+
+def _resume_hint(run: RunDirectory) -> str:
+    return f"resume with `rlgpt run --resume {run.path}`"
 
 
 def _registry(show_errors: bool = True) -> Registry:
@@ -165,7 +197,8 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
             raise ConfigError("run --resume RUN_DIR takes no CONFIG or --set: a resumed run keeps its config")
         run = RunDirectory.open(args.resume)
         run.acquire()  # refuse at once when another process writes this run
-        Loop.resume(run.path, registry=_registry()).run()
+        with stops_cleanly(_resume_hint(run)):
+            Loop.resume(run.path, registry=_registry()).run()
         return 0
     if args.config is None:
         raise ConfigError("run: give a CONFIG file (e.g. examples/crafter-stone-pickaxe.toml) or --resume")
@@ -174,7 +207,8 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     validate_against_registry(config, registry)
     loop = Loop.from_config(config, registry=registry)
     try:
-        loop.run()
+        with stops_cleanly(_resume_hint(loop.run_dir)):
+            loop.run()
     except USAGE_ERRORS:
         loop.run_dir.discard_if_unused()  # nothing done: no empty run folder left behind
         raise
@@ -224,7 +258,8 @@ def cmd_bench(args: argparse.Namespace, console: Console) -> int:
     from rlgpt.bench import main as bench_main
 
     _registry()
-    result = bench_main(args)
+    with stops_cleanly(BENCH_RESUME_HINT):
+        result = bench_main(args)
     return result if isinstance(result, int) else 0
 
 
@@ -325,7 +360,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="override a key of the base config for every trial, e.g. --set code.mutation_rate=0.25 (repeatable)",
+        help="override a base config key in every trial, e.g. --set code.mutation_rate=0.25 (repeatable)",
     )
     p.add_argument("--out", type=Path, default=Path("benchmarks/results"), help="results folder")
     p.add_argument("--executor", choices=("local", "ray"), default="local", help="where trials run")
@@ -350,12 +385,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rlgpt`` command; returns the exit status."""
     args = build_parser().parse_args(argv)
     console = Console(highlight=False)
-    try:
-        return args.func(args, console)
-    except USAGE_ERRORS as exc:
-        print(f"error: {bound_text(exc)}", file=sys.stderr)
-        return 2
-    except BrokenPipeError:  # the reader went away (``rlgpt plugins --json | head``): not an error
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())  # so that flushing at exit does not fail again
-        return 0
+    with interruptible():
+        try:
+            return args.func(args, console)
+        except USAGE_ERRORS as exc:
+            print(f"error: {bound_text(exc)}", file=sys.stderr)
+            return 2
+        except BrokenPipeError:  # the reader went away (``rlgpt plugins --json | head``): not an error
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # so that flushing at exit does not fail again
+            return 0
+        except (CommandStopped, Interrupted, OSError) as exc:
+            if isinstance(exc, OSError) and not is_storage_error(exc):
+                raise
+            return _stopped(exc)
+
+
+def _stopped(exc: CommandStopped | Interrupted | OSError) -> int:
+    """Say in one line why the command stopped, end the processes it started; return the exit status."""
+    if isinstance(exc, CommandStopped):
+        message, status = str(exc), exc.status
+    elif isinstance(exc, Interrupted):  # before the command could say how to go on
+        message, status = "interrupted", exc.exit_status
+    else:
+        message, status = f"error: {storage_problem(exc)}", 1
+    print(message, file=sys.stderr)
+    stop_children()
+    return status

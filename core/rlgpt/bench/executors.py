@@ -12,9 +12,11 @@ local Ray instance and writes what the tasks send back where the command runs.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -30,6 +32,8 @@ from rlgpt.config import ConfigError
 
 EXECUTORS = ("local", "ray")
 LOG_TAIL_CHARS = 2000
+TRIAL_STOP_GRACE_S = 30.0
+"""How long an interrupted command waits for a trial process to end its run before killing it."""
 
 
 class Executor(Protocol):
@@ -85,18 +89,41 @@ class LocalExecutor:
         result_path.unlink(missing_ok=True)
         env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
         with log_path.open("a", encoding="utf-8") as log:  # a resumed trial keeps its earlier output
-            process = subprocess.run(
+            process = subprocess.Popen(
                 [sys.executable, "-m", "rlgpt.bench.trial", str(spec), str(result_path)],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env=env,
-                check=False,
             )
-        if process.returncode != 0 or not result_path.is_file():
-            return process.returncode, None
-        result = json.loads(result_path.read_text(encoding="utf-8"))
+            returncode = _wait(process)
+        if returncode != 0 or not result_path.is_file():
+            return returncode, None
+        try:
+            result = json.loads(result_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):  # a result the trial could not finish writing: run it again
+            return returncode, None
         result_path.unlink()
-        return 0, result
+        return 0, result if isinstance(result, dict) else None
+
+
+def _wait(process: subprocess.Popen[bytes]) -> int:
+    """Wait for a trial process and return its exit status.
+
+    When this process is interrupted, the trial gets the same signal, so that it ends its run
+    with a ``run_interrupted`` event and stops its own children; it is killed only if it has not
+    ended within :data:`TRIAL_STOP_GRACE_S`. Then the interruption goes on.
+    """
+    try:
+        return process.wait()
+    except KeyboardInterrupt as exc:
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(getattr(exc, "signum", signal.SIGINT))
+        try:
+            process.wait(TRIAL_STOP_GRACE_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        raise
 
 
 def make_executor(name: str, out: Path, retries: int = 1, ray_options: RayOptions | None = None) -> Executor:

@@ -43,6 +43,7 @@ from typing import Any, Protocol
 from rlgpt.llm.types import (
     LLM,
     Completion,
+    LLMError,
     OutputFormat,
     PythonBlock,
     Request,
@@ -214,9 +215,17 @@ class SqliteStore:
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        """A fresh autocommit connection (one per operation: safe across threads and forks)."""
-        with closing(sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)) as db:
-            yield db
+        """A fresh autocommit connection (one per operation: safe across threads and forks).
+
+        :raises LLMError: the file is not a usable sqlite database (corrupt, unwritable, disk full).
+        """
+        try:
+            with closing(sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)) as db:
+                yield db
+        except sqlite3.DatabaseError as exc:
+            raise LLMError(
+                f"LLM response cache {self.path}: {exc}; delete it or run with --no-cache"
+            ) from None
 
     def get(self, key: str) -> Completion | None:
         """The answer stored under ``key``, marked ``cached`` with no latency; ``None`` when none is."""

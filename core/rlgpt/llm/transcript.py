@@ -77,7 +77,15 @@ class TranscriptEntry:
 def load_transcript(path: Path) -> tuple[TranscriptEntry, ...]:
     """Parse the transcript at ``path``; :class:`TranscriptError` names the bad line and the fix."""
     entries = []
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        line = path.read_bytes()[: error.start].count(b"\n") + 1
+        raise TranscriptError(
+            f"{path}:{line}: not UTF-8 text (byte {error.object[error.start]:#04x}); "
+            "save the transcript as UTF-8"
+        ) from None
+    for number, raw in enumerate(text.splitlines(), start=1):
         stripped = raw.strip()
         if not stripped or stripped.startswith(("#", "//")):
             continue
