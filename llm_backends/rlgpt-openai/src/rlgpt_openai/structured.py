@@ -41,7 +41,7 @@ PROBE_SCHEMA = JsonSchema(
 PROBE_ANSWER = {"probe": "zq"}
 """The only document :data:`PROBE_SCHEMA` allows; an unconstrained model, asked to greet, never writes it."""
 PROBE_PROMPT = "Say hello."
-PROBE_TOKENS = 48
+PROBE_TOKENS = 24
 
 REFUSING_STATUS = frozenset({400, 415, 422, 500})
 """Statuses of a server refusing a request's constraint fields, when its message names one of
