@@ -23,7 +23,7 @@ from llama_cpp_mimic import Grammar, LlamaCppPythonServer
 from rlgpt import LLMError, Message, Request, SamplingParams, TransientLLMError
 from rlgpt.llm import JsonSchema, PythonBlock, RetryingLLM, build_llm
 from rlgpt.testing import critique_schema, plan_schema
-from rlgpt_openai import OpenAILLM
+from rlgpt_openai import OpenAILLM, structured
 from rlgpt_openai.gbnf import json_schema_grammar
 from rlgpt_openai.plugin import register_llm_backends
 
@@ -52,6 +52,12 @@ GOOD_PLAN = {
     ],
 }
 MODELS_DIR = Path(os.environ.get("RLGPT_MODELS_DIR") or Path(__file__).resolve().parents[3] / ".local-models")
+
+
+@pytest.fixture(autouse=True)
+def nothing_detected_yet(monkeypatch):
+    """Each test starts with no server probed (a later test's server may get a freed port again)."""
+    monkeypatch.setattr(structured, "_DETECTED", {})
 
 
 @pytest.fixture
