@@ -318,3 +318,24 @@ def test_a_cached_answer_keeps_its_constraint_and_asks_nothing(llama, tmp_path):
     assert (first.cached, again.cached) == (False, True)
     assert first.constraint == again.constraint == "json_object"
     assert len(llama.requests) == asked_before, "no probe and no request for a cached answer"
+
+
+@pytest.mark.parametrize(
+    "grammar",
+    [
+        json_schema_grammar(PLAN.schema),
+        json_schema_grammar(critique_schema(["a", "b"]).schema),
+        json_schema_grammar(structured.PROBE_SCHEMA.schema),
+        json_schema_grammar({"type": "object", "additionalProperties": {"type": "string"}}),
+        json_schema_grammar({"type": "array", "items": {}, "minItems": 2}),
+        CODE.grammar(),
+    ],
+    ids=["plan", "critique", "probe", "string-map", "any-values", "python-block"],
+)
+def test_the_grammars_sent_parse_as_gbnf_elsewhere_too(grammar):
+    """llguidance's GBNF reader, which follows llama.cpp's grammar format, reads every grammar sent."""
+    llguidance = pytest.importorskip("llguidance", reason="llguidance is the transformers backend's extra")
+    from llguidance.gbnf_to_lark import gbnf_to_lark
+
+    compiled = llguidance.LLMatcher.grammar_from_lark(gbnf_to_lark(grammar))
+    assert llguidance.LLMatcher.validate_grammar(compiled) == ""
