@@ -181,6 +181,11 @@ def _iteration_section(record: IterationRecord, frames: dict[str, str]) -> list[
             trained = (
                 f" (in training: {record.train_successes[sub['name']]} of its last {n} episodes)" if n else ""
             )
+            cost = record.program_costs.get(sub["name"])
+            if cost:  # what writing its accepted program took: every sample, fix and dry run
+                trained += (
+                    f" (program written with {int(cost['tokens']):,} tokens in {cost['seconds']:.1f} s)"
+                )
             lines.append(f"{number}. `{sub['name']}` [{sub['method']}]{extra}: reached {rate:.0%}{trained}")
         lines.append("")
     if record.summary:
@@ -218,14 +223,22 @@ def _plot_success(run: RunDirectory, records: list[IterationRecord]) -> Path:
     return _save(run, figure, "success_per_iteration.png")
 
 
+def _curve_points(file: Path) -> list[dict[str, float]]:
+    """A learning curve's points (``timestep``, ``episode_return``); none when the file is unreadable."""
+    try:
+        points = json.loads(file.read_text(encoding="utf-8"))["episodes"]
+        return [{"timestep": p["timestep"], "episode_return": float(p["episode_return"])} for p in points]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+
+
 def _plot_curves(run: RunDirectory) -> Path | None:
     files = sorted((run.path / "curves").glob("*.json")) if (run.path / "curves").exists() else []
     if not files:
         return None
     figure, axis = plt.subplots(figsize=(6, 3.5))
     for file in files:
-        data = json.loads(file.read_text())
-        points = data["episodes"]
+        points = _curve_points(file)
         if not points:
             continue
         returns = [p["episode_return"] for p in points]

@@ -298,11 +298,14 @@ def test_a_moved_run_folder_uses_its_own_checkpoints(folder: Path):
     moved = folder / "elsewhere" / NAME
     shutil.copytree(old, moved)  # the old copy stays: the moved run must not use it
     (old / trained["checkpoint"]).write_bytes(b"not the moved run's checkpoint")
+    (curve,) = (moved / "curves").glob("*.json")
+    curve.write_bytes(b"\xff cut sho")  # an unreadable learning curve is skipped, by resume and report
 
     resumed = rlgpt(folder, "run", "--resume", str(moved))
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     (reused,) = events(moved, "training_reused")
     assert reused["checkpoint"] == trained["checkpoint"] and not events(moved, "checkpoint_unusable")
+    assert kinds(moved)[-1] == "run_end" and (moved / "report.md").is_file()
 
 
 def test_an_absolute_checkpoint_path_of_an_earlier_version_is_found_in_a_moved_run_folder(folder: Path):
