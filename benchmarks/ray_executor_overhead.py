@@ -18,6 +18,7 @@ executor's overhead. Writes ``results.md`` and ``results.json`` into the folder 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import signal
@@ -29,8 +30,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from rlgpt.bench.trial import untimed_records
+
 BIN = Path(sys.executable).parent
-MATRIX = ["--methods", "pure-code,pure-rl", "--seeds", "0,1,2", "--budget", "512"]
+MATRIX = ["--methods", "pure-code,pure-rl,rl-gpt", "--seeds", "0,1,2", "--budget", "512"]
 SETUPS = {
     "local": [],
     "ray": ["--executor", "ray"],
@@ -112,6 +115,7 @@ def measure(folder: Path, scratch: Path) -> dict:
             "outside_per_trial_s": round((wall - inside) / len(trials), 2),
             "success": {t["id"]: t["summary"]["final_success_rate"] for t in trials},
             "env_steps": {t["id"]: t["summary"]["env_steps"] for t in trials},
+            "records_digest": {t["id"]: records_digest(t["records"]) for t in trials},
         }
         table = (out / "results.md").read_text().replace(str(scratch), "OUT")
         plot_line = f"![success against env steps]({PLOT})\n"
@@ -119,6 +123,11 @@ def measure(folder: Path, scratch: Path) -> dict:
     ray_start = timed([sys.executable, "-c", RAY_START])
     return {"runs": runs, "ray_start_stop_s": round(ray_start, 2), "load_after": os.getloadavg(),
             "code": code_version()}
+
+
+def records_digest(records: list[dict]) -> str:
+    """sha256 of a trial's iteration records less what the clock decides (the same for equal runs)."""
+    return hashlib.sha256(json.dumps(untimed_records(records), sort_keys=True).encode()).hexdigest()[:16]
 
 
 def code_version() -> str:
@@ -135,8 +144,8 @@ def code_version() -> str:
 def markdown(data: dict, machine: str) -> str:
     """The summary table and what it shows."""
     runs, local = data["runs"], data["runs"]["local"]
-    same = all(run["success"] == local["success"] and run["env_steps"] == local["env_steps"]
-               for run in runs.values())
+    differing = sorted({trial for run in runs.values() for trial, digest in run["records_digest"].items()
+                        if digest != local["records_digest"].get(trial)})
     lines = [
         "# Local vs Ray executor: one small matrix on this machine",
         "",
@@ -160,7 +169,9 @@ def markdown(data: dict, machine: str) -> str:
         f"Starting and stopping a local Ray instance alone: {data['ray_start_stop_s']:.1f} s "
         "(included in the `ray` row; `ray-serial` joins a head node started before it).",
         "",
-        "Same success and env steps per trial in all three setups: " + ("yes" if same else "NO"),
+        "Same iteration records per trial in all three setups (success, episodes, env steps, LLM calls and "
+        "tokens, plans, programs, rejections, call failures; wall times, training speed and LLM latency "
+        "left out): " + ("yes" if not differing else "NO, for " + ", ".join(differing)),
         "",
         "Commands (OUT is a fresh temporary folder per setup):",
         "",

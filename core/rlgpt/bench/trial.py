@@ -100,6 +100,22 @@ def run_trial(
     }
 
 
+def untimed_records(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A result's iteration records without what the clock decides: wall times, training speed, LLM
+    latency and the seconds spent writing programs. Two runs of a trial with the same seed give the
+    same untimed records, whichever executor ran them, unless a call hit a wall-clock limit."""
+    kept = []
+    for record in records:
+        record = {key: value for key, value in record.items() if key not in ("wall_time_s", "train_fps")}
+        record["llm"] = {key: value for key, value in record["llm"].items() if key != "latency_s"}
+        record["program_costs"] = {
+            name: {key: value for key, value in cost.items() if key != "seconds"}
+            for name, cost in record["program_costs"].items()
+        }
+        kept.append(record)
+    return kept
+
+
 def write_json(path: Path, data: dict[str, Any]) -> None:
     """Store ``data`` as indented JSON, atomically (a crash leaves no half-written file)."""
     atomic_write_bytes(path, (to_json(data, indent=2) + "\n").encode("utf-8"))
