@@ -16,7 +16,7 @@ import reprlib
 import resource
 import sys
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +27,14 @@ from rlgpt.code.dryrun import DryRunSpec
 from rlgpt.code.errors import CodeRejected
 from rlgpt.code.extract import extract_program
 from rlgpt.code.limits import call_with_limits
-from rlgpt.code.sandbox import compile_program
-from rlgpt.skills import Actuator, EpisodeOver, ReadOnlySkills, StepBudgetExceeded
+from rlgpt.code.sandbox import CompiledProgram, compile_program
+from rlgpt.code.trace import ExecutionTrace, TracingSkills, state_summary
+from rlgpt.skills import Actuator, EpisodeOver, ReadOnlySkills, StepBudgetExceeded, observer
 
 _repr = reprlib.Repr()
 _repr.maxstring = _repr.maxother = 200
+_MAX_IDLE_CALLS = 3
+"""Calls in a row that take no step before the calls stop (as a code sub-task's policy gives up)."""
 
 
 @dataclass
@@ -42,6 +45,9 @@ class _Findings:
     terminated: bool = False
     return_value: str = ""
     output: str = ""
+    reached: int = 0
+    calls: int = 0
+    trace: ExecutionTrace = field(default_factory=ExecutionTrace)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -52,6 +58,9 @@ class _Findings:
                 "terminated": self.terminated,
                 "return_value": self.return_value,
                 "output": self.output,
+                "reached": self.reached,
+                "calls": self.calls,
+                "trace": self.trace.render(),
             }
         )
 
@@ -66,6 +75,8 @@ def main(argv: list[str]) -> int:
         _run(spec, findings)
     except CodeRejected as exc:
         findings.error = exc
+        where = f" at line {exc.line}" if exc.line else ""
+        findings.trace.stopped = f"rejected ({exc.reason}){where}: {exc.message.splitlines()[0]}"
     except Exception as exc:
         detail = "".join(traceback.format_exception_only(exc)).strip()
         findings.error = CodeRejected("crashed", f"the dry run could not set up the environment: {detail}")
@@ -77,37 +88,126 @@ def main(argv: list[str]) -> int:
 
 def _run(spec: DryRunSpec, findings: _Findings) -> None:
     program = extract_program(spec.source, {})
-    if spec.function not in program.functions:
-        defined = ", ".join(program.functions) or "none"
-        raise CodeRejected(
-            "missing_function", f"the code must define `{spec.function}` (functions defined: {defined})"
-        )
+    for name in filter(None, (spec.function, spec.done_function)):
+        if name not in program.functions:
+            defined = ", ".join(program.functions) or "none"
+            message = f"the code must define `{name}` (functions defined: {defined})"
+            raise CodeRejected("missing_function", message)
     compiled = compile_program(program)
-    function = compiled.function(spec.function)
     env = build_env(spec.env_entry_point, spec.env_kwargs)
-    api_cls = load_object(spec.skill_api)
-    for episode in range(spec.episodes):
-        obs, info = env.reset(seed=spec.seed + episode)
-        for index, action in enumerate(spec.warmup_actions):
+    episode = _Episode(
+        spec,
+        compiled,
+        env,
+        load_object(spec.skill_api),
+        _describer(spec.describe),
+        findings,
+    )
+    for index in range(spec.episodes):
+        obs, info = env.reset(seed=spec.seed + index)
+        for step, action in enumerate(spec.warmup_actions):
             obs, _, terminated, truncated, info = env.step(action)
             if terminated or truncated:
-                raise CodeRejected("crashed", f"the episode ended during warm-up action {index} ({action!r})")
-        if episode == 0:
+                raise CodeRejected("crashed", f"the episode ended during warm-up action {step} ({action!r})")
+        if index == 0:
             _limit_resources(spec)
-        actuator = Actuator(
-            step=None if spec.kind == "predicate" else env.step,
-            obs=obs,
-            info=info,
-            budget=spec.step_budget,
-            read_only=spec.kind == "predicate",
-        )
-        try:
-            _call(spec, function, api_cls(actuator), findings)
-        finally:
-            findings.steps += actuator.steps
-            findings.reward += actuator.reward
-            findings.terminated = actuator.terminated or actuator.truncated
-            findings.output = compiled.output.text
+        episode.run(obs, info, findings.trace if index == 0 else None)
+
+
+def _describer(reference: str) -> Any:
+    """The environment's ``describe`` function, or ``None`` (no reference, or one this process cannot
+    import: the trace then summarises ``info``; describing is a courtesy, never a reason to fail)."""
+    try:
+        return load_object(reference) if reference else None
+    except Exception:
+        return None
+
+
+@dataclass
+class _Episode:
+    """Calls the function from one start state: once, or (with a done condition) until it holds."""
+
+    spec: DryRunSpec
+    compiled: CompiledProgram
+    env: Any
+    api_cls: Any
+    describe: Any
+    findings: _Findings
+
+    def run(self, obs: Any, info: Any, trace: ExecutionTrace | None) -> None:
+        """Call the function from ``(obs, info)``, logging into ``trace`` when given."""
+        spec, findings = self.spec, self.findings
+        function = self.compiled.function(spec.function)
+        done = self.compiled.function(spec.done_function) if spec.done_function else None
+        if trace is not None:
+            trace.before = state_summary(self.describe, obs, info)
+        reached, idle, calls = False, 0, 0
+        while calls < (spec.max_calls if done else 1):
+            actuator = Actuator(
+                step=None if spec.kind == "predicate" else self.env.step,
+                obs=obs,
+                info=info,
+                budget=spec.step_budget,
+                read_only=spec.kind == "predicate",
+            )
+            api = self.api_cls(actuator)
+            calls += 1
+            try:
+                _call(spec, function, TracingSkills(api, trace) if trace else api, findings)
+            finally:
+                findings.calls += 1
+                findings.steps += actuator.steps
+                findings.reward += actuator.reward
+                findings.terminated = actuator.terminated or actuator.truncated
+                findings.output = self.compiled.output.text
+                obs, info = actuator.obs, actuator.info
+                if trace is not None:
+                    trace.after = state_summary(self.describe, obs, info)
+            idle = idle + 1 if actuator.steps == 0 else 0
+            reached = done is not None and _holds(spec, done, self.api_cls, obs, info, trace)
+            if trace is not None:
+                trace.event(_returned(spec, calls, actuator, findings.return_value, reached))
+            if reached or findings.terminated or idle >= _MAX_IDLE_CALLS:
+                break
+        findings.reached += int(reached)
+        if trace is not None:
+            trace.stopped = _stop(spec, reached, findings.terminated, idle, calls)
+
+
+def _returned(spec: DryRunSpec, calls: int, actuator: Actuator, value: str, reached: bool) -> Any:
+    """A trace line (made when kept) for one call that returned."""
+    done = f"; {spec.done_function}(api) -> {reached}" if spec.done_function else ""
+    ended = "; the episode ended" if actuator.terminated or actuator.truncated else ""
+    head = f"call {calls} of {spec.function} returned {value} after {actuator.steps} steps"
+    reward = actuator.reward
+    return lambda: f"{head} (reward {reward:g}){done}{ended}"
+
+
+def _stop(spec: DryRunSpec, reached: bool, ended: bool, idle: int, calls: int) -> str:
+    """Why the calls of the first episode stopped, in words."""
+    if spec.done_function is None:
+        return "the episode ended" if ended else f"{spec.function} returned"
+    if reached:
+        return f"done reached: {spec.done_function}(api) held after {calls} call(s)"
+    if ended:
+        return f"the episode ended after {calls} call(s) before {spec.done_function}(api) held"
+    if idle >= _MAX_IDLE_CALLS:
+        return f"{idle} calls in a row took no step; {spec.done_function}(api) never held"
+    return f"{spec.done_function}(api) did not hold after {calls} call(s) (at most {spec.max_calls})"
+
+
+def _holds(
+    spec: DryRunSpec, done: Any, api_cls: Any, obs: Any, info: Any, trace: ExecutionTrace | None
+) -> bool:
+    """Whether the done condition holds on a read-only view of ``(obs, info)``; failing counts as not."""
+    try:
+        value = call_with_limits(done, observer(api_cls, obs, info), timeout_s=spec.call_timeout_s)
+    except (CodeRejected, ReadOnlySkills) as exc:
+        if trace is not None:
+            why = exc.message.splitlines()[0] if isinstance(exc, CodeRejected) else "it called an action"
+            trace.event(lambda: f"  {spec.done_function}(api) failed, counted as not done: {why}")
+        return False
+    return bool(value)
 
 
 def _call(spec: DryRunSpec, function: Any, api: Any, findings: _Findings) -> None:

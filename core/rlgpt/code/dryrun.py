@@ -58,6 +58,12 @@ class DryRunSpec:
     :param call_args: further positional arguments after the skill API (a parameterised
         coded action's ``params``, say).
     :param extra_sys_path: directories put in front of the child's ``PYTHONPATH``.
+    :param done_function: the program's done condition, checked (read-only) after each call of an
+        action; the call is repeated, as a code sub-task's policy does, until it holds, the episode
+        ends, ``max_calls`` calls were made or three calls in a row took no step.
+    :param max_calls: most calls of the function per episode (only with ``done_function``).
+    :param describe: ``"module:callable"`` of the environment's ``describe(obs, info)``, for the
+        state before and after in the trace (``""``: the small entries of ``info``).
     """
 
     env_entry_point: str
@@ -76,11 +82,15 @@ class DryRunSpec:
     warmup_actions: tuple[Any, ...] = ()
     call_args: tuple[Any, ...] = ()
     extra_sys_path: tuple[str, ...] = ()
+    done_function: str | None = None
+    max_calls: int = 1
+    describe: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in ("action", "predicate"):
             raise ValueError(f"kind must be 'action' or 'predicate', got {self.kind!r}")
-        for name in ("step_budget", "call_timeout_s", "cpu_s", "memory_mb", "wall_s", "episodes"):
+        positive = ("step_budget", "call_timeout_s", "cpu_s", "memory_mb", "wall_s", "episodes", "max_calls")
+        for name in positive:
             if not getattr(self, name) > 0:
                 raise ValueError(f"DryRunSpec.{name} must be positive, got {getattr(self, name)!r}")
 
@@ -97,6 +107,11 @@ class DryRunResult:
     :param return_value: ``repr`` of the last call's return value.
     :param wall_s: seconds the child ran, as seen by the parent.
     :param output: what the code printed.
+    :param reached: episodes whose done condition held when the calls stopped (with
+        :attr:`DryRunSpec.done_function`).
+    :param calls: calls of the function made, summed over episodes.
+    :param trace: the first episode's :mod:`execution trace <rlgpt.code.trace>`: skill calls with
+        their arguments and results, the state before and after, and where it stopped.
     """
 
     ok: bool
@@ -107,6 +122,9 @@ class DryRunResult:
     return_value: str = ""
     wall_s: float = 0.0
     output: str = ""
+    reached: int = 0
+    calls: int = 0
+    trace: str = ""
 
 
 def dry_run(spec: DryRunSpec) -> DryRunResult:
@@ -154,6 +172,9 @@ def _read_result(path: Path, wall: float) -> DryRunResult:
         return_value=str(data["return_value"]),
         wall_s=wall,
         output=str(data["output"]),
+        reached=int(data["reached"]),
+        calls=int(data["calls"]),
+        trace=str(data["trace"]),
     )
 
 

@@ -83,3 +83,8 @@ class CorridorSkills(SkillAPI):
     def position(self) -> int:
         """The current cell."""
         return int(self.info["position"])
+
+
+def describe_corridor(obs: Any, info: dict[str, Any]) -> str:
+    """The corridor's state in words (``code_tiny_env:describe_corridor``)."""
+    return f"at cell {info['position']} of 5"
