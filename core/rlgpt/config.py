@@ -199,6 +199,22 @@ class CodeConfig(_Strict):
         default=30.0, gt=0, description="CPU-time limit of a program's dry run before it is accepted."
     )
     dry_run_memory_mb: int = Field(default=2048, ge=64, description="Memory limit of a program's dry run.")
+    samples: int = Field(
+        default=1,
+        ge=1,
+        le=16,
+        description="Programs the coder writes per sub-task before its first fix (execution-verified "
+        "sampling): each is dry-run, called until its done condition holds as a code sub-task is, and the "
+        "one that does best is kept (most dry-run episodes reaching the done condition, then reward, then "
+        "the shorter program). Sample 0 is asked as with 1; the others at `code.sample_temperature`, each "
+        "with its own seed. 1 (the default): one program, dry-run once.",
+    )
+    sample_temperature: float = Field(
+        default=0.7,
+        gt=0.0,
+        description="Sampling temperature of samples 1 and up when `code.samples` > 1 (the coder's own "
+        "temperature when that is higher).",
+    )
     mutation_rate: float = Field(
         default=0.0,
         ge=0.0,

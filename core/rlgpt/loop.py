@@ -32,27 +32,22 @@ from rich.console import Console
 
 from rlgpt.agents.base import (
     Agents,
-    Coder,
-    CodeRequest,
     CritiqueContext,
     IterationFeedback,
     MalformedAnswer,
     PlanningContext,
 )
 from rlgpt.agents.conversation import normalise_answer
-from rlgpt.agents.schemas import Critique, Plan, Subtask
-from rlgpt.code import DEFAULT_ALLOWED_MODULES, CodeRejected, DryRunSpec, dry_run, extract_program
+from rlgpt.agents.schemas import Critique, Plan
 from rlgpt.code.mutations import MutatingLLM
+from rlgpt.coding import ProgramWriter, SampledLLM
 from rlgpt.config import LLM_ROLES, LLMConfig, RunConfig, validate_against_registry
 from rlgpt.envs import SubtaskOutcome, run_chain
 from rlgpt.execution import (
-    DONE,
     CodeLimits,
     PlanRuntime,
     build_training_env,
     class_path,
-    required_functions,
-    signatures,
 )
 from rlgpt.frames import RGB_ARRAY, png_frame, renders_rgb
 from rlgpt.interrupts import is_storage_error
@@ -283,6 +278,7 @@ class Loop:
         record: IterationRecord,
     ) -> dict[str, str]:
         programs: dict[str, str] = {}
+        self._program_writer.traces.clear()  # the critic reads this iteration's dry runs only
         for subtask in filter(self.method.codes, plan.subtasks):
             if agents is None:
                 raise ValueError(f"method {self.method.name!r} codes sub-tasks but uses no agents")
@@ -291,96 +287,25 @@ class Loop:
                 programs[subtask.name] = reused
                 self._emit("code_reused", iteration=iteration, subtask=subtask.name)
                 continue
-            source = self._write_program(iteration, plan, subtask, agents.coder, previous, record)
+            source = self._program_writer.write(iteration, plan, subtask, agents.coder, previous, record)
             if source is not None:
                 programs[subtask.name] = source
         return programs
 
-    def _write_program(
-        self,
-        iteration: int,
-        plan: Plan,
-        subtask: Subtask,
-        coder: Coder,
-        previous: IterationFeedback | None,
-        record: IterationRecord,
-    ) -> str | None:
-        required = required_functions(subtask, self.env_spec.continuous)
-        request = CodeRequest(
+    @functools.cached_property
+    def _program_writer(self) -> ProgramWriter:
+        """Writes, checks and repairs the sub-tasks' programs (:mod:`rlgpt.coding`)."""
+        return ProgramWriter(
+            config=self.config,
             env=self.env_spec,
             task=self.task,
-            plan=plan,
-            subtask=subtask,
-            required=required,
-            step_budget=self.config.code.macro_step_budget,
-            timeout_s=self.config.code.call_timeout_s,
-            allowed_modules=tuple(DEFAULT_ALLOWED_MODULES),
-            feedback=previous.coder_feedback(subtask) if previous else "",
+            env_kwargs=self._env_kwargs,
+            parameter_probe=lambda: self._parameter_probe,
+            run_dir=self.run_dir,
+            emit=self._emit,
+            done_before=self._done_before,
+            tags=self._tags,
         )
-        self._emit("coding", iteration=iteration, subtask=subtask.name, method=subtask.method)
-        answer = coder.write(request, self._tags("coder", iteration, subtask.name, 0))
-        folder = f"code/iter-{iteration}"
-        for attempt in range(self.config.max_fixes + 1):
-            try:
-                program = extract_program(answer, signatures(required))
-                reused = self._done_before("code_accepted", iteration, subtask.name, digest=program.digest)
-                if reused is None:
-                    self._check_program(required, program.source, record)
-            except CodeRejected as rejection:
-                record.reject(rejection.reason)
-                self.run_dir.write_text(f"{folder}/{subtask.name}.attempt-{attempt}.rejected.txt", answer)
-                self._emit(
-                    "code_rejected",
-                    iteration=iteration,
-                    subtask=subtask.name,
-                    attempt=attempt,
-                    reason=rejection.reason,
-                    message=rejection.message,
-                )
-                if attempt == self.config.max_fixes:
-                    return None
-                tags = self._tags("coder", iteration, subtask.name, attempt + 1)
-                answer = coder.fix(request, answer, rejection.message, tags)
-                continue
-            self.run_dir.write_text(f"{folder}/{subtask.name}.py", program.source)
-            self._emit(
-                "code_accepted",
-                iteration=iteration,
-                subtask=subtask.name,
-                attempt=attempt,
-                digest=program.digest,
-                reused=reused is not None,
-            )
-            return program.source
-        return None
-
-    def _check_program(
-        self, required: dict[str, tuple[str, ...]], source: str, record: IterationRecord
-    ) -> None:
-        """Dry-run every required function in a child process with CPU and memory limits."""
-        code = self.config.code
-        for name in required:
-            spec = DryRunSpec(
-                env_entry_point=self.env_spec.entry_point,
-                env_kwargs=self._env_kwargs(),
-                skill_api=class_path(self.env_spec.skill_api),
-                source=source,
-                function=name,
-                kind="predicate" if name == DONE else "action",
-                # only coded actions of RL sub-tasks take parameters; code sub-tasks take the api alone
-                call_args=self._parameter_probe if len(required[name]) > 1 else (),
-                seed=self.config.seed,
-                step_budget=code.macro_step_budget,
-                call_timeout_s=code.call_timeout_s,
-                cpu_s=code.dry_run_timeout_s,
-                memory_mb=code.dry_run_memory_mb,
-                wall_s=code.dry_run_timeout_s + 30,
-            )
-            result = dry_run(spec)
-            record.env_steps["dry_run"] += result.steps
-            if not result.ok:
-                assert result.error is not None
-                raise result.error
 
     # ------------------------------------------------------------------ train
 
@@ -694,6 +619,7 @@ class Loop:
             success_rate=record.success_rate,
             rollouts=record.summary,
             frames={s.name: frames[s.name] for s in plan.subtasks if s.name in frames},
+            traces=self._failing_traces(plan, record),
         )
         self._emit("critiquing", iteration=iteration)
         try:
@@ -704,6 +630,15 @@ class Loop:
             return None
         self._emit("critique", iteration=iteration, critique=critique.model_dump())
         return critique
+
+    def _failing_traces(self, plan: Plan, record: IterationRecord) -> dict[str, str]:
+        """Sub-task -> the dry-run trace of its program, for the sub-tasks that failed in evaluation."""
+        traces = self._program_writer.traces
+        return {
+            s.name: traces[s.name]
+            for s in plan.subtasks
+            if traces.get(s.name) and record.subtask_success.get(s.name, 0.0) < 1.0
+        }
 
     # ------------------------------------------------------------------ dead loops
 
@@ -766,6 +701,9 @@ class Loop:
             if self.config.code.mutation_rate > 0:
                 rate, seed = self.config.code.mutation_rate, self.config.seed
                 by_role["coder"] = MutatingLLM(by_role["coder"], rate, seed, emit=self._emit)
+            if self.config.code.samples > 1:
+                temperature = self.config.code.sample_temperature
+                by_role["coder"] = SampledLLM(by_role["coder"], temperature, self.config.seed)
             self._llm = RecordingLLM(RoleRouter(by_role["planner"], by_role), self.run_dir, emit=self._emit)
         return self._llm
 

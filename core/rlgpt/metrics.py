@@ -69,6 +69,9 @@ class IterationRecord:
     """RL sub-task -> its last training episodes that reported success (:data:`TRAINING_SUCCESS_WINDOW`)."""
     train_successes: dict[str, int] = field(default_factory=dict)
     """RL sub-task -> how many of those episodes reached the sub-task's goal."""
+    program_costs: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Sub-task -> what its accepted program cost to write: LLM ``tokens`` and wall-clock ``seconds``
+    (every sample, fix and dry run of it included)."""
 
     @property
     def success_rate(self) -> float:

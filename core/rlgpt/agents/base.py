@@ -115,6 +115,9 @@ class CritiqueContext:
 
     :param frames: failed sub-task -> PNG of the end state of its first failed evaluation
         episode, in plan order (empty when the environment does not render ``rgb_array``).
+    :param traces: failed sub-task -> what its program did in its dry run (the skill calls it made
+        and what they returned, the state before and after, where it stopped), bounded
+        (:mod:`rlgpt.code.trace`), in plan order; empty for sub-tasks without a program.
     """
 
     env: EnvironmentSpec
@@ -124,6 +127,7 @@ class CritiqueContext:
     success_rate: float
     rollouts: str
     frames: Mapping[str, bytes] = field(default_factory=dict)
+    traces: Mapping[str, str] = field(default_factory=dict)
 
 
 @runtime_checkable

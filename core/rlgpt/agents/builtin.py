@@ -5,6 +5,7 @@ They register through the same hooks a third-party plugin uses.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from rlgpt.agents.base import (
@@ -14,7 +15,7 @@ from rlgpt.agents.base import (
     PlanningContext,
     Tags,
 )
-from rlgpt.agents.conversation import ask, ask_json, complete, cut_off_note, render
+from rlgpt.agents.conversation import REPAIR_ECHO_CHARS, ask, ask_json, complete, cut_off_note, render
 from rlgpt.agents.examples import WorkedExample, coder_example_text, load_example, planner_example_text
 from rlgpt.agents.schemas import (
     MAX_CODED_ACTIONS,
@@ -31,6 +32,7 @@ from rlgpt.hookspecs import hookimpl
 from rlgpt.llm.types import LLM, Image, Message, PythonBlock, SamplingParams
 from rlgpt.skills import render_skill_doc, render_skill_summary
 from rlgpt.specs import AgentSpec, AgentStructure
+from rlgpt.textbound import bound_text
 
 
 def describe_plan(plan: Plan) -> str:
@@ -60,6 +62,18 @@ def describe_history(history: tuple[IterationFeedback, ...]) -> str:
             parts.append(f"Critic: {item.critique.planner_feedback}")
     parts.append("Improve the plan using this feedback.")
     return "\n".join(parts)
+
+
+def describe_traces(traces: Mapping[str, str]) -> str:
+    """The dry-run traces of failing sub-tasks' programs, for the critic (empty without any)."""
+    if not traces:
+        return ""
+    listed = "\n".join(f"- {name}:\n{_indent(trace)}" for name, trace in traces.items())
+    return "\n" + render("critic_traces", traces=listed)
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"    {line}" for line in text.splitlines())
 
 
 class _LLMAgent:
@@ -151,12 +165,13 @@ def coder_messages(request: CodeRequest, example: WorkedExample | None = None) -
 def fix_messages(
     request: CodeRequest, answer: str, error: str, example: WorkedExample | None = None
 ) -> list[Message]:
-    """The inner loop: the rejected answer and the exact reason."""
-    return [
-        *coder_messages(request, example),
-        Message("assistant", answer),
-        Message("user", render("coder_fix", subtask=request.subtask.name, error=error)),
-    ]
+    """The inner loop: the coder's prompt with the rejected answer (the program shown again, bounded)
+    and the exact reason (with what the program did in its dry run, when the loop traced it) added
+    to its request, so a fix needs no earlier turn of the conversation."""
+    system, user = coder_messages(request, example)
+    program = bound_text(answer, REPAIR_ECHO_CHARS)
+    fix = render("coder_fix", subtask=request.subtask.name, program=program, error=error)
+    return [system, Message("user", f"{user.content}\n\n{fix}")]
 
 
 def code_output(request: CodeRequest) -> PythonBlock:
@@ -212,6 +227,7 @@ class DefaultCritic(_LLMAgent):
             episodes=context.episodes,
             success_rate=f"{context.success_rate:.2f}",
             rollouts=context.rollouts,
+            traces=describe_traces(context.traces),
         )
         images = tuple(Image(png) for png in context.frames.values()) if self.llm.supports_images else ()
         if images:
