@@ -34,11 +34,24 @@ _repr.maxstring, _repr.maxother, _repr.maxlist, _repr.maxtuple, _repr.maxdict = 
 
 
 def short(value: Any) -> str:
-    """A short ``repr`` of ``value`` for a trace line."""
+    """A short ``repr`` of ``value`` for a trace line; a large mapping (an inventory, say) shows its
+    non-zero, non-empty entries and counts the others."""
     try:
+        if isinstance(value, Mapping) and len(value) > _repr.maxdict:
+            shown = {key: item for key, item in value.items() if _is_set(item)}
+            rest = len(value) - len(shown)
+            parts = [_repr.repr(shown)[1:-1]] if shown else []
+            return "{" + ", ".join(parts + ([f"+{rest} zero or empty"] if rest else [])) + "}"
         return _repr.repr(value)
     except Exception:  # a repr that fails is named, never raised
         return f"<{type(value).__name__}>"
+
+
+def _is_set(item: Any) -> bool:
+    try:
+        return bool(item)
+    except Exception:  # an array, say: shown
+        return True
 
 
 class ExecutionTrace:
@@ -53,15 +66,21 @@ class ExecutionTrace:
         self.after = ""
         self.stopped = ""
         self.calls = 0
-        self._head: list[str] = []
+        self._head: list[tuple[str, int]] = []
+        """The first lines, each with how often it came in a row."""
         self._tail: deque[Callable[[], str]] = deque(maxlen=_TAIL_EVENTS)
         self._events = 0
 
     def event(self, line: Callable[[], str]) -> None:
-        """Log one event; ``line()`` formats it, and is called only for events that are kept."""
+        """Log one event; ``line()`` formats it, and is called only for events that are kept. The
+        first events are kept whole, the same line in a row once with a count."""
         self._events += 1
         if len(self._head) < _HEAD_EVENTS:
-            self._head.append(line())
+            text = line()
+            if self._head and self._head[-1][0] == text:
+                self._head[-1] = (text, self._head[-1][1] + 1)
+            else:
+                self._head.append((text, 1))
         else:
             self._tail.append(line)
 
@@ -77,18 +96,34 @@ class ExecutionTrace:
 
     def render(self) -> str:
         """The trace as text: at most :data:`MAX_LINES` lines and :data:`MAX_CHARS` characters."""
-        lines = [f"state before: {self.before}"] if self.before else []
-        lines += self._head
-        skipped = self._events - len(self._head) - len(self._tail)
-        if skipped:
-            lines.append(f"  [... {skipped:,} more lines left out ({self.calls:,} skill calls in all) ...]")
-        lines += [line() for line in self._tail]
+        skipped = self._events - sum(count for _, count in self._head) - len(self._tail)
+        tail = _counted([(line(), 1) for line in self._tail])
+        if not skipped:
+            events = _counted(self._head + [(line, 1) for line in tail])
+        else:
+            marker = f"  [... {skipped:,} more lines left out ({self.calls:,} skill calls in all) ...]"
+            events = [*_counted(self._head), marker, *tail]
+        lines = [bound_text(line, LINE_CHARS).replace("\n", " ") for line in events]
+        if self.before:
+            lines.insert(0, f"state before: {self.before}")
         if self.after:
             lines.append(f"state after: {self.after}")
         if self.stopped:
-            lines.append(f"stopped: {self.stopped}")
-        lines = [bound_text(line, LINE_CHARS).replace("\n", " ") for line in lines]
-        return bound_text("\n".join(lines[:MAX_LINES]), MAX_CHARS)
+            lines.append(bound_text(f"stopped: {self.stopped}", LINE_CHARS).replace("\n", " "))
+        if len(lines) > MAX_LINES:  # the head, then the state after and the stop
+            lines = lines[: MAX_LINES - 2] + lines[-2:]
+        return bound_text("\n".join(lines), MAX_CHARS)
+
+
+def _counted(lines: list[tuple[str, int]]) -> list[str]:
+    """Lines with their counts, the same line in a row merged: ``line (x3)``."""
+    merged: list[tuple[str, int]] = []
+    for text, count in lines:
+        if merged and merged[-1][0] == text:
+            merged[-1] = (text, merged[-1][1] + count)
+        else:
+            merged.append((text, count))
+    return [text if count == 1 else f"{text} (x{count})" for text, count in merged]
 
 
 class TracingSkills:
@@ -123,7 +158,8 @@ def state_summary(describe: Callable[[Any, Any], str] | None, obs: Any, info: Ma
     the small entries of ``info`` (numbers, strings, small mappings); bounded."""
     if describe is not None:
         try:
-            return bound_text(" ".join(str(describe(obs, info)).split()), STATE_CHARS)
+            lines = (line.strip() for line in str(describe(obs, info)).splitlines())
+            return bound_text("; ".join(filter(None, lines)), STATE_CHARS).replace("\n", " ")
         except Exception as exc:  # describing is a courtesy: its failure is named, never raised
             return f"(describe failed: {type(exc).__name__})"
     small = {
@@ -131,7 +167,8 @@ def state_summary(describe: Callable[[Any, Any], str] | None, obs: Any, info: Ma
         for key, value in info.items()
         if isinstance(value, int | float | str | bool) or (isinstance(value, Mapping) and len(value) <= 24)
     }
-    return bound_text(", ".join(f"{key}={_plain(value)}" for key, value in small.items()), STATE_CHARS)
+    text = ", ".join(f"{key}={_plain(value)}" for key, value in small.items())
+    return bound_text(text, STATE_CHARS).replace("\n", " ")
 
 
 def _plain(value: Any) -> str:

@@ -84,6 +84,10 @@ class CorridorSkills(SkillAPI):
         """The current cell."""
         return int(self.info["position"])
 
+    def distance_to(self, cell: int) -> int:
+        """How many cells away ``cell`` is."""
+        return abs(cell - self.position())
+
 
 def describe_corridor(obs: Any, info: dict[str, Any]) -> str:
     """The corridor's state in words (``code_tiny_env:describe_corridor``)."""

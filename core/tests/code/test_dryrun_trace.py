@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rlgpt.code import DryRunSpec, dry_run
-from rlgpt.code.trace import MAX_CHARS, MAX_LINES
+from rlgpt.code.trace import MAX_CHARS, MAX_LINES, short
 
 HERE = str(Path(__file__).parent)
 
@@ -68,16 +68,25 @@ def test_the_describe_function_summarises_the_state_and_an_error_names_its_line(
 
 
 def test_the_trace_is_bounded_for_a_program_making_thousands_of_calls():
-    source = (
-        "def walk(api):\n    for i in range(5000):\n        api.position()\n    api.right()\n    return i\n"
-    )
-    result = dry_run(spec(source, done_function=None))
+    loop = "    for i in range(5000):\n        api.distance_to(i)\n"
+    result = dry_run(spec(f"def walk(api):\n{loop}    api.right()\n    return i\n", done_function=None))
     assert result.ok, result.error
     lines = result.trace.splitlines()
     assert len(lines) <= MAX_LINES and len(result.trace) <= MAX_CHARS
+    assert "  api.distance_to(0) -> 0" in lines, "the first calls are kept"
     assert "5,001 skill calls in all" in result.trace
-    assert "  api.right() -> None" in lines, "the last calls are kept"
+    assert lines[-5:-3] == ["  api.distance_to(4999) -> 4999", "  api.right() -> None"], "and the last ones"
     assert lines[-1] == "stopped: walk returned"
+
+
+def test_the_same_call_in_a_row_is_one_line_with_a_count():
+    loop = "    for i in range(3000):\n        api.position()\n"
+    result = dry_run(spec(f"def walk(api):\n{loop}    api.right()\n    return i\n", done_function=None))
+    assert result.trace.splitlines()[1:3] == ["  api.position() -> 0 (x3000)", "  api.right() -> None"]
+
+
+def test_a_large_mapping_shows_its_set_entries():
+    assert short({f"item{i}": 0 for i in range(12)} | {"wood": 2}) == "{'wood': 2, +12 zero or empty}"
 
 
 def test_a_step_budget_stop_is_where_the_trace_ends():
