@@ -8,7 +8,8 @@ program and what it did in its dry run (its :mod:`execution trace <rlgpt.code.tr
 With ``code.samples`` > 1 the first answer is sampled several times (execution-verified
 sampling, as in CodeT and AlphaCode): every sample is dry-run, its action called until the
 sub-task's done condition holds as a code sub-task's policy calls it, and the one that does
-best is kept (:meth:`Candidate.score`). Sample requests carry a ``sample`` tag (the response
+best is kept (:meth:`Candidate.score`); an answer that repeats an earlier sample's is judged (and
+counted) once. Sample requests carry a ``sample`` tag (the response
 cache and replay transcripts tell samples apart by it); :class:`SampledLLM` samples those past
 the first at a higher temperature with a seed of their own.
 """
@@ -183,12 +184,16 @@ class ProgramWriter:
         """The coder's first answer: the best of ``code.samples`` (one without sampling)."""
         count = self.config.code.samples
         name = request.subtask.name
-        candidates = []
+        candidates: list[Candidate] = []
         for index in range(count):
             tags = self.tags("coder", iteration, name, 0)
             if count > 1:
                 tags[SAMPLE_TAG] = str(index)
             answer = coder.write(request, tags)
+            same = next((c for c in candidates if c.answer == answer), None)
+            if same is not None:  # the same answer again: judged once, counted once
+                candidates.append(replace(same, sample=index))
+                continue
             candidates.append(self._check(iteration, request, Candidate(index, answer), 0, record, count > 1))
         best = max(candidates, key=Candidate.score)  # ties: the earliest sample
         if count > 1:

@@ -99,6 +99,22 @@ def test_the_sample_that_reaches_the_done_condition_is_kept_wherever_it_is(
     assert f"program written with {accepted['tokens']:,} tokens in" in report
 
 
+def test_samples_with_the_same_answer_are_dry_run_and_counted_once(make_config, write_transcript):
+    broken = "def get_wood(api):\n    return {}['wood']\n"
+    coder = [
+        {"match": {"role": "coder", "subtask": "get_wood", "attempt": 0}, "response": fenced(broken)},
+        {"match": {"role": "coder", "subtask": "get_wood", "attempt": 1}, "response": fenced(CHOPS)},
+    ]
+    loop = run(make_config, write_transcript(entries(coder)), code={"samples": 3})
+    events = loop.run_dir.read_events()
+    assert [(e["attempt"], e.get("sample")) for e in events if e["kind"] == "code_rejected"] == [(0, 0)]
+    sampled = next(e for e in events if e["kind"] == "code_samples")
+    assert [s["reason"] for s in sampled["samples"]] == ["runtime_error"] * 3 and sampled["kept"] == 0
+    record = next(e for e in events if e["kind"] == "iteration_end")["record"]
+    assert record["code_rejections"] == {"runtime_error": 1}
+    assert len(requests(loop, "coder")) == 4, "three samples and one fix"
+
+
 def test_without_sampling_the_coder_is_asked_once_and_untagged(make_config, write_transcript):
     coder = [{"match": {"role": "coder", "subtask": "get_wood"}, "response": fenced(CHOPS)}]
     loop = run(make_config, write_transcript(entries(coder)))
