@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from rlgpt.coding import SampledLLM
+from rlgpt.llm import Completion, Message, Request, SamplingParams, Usage
 from rlgpt.loop import Loop
 
 WOOD_PLAN = {
@@ -149,3 +151,28 @@ def test_the_critic_reads_the_dry_run_of_a_failing_sub_task(make_config, write_t
     traced = critic.split("- get_wood:\n")[1]
     assert "api.tree_offset() ->" in traced
     assert "stopped: done(api) did not hold after 1 call(s) (at most 1)" in traced
+
+
+class Keeps:
+    """An LLM that answers "ok" and keeps the requests it was sent."""
+
+    backend, model, supports_images = "keeps", "keeps", False
+
+    def __init__(self) -> None:
+        self.requests: list[Request] = []
+
+    def complete(self, request: Request) -> Completion:
+        self.requests.append(request)
+        return Completion("ok", Usage(1, 1), 0.0, self.model, self.backend)
+
+
+def test_samples_past_the_first_are_asked_warmer_each_with_its_own_seed():
+    inner = Keeps()
+    llm = SampledLLM(inner, temperature=0.7, run_seed=3)
+    greedy = SamplingParams(temperature=0.0, max_tokens=64)
+    for tags in ({"role": "coder"}, {"role": "coder", "sample": "0"}, {"role": "coder", "sample": "2"}):
+        llm.complete(Request((Message("user", "write"),), greedy, tags))
+    llm.complete(Request((Message("user", "write"),), SamplingParams(temperature=0.9), {"sample": "1"}))
+    sent = [(r.params.temperature, r.params.seed) for r in inner.requests]
+    assert sent == [(0.0, None), (0.0, None), (0.7, 3002), (0.9, 3001)]
+    assert inner.requests[2].params.max_tokens == 64 and inner.requests[2].tags["sample"] == "2"
