@@ -9,9 +9,9 @@ With ``code.samples`` > 1 the first answer is sampled several times (execution-v
 sampling, as in CodeT and AlphaCode): every sample is dry-run, its action called until the
 sub-task's done condition holds as a code sub-task's policy calls it, and the one that does
 best is kept (:meth:`Candidate.score`); an answer that repeats an earlier sample's is judged (and
-counted) once. Sample requests carry a ``sample`` tag (the response
-cache and replay transcripts tell samples apart by it); :class:`SampledLLM` samples those past
-the first at a higher temperature with a seed of their own.
+counted) once. Sample requests carry a ``sample`` tag (the response cache and replay transcripts
+tell samples apart by it); :class:`SampledLLM` samples those past the first at a higher
+temperature with a seed of their own.
 """
 
 from __future__ import annotations
