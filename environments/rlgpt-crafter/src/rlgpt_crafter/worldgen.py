@@ -46,6 +46,7 @@ _FIELDS: tuple[tuple[int, int, int, int], ...] = (
     (4, 9, 1, 1),  # sand
     (5, 7, 1, 1),  # tree
 )
+_SPECS = np.array(_FIELDS, np.int64)  # rows of _FIELDS as arrays: one compiled _field serves every field
 _START, _WATER15, _WATER5, _MOUNT15, _MOUNT5, _CAVE, _HTUNNEL, _VTUNNEL = range(8)
 _COAL, _IRON, _LAVA, _SAND, _TREE = range(8, 13)
 _BASE_FIELDS = 5
@@ -136,9 +137,9 @@ def _permutation(seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 @njit(cache=True)
-def _field(f: int, x: int, y: int, perm: np.ndarray, grad_index: np.ndarray) -> float:
-    """Noise field ``f`` of :data:`_FIELDS` at cell ``(x, y)``, as Crafter computes it."""
-    z, size, x_scale, y_scale = _FIELDS[f]
+def _field(spec: np.ndarray, x: int, y: int, perm: np.ndarray, grad_index: np.ndarray) -> float:
+    """The noise field ``spec`` (a row of :data:`_SPECS`) at cell ``(x, y)``, as Crafter computes it."""
+    z, size, x_scale, y_scale = spec[0], spec[1], spec[2], spec[3]
     if x_scale == 2:
         nx = (2 * x) / size
     elif x_scale == 5:
@@ -161,7 +162,7 @@ def _base_fields(width: int, height: int, perm: np.ndarray, grad_index: np.ndarr
     for f in range(_BASE_FIELDS):
         for x in range(width):
             for y in range(height):
-                noise[f, x, y] = _field(f, x, y, perm, grad_index)
+                noise[f, x, y] = _field(_SPECS[f], x, y, perm, grad_index)
     return noise
 
 
@@ -186,21 +187,21 @@ def _materials(
             if start[x, y] > 0.5:
                 code = _GRASS
             elif m > 0.15:
-                if _field(_CAVE, x, y, perm, grad_index) > 0.15 and m > 0.3:
+                if _field(_SPECS[_CAVE], x, y, perm, grad_index) > 0.15 and m > 0.3:
                     code = _PATH
                 elif (
-                    _field(_HTUNNEL, x, y, perm, grad_index) > 0.4
-                    or _field(_VTUNNEL, x, y, perm, grad_index) > 0.4
+                    _field(_SPECS[_HTUNNEL], x, y, perm, grad_index) > 0.4
+                    or _field(_SPECS[_VTUNNEL], x, y, perm, grad_index) > 0.4
                 ):
                     code = _PATH
                     tunnels[x, y] = True
                 else:
                     code = -1
-                    if _field(_COAL, x, y, perm, grad_index) > 0:
+                    if _field(_SPECS[_COAL], x, y, perm, grad_index) > 0:
                         used += 1
                         if uniforms[used - 1] > 0.85:
                             code = _COAL_M
-                    if code < 0 and _field(_IRON, x, y, perm, grad_index) > 0.4:
+                    if code < 0 and _field(_SPECS[_IRON], x, y, perm, grad_index) > 0.4:
                         used += 1
                         if uniforms[used - 1] > 0.75:
                             code = _IRON_M
@@ -209,14 +210,18 @@ def _materials(
                         if uniforms[used - 1] > 0.994:
                             code = _DIAMOND
                     if code < 0:
-                        code = _LAVA_M if m > 0.3 and _field(_LAVA, x, y, perm, grad_index) > 0.35 else _STONE
-            elif 0.25 < w <= 0.35 and _field(_SAND, x, y, perm, grad_index) > -0.2:
+                        code = (
+                            _LAVA_M
+                            if m > 0.3 and _field(_SPECS[_LAVA], x, y, perm, grad_index) > 0.35
+                            else _STONE
+                        )
+            elif 0.25 < w <= 0.35 and _field(_SPECS[_SAND], x, y, perm, grad_index) > -0.2:
                 code = _SAND_M
             elif w > 0.3:
                 code = _WATER_M
             else:
                 code = _GRASS
-                if _field(_TREE, x, y, perm, grad_index) > 0:
+                if _field(_SPECS[_TREE], x, y, perm, grad_index) > 0:
                     used += 1
                     if uniforms[used - 1] > 0.8:
                         code = _TREE_M
