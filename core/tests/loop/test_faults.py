@@ -21,9 +21,10 @@ from pathlib import Path
 
 import pytest
 from rlgpt import PluginSelection
+from rlgpt.config import load_config
 from rlgpt.llm.cache import SqliteStore
 from rlgpt.llm.types import LLMError
-from rlgpt.runs import EVENTS_FILE
+from rlgpt.runs import EVENTS_FILE, RunDirectory
 
 TRANSCRIPT = Path(__file__).parent / "gridcraft_build_house.jsonl"
 RLGPT = str(Path(sys.executable).with_name("rlgpt"))
@@ -66,7 +67,7 @@ def folder(tmp_path: Path) -> Path:
 
 
 def write_config(
-    folder: Path, *, method: str = "rl-gpt", timesteps: int = 512, episodes: int = 3, name: str = NAME
+    folder: Path, *, method: str = "rl-gpt", timesteps: int = 256, episodes: int = 3, name: str = NAME
 ) -> Path:
     path = folder / f"{name}.toml"
     path.write_text(CONFIG.format(method=method, timesteps=timesteps, episodes=episodes, name=name))
@@ -195,7 +196,7 @@ def test_a_signal_while_training_ends_the_run_cleanly_and_resume_trains_again(fo
 
 
 def test_ctrl_c_while_evaluating_ends_the_run_cleanly_and_resume_reuses_the_checkpoint(folder: Path):
-    write_config(folder, episodes=60)
+    write_config(folder, episodes=30)
     run_dir = Path("runs") / NAME
     ended, children = stop_when(
         start(folder, "run", f"{NAME}.toml"), folder / run_dir, "evaluating", signal.SIGINT
@@ -212,7 +213,7 @@ def test_ctrl_c_while_evaluating_ends_the_run_cleanly_and_resume_reuses_the_chec
 
 
 def test_a_corrupt_checkpoint_is_named_and_its_subtask_trained_again(folder: Path):
-    write_config(folder, episodes=60)
+    write_config(folder, episodes=30)
     run_dir = folder / "runs" / NAME
     ended, _ = stop_when(start(folder, "run", f"{NAME}.toml"), run_dir, "evaluating", signal.SIGTERM)
     assert ended.returncode == 143
@@ -254,20 +255,16 @@ def test_a_corrupt_response_cache_is_a_one_line_llm_error(tmp_path: Path):
 
 
 def test_a_malformed_event_is_one_line(folder: Path):
-    write_config(folder, method="pure-rl", timesteps=128, episodes=1)
-    assert rlgpt(folder, "run", f"{NAME}.toml").returncode == 0
-    run_dir = folder / "runs" / NAME
-    lines = (run_dir / EVENTS_FILE).read_text().splitlines()
-    broken = [
-        line if json.loads(line)["kind"] != "iteration_end" else '{"seq": 99, "kind": "iteration_end"}'
-        for line in lines
-        if json.loads(line)["kind"] != "run_end"
-    ]
-    (run_dir / EVENTS_FILE).write_text("\n".join(broken) + "\n")
-    result = rlgpt(folder, "run", "--resume", str(run_dir))
+    config = load_config(write_config(folder))
+    run = RunDirectory.create(folder / "runs", config.env, config.task, config.model_dump(mode="json"), NAME)
+    run.append_event("run_start", resumed_after=0)
+    with run.events_path.open("a") as log:
+        log.write('{"seq": 1, "kind": "iteration_end"}\n')  # valid JSON, but no record
+    run.release()
+    result = rlgpt(folder, "run", "--resume", str(run.path))
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip() == (
-        f"error: {run_dir / EVENTS_FILE}: event 99 (iteration_end) is malformed (KeyError: 'record'); "
+        f"error: {run.events_path}: event 1 (iteration_end) is malformed (KeyError: 'record'); "
         "restore the file from a copy or start a new run"
     )
 
@@ -290,7 +287,7 @@ def test_a_full_disk_ends_the_run_cleanly_and_resume_finishes_it(folder: Path):
 
 
 def test_a_moved_run_folder_uses_its_own_checkpoints(folder: Path):
-    write_config(folder, episodes=60)
+    write_config(folder, episodes=30)
     old = folder / "runs" / NAME
     stop_when(start(folder, "run", f"{NAME}.toml"), old, "evaluating", signal.SIGINT)
     (trained,) = events(old, "trained")
@@ -309,7 +306,7 @@ def test_a_moved_run_folder_uses_its_own_checkpoints(folder: Path):
 
 
 def test_an_absolute_checkpoint_path_of_an_earlier_version_is_found_in_a_moved_run_folder(folder: Path):
-    write_config(folder, episodes=60)
+    write_config(folder, episodes=30)
     old = folder / "runs" / NAME
     stop_when(start(folder, "run", f"{NAME}.toml"), old, "evaluating", signal.SIGINT)
     lines = (old / EVENTS_FILE).read_text().splitlines()
