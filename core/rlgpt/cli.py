@@ -3,10 +3,12 @@
 ``rlgpt plugins [--json]``, ``rlgpt envs``, ``rlgpt tasks ENV``,
 ``rlgpt run CONFIG [--set k=v ...] [--no-cache]`` / ``rlgpt run --resume RUN_DIR``,
 ``rlgpt check CONFIG [--set k=v ...]`` (validate without running),
-``rlgpt bench ...``, ``rlgpt report RUN_DIR`` and ``rlgpt cache [clear]``. A usage error prints one
-``error: ...`` line on stderr and exits with status 2. Ctrl-C or SIGTERM ends a command with one line
-saying how to go on and status 130 or 143, a file that cannot be written (disk full, no permission)
-with one ``error: ...`` line and status 1; either way the processes the command started are ended.
+``rlgpt bench ...``, ``rlgpt report RUN_DIR``, ``rlgpt cache [clear]``,
+``rlgpt skills [show NAME | clear]`` and ``rlgpt curriculum CONFIG --tasks a,b|auto``. A usage
+error prints one ``error: ...`` line on stderr and exits with status 2. Ctrl-C or SIGTERM ends a
+command with one line saying how to go on and status 130 or 143, a file that cannot be written
+(disk full, no permission) with one ``error: ...`` line and status 1; either way the processes the
+command started are ended.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from rlgpt.llm.transcript import TranscriptError
 from rlgpt.llm.types import LLMError
 from rlgpt.plugins import KINDS, PluginError, Registry, get_registry
 from rlgpt.runs import RunDirectory, RunDirectoryError
+from rlgpt.skill_commands import add_parsers as add_skill_parsers
 from rlgpt.textbound import bound_text
 
 USAGE_ERRORS = (ConfigError, PluginError, RunDirectoryError, TranscriptError, LLMError)
@@ -378,6 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="write a run's report.md and print its path")
     p.add_argument("run_dir", help="a run directory (runs/<time>-<env>-<task>)")
     p.set_defaults(func=cmd_report)
+    add_skill_parsers(sub, _add_overrides)
     return parser
 
 

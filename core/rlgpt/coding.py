@@ -32,6 +32,8 @@ from rlgpt.llm.types import Completion, Request
 from rlgpt.llm.wrapper import LLMWrapper
 from rlgpt.metrics import IterationRecord
 from rlgpt.runs import RunDirectory
+from rlgpt.skill_library import SkillEntry, prelude
+from rlgpt.skill_memory import SkillMemory
 from rlgpt.specs import EnvironmentSpec, TaskSpec
 from rlgpt.textbound import bound_text
 
@@ -128,6 +130,9 @@ class ProgramWriter:
     tags: Callable[..., dict[str, str]]
     traces: dict[str, str] = field(default_factory=dict)
     """Sub-task -> the dry-run trace of its last accepted program (what the critic is shown)."""
+    skills: SkillMemory | None = None
+    """The run's skill library: entries relevant to a sub-task are shown to the coder and defined
+    before its program (:func:`~rlgpt.skill_library.prelude`)."""
 
     def write(
         self,
@@ -150,6 +155,7 @@ class ProgramWriter:
             timeout_s=self.config.code.call_timeout_s,
             allowed_modules=tuple(DEFAULT_ALLOWED_MODULES),
             feedback=previous.coder_feedback(subtask) if previous else "",
+            skills=self._recall(iteration, subtask),
         )
         self.emit("coding", iteration=iteration, subtask=subtask.name, method=subtask.method)
         started, tokens = time.perf_counter(), record.llm.tokens
@@ -177,6 +183,13 @@ class ProgramWriter:
             **cost,
         )
         return source
+
+    def _recall(self, iteration: int, subtask: Subtask) -> tuple[SkillEntry, ...]:
+        """The library's entries relevant to ``subtask`` (by its name, description and done condition)."""
+        if self.skills is None:
+            return ()
+        query = f"{subtask.name} {subtask.description} {subtask.done_condition}"
+        return self.skills.recall(iteration, query, subtask.name)
 
     def _sample(
         self, iteration: int, request: CodeRequest, coder: Coder, record: IterationRecord
@@ -235,7 +248,12 @@ class ProgramWriter:
         """Extract and dry-run ``candidate``; a rejection is counted, its answer written, an event emitted."""
         name = request.subtask.name
         try:
-            candidate.program = extract_program(candidate.answer, signatures(request.required))
+            required = signatures(request.required)
+            candidate.program = extract_program(candidate.answer, required)
+            if request.skills:  # the skills it may call come first; the whole program is checked
+                candidate.program = extract_program(
+                    f"{prelude(request.skills)}\n\n\n{candidate.program.source}", required
+                )
             digest = candidate.program.digest
             candidate.reused = self.done_before("code_accepted", iteration, name, digest=digest) is not None
             if not candidate.reused:

@@ -226,6 +226,31 @@ class CodeConfig(_Strict):
     )
 
 
+class SkillsConfig(_Strict):
+    """The skill library (:mod:`rlgpt.skill_library`): code sub-tasks' programs verified in
+    evaluation are saved, and later plans and programs are shown (and may call) the most relevant."""
+
+    enabled: bool = Field(
+        default=False, description="Save verified programs and show the relevant ones to later prompts."
+    )
+    path: Path | None = Field(
+        default=None,
+        description="Folder of the libraries, one per environment (unset: $RLGPT_SKILLS, else "
+        "~/.cache/rlgpt/skills).",
+    )
+    top_k: int = Field(default=3, ge=1, description="Entries shown to the planner and to each coder request.")
+    min_success: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="Share of evaluation episodes reaching a sub-task's done condition for its "
+        "program to be saved.",
+    )
+    share_across_models: bool = Field(
+        default=False, description="Also show entries that another model (`backend:model`) wrote."
+    )
+
+
 class LoggingConfig(_Strict):
     """Experiment tracking, each an opt-in extra (:mod:`rlgpt.tracking`): TensorBoard event files
     under the run folder's ``tensorboard/``, and a Weights & Biases run synced from them."""
@@ -258,6 +283,7 @@ class RunConfig(_Strict):
     * ``[evaluation]`` (:class:`EvaluationConfig`): episodes, step limit, frames, greedy or sampled;
     * ``[code]`` (:class:`CodeConfig`): limits on generated code;
     * ``[logging]`` (:class:`LoggingConfig`): experiment tracking (TensorBoard, Weights & Biases).
+    * ``[skills]`` (:class:`SkillsConfig`): the skill library of verified programs.
 
     Build one with :func:`load_config` (a TOML file plus ``--set`` overrides) or
     :func:`parse_config`; check its names against the installed plugins with
@@ -311,6 +337,7 @@ class RunConfig(_Strict):
     logging: LoggingConfig = Field(
         default_factory=LoggingConfig, description="Experiment tracking (`[logging]`)."
     )
+    skills: SkillsConfig = Field(default_factory=SkillsConfig, description="The skill library (`[skills]`).")
 
 
 STRUCTURED_STARTS = ("[", "{", '"', "'")

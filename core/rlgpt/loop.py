@@ -61,6 +61,7 @@ from rlgpt.observers import ConsoleObserver, Observers, episode_progress
 from rlgpt.plugins import Registry, get_registry
 from rlgpt.recording import RecordingLLM
 from rlgpt.runs import EventLog, RunDirectory, RunDirectoryError
+from rlgpt.skill_memory import SkillMemory
 from rlgpt.specs import LearnerSpec
 from rlgpt.textbound import bound_text, bound_values
 from rlgpt.tracking import Tracker
@@ -226,6 +227,7 @@ class Loop:
             self._count_call_failures(record, "train")
             evaluation = self._evaluate(runtime, predictors, record)
             self._count_call_failures(record, "eval")
+            self._skill_memory.keep(iteration, plan, programs, record.subtask_success)
             record.summary = (
                 _summarise(plan, evaluation, record.episodes)
                 + _training_lines(record, self.config.evaluation.deterministic)
@@ -249,7 +251,8 @@ class Loop:
         agents: Agents | None,
         record: IterationRecord,
     ) -> Plan | None:
-        context = PlanningContext(self.env_spec, self.task, history)
+        skills = self._skill_memory.recall(iteration, self.task.instruction, "plan") if agents else ()
+        context = PlanningContext(self.env_spec, self.task, history, skills)
         if agents:
             self._emit("planning", iteration=iteration)
         planner = agents.planner if agents else None
@@ -305,7 +308,13 @@ class Loop:
             emit=self._emit,
             done_before=self._done_before,
             tags=self._tags,
+            skills=self._skill_memory,
         )
+
+    @functools.cached_property
+    def _skill_memory(self) -> SkillMemory:
+        """What the run takes from and adds to its skill library (:mod:`rlgpt.skill_memory`)."""
+        return SkillMemory(self.config, self.run_dir, self._emit)
 
     # ------------------------------------------------------------------ train
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from rlgpt.agents.schemas import Critique, Plan, Subtask, SubtaskVerdict
 from rlgpt.specs import EnvironmentSpec, TaskSpec
 from rlgpt.textbound import bound_text
+
+if TYPE_CHECKING:
+    from rlgpt.skill_library import SkillEntry
 
 Tags = Mapping[str, str]
 """Labels of one LLM request (role, iteration, sub-task, attempt), passed to the LLM untouched."""
@@ -83,11 +86,16 @@ class IterationFeedback:
 
 @dataclass(frozen=True)
 class PlanningContext:
-    """What the slow agent sees."""
+    """What the slow agent sees.
+
+    :param skills: entries of the skill library relevant to the task (:mod:`rlgpt.skill_library`;
+        none unless ``skills.enabled``).
+    """
 
     env: EnvironmentSpec
     task: TaskSpec
     history: tuple[IterationFeedback, ...] = ()
+    skills: tuple[SkillEntry, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -96,6 +104,8 @@ class CodeRequest:
 
     :param required: function name -> parameter names the program must define.
     :param feedback: critic or automatic feedback on this sub-task from earlier iterations.
+    :param skills: entries of the skill library relevant to the sub-task; their functions are
+        defined before the program, which may call them (none unless ``skills.enabled``).
     """
 
     env: EnvironmentSpec
@@ -107,6 +117,7 @@ class CodeRequest:
     timeout_s: float
     allowed_modules: tuple[str, ...]
     feedback: str = ""
+    skills: tuple[SkillEntry, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from rlgpt.agents.schemas import (
 from rlgpt.code import DEFAULT_ALLOWED_MODULES
 from rlgpt.hookspecs import hookimpl
 from rlgpt.llm.types import LLM, Image, Message, PythonBlock, SamplingParams
+from rlgpt.skill_library import SkillEntry
 from rlgpt.skills import render_skill_doc, render_skill_summary
 from rlgpt.specs import AgentSpec, AgentStructure
 from rlgpt.textbound import bound_text
@@ -70,6 +71,15 @@ def describe_traces(traces: Mapping[str, str]) -> str:
         return ""
     listed = "\n".join(f"- {name}:\n{_indent(trace)}" for name, trace in traces.items())
     return "\n" + render("critic_traces", traces=listed)
+
+
+def describe_skills(skills: tuple[SkillEntry, ...], prompt: str) -> str:
+    """Retrieved skill-library entries for the ``planner_skills`` or ``coder_skills`` prompt: each
+    with its signature, description and success rate (empty without any, leaving the prompt as it
+    was before skill libraries)."""
+    if not skills:
+        return ""
+    return "\n\n" + render(prompt, skills="\n".join(entry.line() for entry in skills))
 
 
 def _indent(text: str) -> str:
@@ -121,6 +131,7 @@ def planner_messages(context: PlanningContext, example: WorkedExample | None = N
                 primitives=", ".join(env.primitive_actions) or "(continuous)",
                 skill_summary=render_skill_summary(env.skill_api),
                 example=planner_example_text(example),
+                skills=describe_skills(context.skills, "planner_skills"),
                 history=describe_history(context.history),
             ),
         ),
@@ -156,6 +167,7 @@ def coder_messages(request: CodeRequest, example: WorkedExample | None = None) -
                 required=required,
                 skill_doc=render_skill_doc(request.env.skill_api),
                 example=coder_example_text(example, sub.method),
+                skills=describe_skills(request.skills, "coder_skills"),
                 feedback=feedback,
             ),
         ),

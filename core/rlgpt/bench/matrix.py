@@ -170,6 +170,8 @@ def config_hash(config: RunConfig, *, uses_agents: bool) -> str:
     the answers makes new trials. (A local model alias names hash-checked files.)
     """
     data = config.model_dump(mode="json", exclude=set(_HASH_EXCLUDED))
+    if not config.skills.enabled:  # without a library: the ids of configs from before libraries
+        data.pop("skills")
     data["code_version"] = code_version()
     if not uses_agents:
         for key in _LLM_KEYS:
