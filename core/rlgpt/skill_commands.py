@@ -16,7 +16,7 @@ from rlgpt.skill_library import SkillEntry, default_root, libraries
 from rlgpt.specs import EnvironmentSpec
 
 AUTO = "auto"
-"""``--tasks auto``: the environment's tasks from the smallest step budget to the largest."""
+"""``--tasks auto``: the environment's tasks from easy to hard (:func:`curriculum_tasks`)."""
 
 
 def cmd_skills(args: argparse.Namespace, console: Console) -> int:
@@ -64,9 +64,11 @@ def _show(entry: SkillEntry) -> None:
 
 def curriculum_tasks(env: EnvironmentSpec, tasks: list[str]) -> list[str]:
     """The task ids to run in order: ``tasks`` as given (each checked), or for ``[auto]`` the
-    environment's tasks ordered by their step budget (easier first), ties in listed order."""
+    environment's tasks from easy to hard: by step budget, then by the length of the instruction
+    (which spells out the recipe), ties in listed order."""
     if tasks == [AUTO]:
-        return [task.id for task in sorted(env.tasks, key=lambda task: task.max_episode_steps)]
+        ordered = sorted(env.tasks, key=lambda task: (task.max_episode_steps, len(task.instruction)))
+        return [task.id for task in ordered]
     for task in tasks:
         try:
             env.task(task)

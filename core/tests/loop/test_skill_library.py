@@ -9,7 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from rlgpt import PluginSelection
+from rlgpt.bench import matrix
 from rlgpt.cli import main
+from rlgpt.config import ConfigError, parse_config
+from rlgpt.skill_commands import curriculum_tasks
 from rlgpt.skill_library import (
     SkillEntry,
     SkillLibrary,
@@ -137,3 +141,25 @@ def test_the_skills_command_lists_shows_and_clears(tmp_path, capsys):
     assert "removed 1 skills" in capsys.readouterr().out
     assert main(["skills", "--path", str(root), "--json"]) == 0
     assert [e["name"] for e in json.loads(capsys.readouterr().out)] == ["get_stone"]
+
+
+def test_trial_ids_count_the_library_only_when_it_is_on(monkeypatch):
+    monkeypatch.setattr(matrix, "code_version", lambda: "same code")
+    data = {"env": "gridcraft", "task": "build_house", "llm": {"backend": "echo"}}
+
+    def trial_hash(**skills) -> str:
+        return matrix.config_hash(parse_config({**data, "skills": skills}), uses_agents=True)
+
+    without = matrix.config_hash(parse_config(data), uses_agents=True)
+    assert trial_hash(top_k=5) == without, "settings of a library that is off decide nothing"
+    assert trial_hash(enabled=True) != without
+    assert trial_hash(enabled=True, top_k=5) != trial_hash(enabled=True)
+
+
+def test_auto_orders_the_tasks_from_easy_to_hard(make_config):
+    make_config()  # skips without the gridcraft plugin
+    env = PluginSelection().registry().environment("gridcraft")
+    assert curriculum_tasks(env, ["auto"]) == ["collect_wood", "make_plank", "build_house"]
+    assert curriculum_tasks(env, ["build_house", "collect_wood"]) == ["build_house", "collect_wood"]
+    with pytest.raises(ConfigError, match=r"no task 'fly' .*--tasks auto"):
+        curriculum_tasks(env, ["fly"])
