@@ -32,7 +32,7 @@ from rlgpt.llm.types import Completion, Request
 from rlgpt.llm.wrapper import LLMWrapper
 from rlgpt.metrics import IterationRecord
 from rlgpt.runs import RunDirectory
-from rlgpt.skill_library import SkillEntry, prelude
+from rlgpt.skill_library import SkillEntry, skill_functions
 from rlgpt.skill_memory import SkillMemory
 from rlgpt.specs import EnvironmentSpec, TaskSpec
 from rlgpt.textbound import bound_text
@@ -132,7 +132,7 @@ class ProgramWriter:
     """Sub-task -> the dry-run trace of its last accepted program (what the critic is shown)."""
     skills: SkillMemory | None = None
     """The run's skill library: entries relevant to a sub-task are shown to the coder and defined
-    before its program (:func:`~rlgpt.skill_library.prelude`)."""
+    after its program (:func:`~rlgpt.skill_library.skill_functions`)."""
 
     def write(
         self,
@@ -250,10 +250,9 @@ class ProgramWriter:
         try:
             required = signatures(request.required)
             candidate.program = extract_program(candidate.answer, required)
-            if request.skills:  # the skills it may call come first; the whole program is checked
-                candidate.program = extract_program(
-                    f"{prelude(request.skills)}\n\n\n{candidate.program.source}", required
-                )
+            if request.skills:  # the skills it may call are added; the whole program is checked
+                skills = skill_functions(request.skills, candidate.program.functions)
+                candidate.program = extract_program(f"{candidate.program.source}\n\n\n{skills}", required)
             digest = candidate.program.digest
             candidate.reused = self.done_before("code_accepted", iteration, name, digest=digest) is not None
             if not candidate.reused:

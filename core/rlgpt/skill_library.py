@@ -4,8 +4,8 @@ A code sub-task's program whose done condition was reached in at least ``skills.
 its evaluation episodes is saved as a :class:`SkillEntry`: its description, environment, task,
 sub-task, success rate, the model that wrote it (``backend:model``), the run it came from and
 its source. Later plans and programs are shown the entries that :func:`bm25_scores` ranks
-highest for what they are about, and a program may call them: their functions are defined before
-it (:func:`prelude`), and the whole program is checked and dry-run as one.
+highest for what they are about, and a program may call them: their functions are added after it
+(:func:`skill_functions`), and the whole program is checked and dry-run as one.
 
 One library per user and environment: ``<root>/<env>/skills.jsonl``, the root being
 ``skills.path``, else ``$RLGPT_SKILLS``, else ``~/.cache/rlgpt/skills``. Writers append whole
@@ -23,7 +23,7 @@ import math
 import os
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -149,16 +149,19 @@ def bm25_scores(query: str, documents: Sequence[str], k1: float = 1.5, b: float 
     return scores
 
 
-def prelude(entries: Sequence[SkillEntry]) -> str:
-    """The entries' sources without their ``done`` functions, to be defined before a program that
-    calls them (the program's own functions of the same names come later and win)."""
-    parts = []
+def skill_functions(entries: Sequence[SkillEntry], defined: Collection[str] = ()) -> str:
+    """The entries' functions, to be added after a program that calls them: each name once (the
+    first entry's), none named ``done`` or among the program's own ``defined`` functions (the
+    program's win). Added after it, they leave the program's line numbers as the coder wrote them."""
+    left_out, parts = {"done", *defined}, []
     for entry in entries:
         lines = entry.source.splitlines()
-        for node in reversed(ast.parse(entry.source).body):
-            if isinstance(node, ast.FunctionDef) and node.name == "done":
+        functions = [node for node in ast.parse(entry.source).body if isinstance(node, ast.FunctionDef)]
+        for node in reversed(functions):
+            if node.name in left_out:
                 start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
                 del lines[start - 1 : node.end_lineno]
+        left_out |= {node.name for node in functions}
         parts.append("\n".join(lines).strip())
     return "\n\n\n".join(part for part in parts if part)
 

@@ -105,7 +105,7 @@ class CodeRequest:
     :param required: function name -> parameter names the program must define.
     :param feedback: critic or automatic feedback on this sub-task from earlier iterations.
     :param skills: entries of the skill library relevant to the sub-task; their functions are
-        defined before the program, which may call them (none unless ``skills.enabled``).
+        added after the program, which may call them (none unless ``skills.enabled``).
     """
 
     env: EnvironmentSpec

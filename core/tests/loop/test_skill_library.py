@@ -1,4 +1,4 @@
-"""The skill library on its own: BM25 ranking, the model filter, replacing entries, the prelude a
+"""The skill library on its own: BM25 ranking, the model filter, replacing entries, the functions a
 program is given, concurrent writers, a damaged file, and the ``rlgpt skills`` command."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from rlgpt.skill_library import (
     SkillLibraryError,
     bm25_scores,
     default_root,
-    prelude,
+    skill_functions,
 )
 
 
@@ -77,15 +77,17 @@ def test_a_later_entry_of_the_same_name_and_model_replaces_the_earlier(tmp_path)
     ]
 
 
-def test_the_prelude_keeps_the_functions_but_not_done():
+def test_skill_functions_leave_out_done_the_programs_own_names_and_repeats():
     source = (
         "def get_wood(api):\n    go(api)\n\n\ndef done(api):\n    return False\n\n\n"
-        "def go(api):\n    api.chop()\n"
+        "def go(api):\n    api.chop()\n\n\ndef walk(api):\n    pass\n"
     )
-    text = prelude([entry("get_wood", source=source)])
+    again = "def go(api):\n    return 'second'\n\n\ndef get_stone(api):\n    go(api)\n"
+    text = skill_functions([entry("get_wood", source=source), entry("get_stone", source=again)], ("walk",))
     namespace: dict = {}
-    exec(compile(text, "prelude", "exec"), namespace)  # plain definitions, nothing runs
-    assert set(namespace) - {"__builtins__"} == {"get_wood", "go"}
+    exec(compile(text, "skills", "exec"), namespace)  # plain definitions, nothing runs
+    assert set(namespace) - {"__builtins__"} == {"get_wood", "go", "get_stone"}
+    assert text.count("def go(api):") == 1 and "'second'" not in text, "the first entry's go is kept"
 
 
 WRITER = """
