@@ -73,13 +73,13 @@ def describe_traces(traces: Mapping[str, str]) -> str:
     return "\n" + render("critic_traces", traces=listed)
 
 
-def describe_skills(skills: tuple[SkillEntry, ...], prompt: str) -> str:
-    """Retrieved skill-library entries for the ``planner_skills`` or ``coder_skills`` prompt: each
-    with its signature, description and success rate (empty without any, leaving the prompt as it
-    was before skill libraries)."""
+def describe_skills(skills: tuple[SkillEntry, ...], prompt: str, end: str = "") -> str:
+    """Retrieved skill-library entries for the ``planner_skills`` or ``coder_skills`` prompt, each
+    with its signature, description and success rate, a blank line before them and ``end`` after
+    (empty without any, leaving the prompt as it was before skill libraries)."""
     if not skills:
         return ""
-    return "\n\n" + render(prompt, skills="\n".join(entry.line() for entry in skills))
+    return "\n" + render(prompt, skills="\n".join(entry.line() for entry in skills)) + end
 
 
 def _indent(text: str) -> str:
@@ -131,7 +131,7 @@ def planner_messages(context: PlanningContext, example: WorkedExample | None = N
                 primitives=", ".join(env.primitive_actions) or "(continuous)",
                 skill_summary=render_skill_summary(env.skill_api),
                 example=planner_example_text(example),
-                skills=describe_skills(context.skills, "planner_skills"),
+                skills=describe_skills(context.skills, "planner_skills", end="\n"),
                 history=describe_history(context.history),
             ),
         ),

@@ -124,6 +124,9 @@ def test_verified_programs_are_saved_and_a_later_task_calls_them(make_config, wr
     assert program.startswith("def make_plank(api):"), "the program's lines stay as the coder wrote them"
     assert "def get_wood(api):" in program
     assert program.count("def done(api):") == 1, "the skill's own done condition is left out"
+    planned = next(e for e in events if e["kind"] == "llm_call" and e["tags"]["role"] == "planner")
+    planner_request = (second.run_dir.path / planned["file"]).read_text()
+    assert "Skills from earlier tasks" in planner_request and "get_wood(api)" in planner_request
     retrieved = [e for e in events if e["kind"] == "skills_retrieved"]
     assert {e["purpose"] for e in retrieved} == {"plan", "make_plank"}
     assert [e.name for e in library.entries()] == ["get_wood", "make_plank"]
