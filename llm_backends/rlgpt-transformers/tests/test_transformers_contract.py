@@ -32,4 +32,4 @@ def test_entry_point_registers_the_backend() -> None:
     assert set(by_name["transformers"].models) == set(ALIASES)
     assert dict(by_name["transformers"].aliases) == {}
     assert by_name["llama-cpp"].factory is LlamaCppLLM
-    assert set(by_name["llama-cpp"].models) == {"smollm2-135m", "qwen2.5-coder-0.5b"}
+    assert set(by_name["llama-cpp"].models) == {"smollm2-135m", "qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"}

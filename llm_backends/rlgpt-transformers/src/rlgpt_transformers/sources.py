@@ -40,6 +40,12 @@ ALIASES: dict[str, Alias] = {
             True,
             "Qwen/Qwen2.5-Coder-0.5B-Instruct",
         ),
+        Alias(
+            "qwen2.5-coder-1.5b",
+            "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+            True,
+            "Qwen/Qwen2.5-Coder-1.5B-Instruct",
+        ),
         Alias("vicuna-7b", "vicuna-7b-v1.5", False, "lmsys/vicuna-7b-v1.5"),
         Alias("vicuna-13b", "vicuna-13b-v1.5", False, "lmsys/vicuna-13b-v1.5"),
     )
