@@ -18,7 +18,6 @@ executor's overhead. Writes ``results.md`` and ``results.json`` into the folder 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import signal
@@ -94,7 +93,7 @@ def one_cpu_head(scratch: Path) -> Iterator[int]:
 def measure(folder: Path, scratch: Path) -> dict:
     """Every setup once, then Ray's start-up alone; the numbers as a dict."""
     config = folder / "base.toml"
-    runs = {}
+    runs, records = {}, {}
     for name, extra in SETUPS.items():
         out = scratch / name
         command = [str(BIN / "rlgpt"), "bench", "--config", str(config), *MATRIX, "--out", str(out), *extra]
@@ -115,19 +114,37 @@ def measure(folder: Path, scratch: Path) -> dict:
             "outside_per_trial_s": round((wall - inside) / len(trials), 2),
             "success": {t["id"]: t["summary"]["final_success_rate"] for t in trials},
             "env_steps": {t["id"]: t["summary"]["env_steps"] for t in trials},
-            "records_digest": {t["id"]: records_digest(t["records"]) for t in trials},
         }
+        records[name] = {f"{t['task']} {t['method']} seed {t['seed']}": untimed_records(t["records"])
+                         for t in trials}
         table = (out / "results.md").read_text().replace(str(scratch), "OUT")
         plot_line = f"![success against env steps]({PLOT})\n"
         (folder / f"{name}.results.md").write_text(table.replace(plot_line, "").rstrip("\n") + "\n")
     ray_start = timed([sys.executable, "-c", RAY_START])
     return {"runs": runs, "ray_start_stop_s": round(ray_start, 2), "load_after": os.getloadavg(),
-            "code": code_version()}
+            "code": code_version(), "differences": differences(records)}
 
 
-def records_digest(records: list[dict]) -> str:
-    """sha256 of a trial's iteration records less what the clock decides (the same for equal runs)."""
-    return hashlib.sha256(json.dumps(untimed_records(records), sort_keys=True).encode()).hexdigest()[:16]
+def differences(records: dict[str, dict[str, list[dict]]]) -> dict[str, dict[str, str]]:
+    """Where a setup's iteration records (less what the clock decides) differ from ``local``'s:
+    trial (task, method, seed: ids would differ if the code changed between setups) -> setup -> the
+    first differing iteration and each differing field, ``local != setup``."""
+    found: dict[str, dict[str, str]] = {}
+    for name, trials in records.items():
+        for trial, got in trials.items():
+            expected = records["local"].get(trial, [])
+            if got == expected:
+                continue
+            if len(got) != len(expected):
+                found.setdefault(trial, {})[name] = f"{len(expected)} != {len(got)} iterations"
+                continue
+            pairs = zip(expected, got, strict=True)
+            index = next(i for i, (mine, theirs) in enumerate(pairs) if mine != theirs)
+            mine, theirs = expected[index], got[index]
+            fields = [f"{key} {str(mine.get(key))[:150]} != {str(theirs.get(key))[:150]}"
+                      for key in sorted({*mine, *theirs}) if mine.get(key) != theirs.get(key)]
+            found.setdefault(trial, {})[name] = f"iteration {index}: " + "; ".join(fields)
+    return found
 
 
 def code_version() -> str:
@@ -144,8 +161,7 @@ def code_version() -> str:
 def markdown(data: dict, machine: str) -> str:
     """The summary table and what it shows."""
     runs, local = data["runs"], data["runs"]["local"]
-    differing = sorted({trial for run in runs.values() for trial, digest in run["records_digest"].items()
-                        if digest != local["records_digest"].get(trial)})
+    differing = data["differences"]
     lines = [
         "# Local vs Ray executor: one small matrix on this machine",
         "",
@@ -171,7 +187,9 @@ def markdown(data: dict, machine: str) -> str:
         "",
         "Same iteration records per trial in all three setups (success, episodes, env steps, LLM calls and "
         "tokens, plans, programs, rejections, call failures; wall times, training speed and LLM latency "
-        "left out): " + ("yes" if not differing else "NO, for " + ", ".join(differing)),
+        "left out): " + ("yes" if not differing else f"NO, {len(differing)} of {local['trials']} differ:"),
+        *[f"- `{trial}`, {name} against local: {' '.join(where.split())}"
+          for trial, setups in differing.items() for name, where in setups.items()],
         "",
         "Commands (OUT is a fresh temporary folder per setup):",
         "",

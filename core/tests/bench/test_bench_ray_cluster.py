@@ -37,8 +37,11 @@ MARKER = "RLGPT_TEST_RAY_CLUSTER"
 """Environment variable set for every process of the test cluster (its value: the cluster's folder)."""
 NODES_UP_S = 120.0
 TRIAL_TITLE = "ray::run_in_worker"
-RL_GPT = dict(methods=["rl-gpt"], seeds=[0], budget=64, set=["max_iterations=2", "target_success=1.0"])
-"""A two-iteration rl-gpt trial (the replay answers never reach success 1.0 on this budget)."""
+RL_GPT = dict(methods=["rl-gpt"], seeds=[0], budget=64,
+              set=["max_iterations=2", "target_success=1.0", "code.call_timeout_s=30"])
+"""A two-iteration rl-gpt trial (the replay answers never reach success 1.0 on this budget), whose
+coded actions get a wall-clock limit no busy machine reaches: a call stopped by it would change the
+run, whichever executor ran it."""
 
 
 def free_port() -> int:
