@@ -94,7 +94,7 @@ def stop_children(grace_s: float = CHILD_GRACE_S) -> None:
     deadline = time.monotonic() + grace_s
     sent: set[int] = set()
     while time.monotonic() < deadline + grace_s:  # a process stuck in the kernel may outlive SIGKILL
-        alive = [pid for pid in _descendants(os.getpid()) if not _is_zombie(pid)]
+        alive = [pid for pid in _descendants(os.getpid()) if is_running(pid)]
         if not alive:
             break
         late = time.monotonic() >= deadline
@@ -139,10 +139,11 @@ def _parent(entry: Path) -> int | None:
     return int(fields[1]) if fields and len(fields) > 1 else None
 
 
-def _is_zombie(pid: int) -> bool:
-    """Whether ``pid`` has ended (a zombie, or gone) and only waits to be reaped."""
+def is_running(pid: int) -> bool:
+    """Whether process ``pid`` still runs (one that ended and only waits to be reaped does not), from
+    ``/proc`` (Linux)."""
     fields = _stat_fields(_PROC / str(pid))
-    return fields is None or fields[0] in ("Z", "X")
+    return fields is not None and fields[0] not in ("Z", "X")
 
 
 def _reap() -> None:

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from rlgpt import PluginSelection
 from rlgpt.config import load_config
+from rlgpt.interrupts import is_running
 from rlgpt.llm.cache import SqliteStore
 from rlgpt.llm.types import LLMError
 from rlgpt.runs import EVENTS_FILE, RunDirectory
@@ -133,15 +134,6 @@ def descendants(pid: int) -> set[int]:
         return set()
 
 
-def running(pid: int) -> bool:
-    """Whether ``pid`` still runs (an ended process waiting to be reaped does not)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in ("Z", "X")
-
-
 def stop_when(
     process: subprocess.Popen[str], run_dir: Path, kind: str, signum: int, *, after_s: float = 0.5
 ) -> tuple[subprocess.CompletedProcess[str], set[int]]:
@@ -168,7 +160,7 @@ def assert_one_line(stderr: str, expected: str) -> None:
 
 
 def assert_all_gone(pids: set[int]) -> None:
-    left = sorted(pid for pid in pids if running(pid))
+    left = sorted(pid for pid in pids if is_running(pid))
     assert not left, f"processes left running: {left}"
 
 

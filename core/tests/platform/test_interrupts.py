@@ -9,10 +9,9 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
-from rlgpt.interrupts import Interrupted, interruptible, is_storage_error, storage_problem
+from rlgpt.interrupts import Interrupted, interruptible, is_running, is_storage_error, storage_problem
 
 GRANDPARENT = """
 import subprocess, sys, time
@@ -34,14 +33,6 @@ grandchildren = [
 stop_children(grace_s=1.0)
 print(json.dumps({{"child_reaped": child.poll() is not None, "pids": [child.pid, *grandchildren]}}))
 """
-
-
-def running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in ("Z", "X")
 
 
 @pytest.mark.parametrize(("signum", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
@@ -91,6 +82,6 @@ def test_stop_children_ends_children_and_their_children_in_other_sessions():
     report = json.loads(done.stdout)
     assert report["child_reaped"] and len(report["pids"]) == 2  # the child, and its child in another session
     deadline = time.monotonic() + 5
-    while any(map(running, report["pids"])) and time.monotonic() < deadline:
+    while any(map(is_running, report["pids"])) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not any(map(running, report["pids"]))
+    assert not any(map(is_running, report["pids"]))

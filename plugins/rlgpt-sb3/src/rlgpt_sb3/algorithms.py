@@ -183,22 +183,23 @@ PPO_ALGORITHM = Algorithm(
     masked=MASKABLE_PPO_ALGORITHM,
 )
 
+_CONTINUOUS_OFF_POLICY_DEFAULTS: dict[str, Any] = {
+    "learning_rate": 1e-3,
+    "buffer_size": 100_000,
+    "learning_starts": 100,
+    "batch_size": 64,
+    "gamma": 0.98,
+    **CPU_DEFAULTS,
+    "policy_kwargs": _SMALL_MLP,
+}
+"""What SAC and TD3 share: small networks, a 100k buffer, 100 random steps first, one thread."""
+
 SAC_ALGORITHM = Algorithm(
     name="sac",
     class_name="SAC",
     action_spaces=frozenset({"continuous"}),
     description="SAC (stable-baselines3) for continuous Box actions",
-    defaults={
-        "learning_rate": 1e-3,
-        "buffer_size": 100_000,
-        "learning_starts": 100,
-        "batch_size": 64,
-        "gamma": 0.98,
-        "train_freq": 1,
-        "gradient_steps": 1,
-        **CPU_DEFAULTS,
-        "policy_kwargs": _SMALL_MLP,
-    },
+    defaults={**_CONTINUOUS_OFF_POLICY_DEFAULTS, "train_freq": 1, "gradient_steps": 1},
 )
 
 DQN_ALGORITHM = Algorithm(
@@ -232,15 +233,7 @@ TD3_ALGORITHM = Algorithm(
     class_name="TD3",
     action_spaces=frozenset({"continuous"}),
     description="TD3 (stable-baselines3) for continuous Box actions",
-    defaults={
-        "learning_rate": 1e-3,
-        "buffer_size": 100_000,
-        "learning_starts": 100,
-        "batch_size": 64,
-        "gamma": 0.98,
-        **CPU_DEFAULTS,
-        "policy_kwargs": _SMALL_MLP,
-    },
+    defaults={**_CONTINUOUS_OFF_POLICY_DEFAULTS},
 )
 
 ALGORITHMS: tuple[Algorithm, ...] = (
