@@ -22,9 +22,7 @@ import functools
 import hashlib
 import json
 import time
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +40,7 @@ from rlgpt.agents.schemas import Critique, Plan
 from rlgpt.code.mutations import MutatingLLM
 from rlgpt.coding import ProgramWriter, SampledLLM
 from rlgpt.config import LLM_ROLES, LLMConfig, RunConfig, validate_against_registry
-from rlgpt.envs import SubtaskOutcome, run_chain
+from rlgpt.envs import run_chain
 from rlgpt.execution import (
     CodeLimits,
     PlanRuntime,
@@ -60,6 +58,7 @@ from rlgpt.metrics import IterationRecord, RunSummary
 from rlgpt.observers import ConsoleObserver, Observers, episode_progress
 from rlgpt.plugins import Registry, get_registry
 from rlgpt.recording import RecordingLLM
+from rlgpt.rollouts import EvaluationTally, call_failure_lines, summarise, training_lines
 from rlgpt.runs import EventLog, RunDirectory, RunDirectoryError
 from rlgpt.skill_memory import SkillMemory
 from rlgpt.specs import LearnerSpec
@@ -69,42 +68,6 @@ from rlgpt.tracking import Tracker
 FINAL_STATUSES = ("target_reached", "max_iterations", "dead_loop")
 CALL_FAILURES_FILE = "code-call-failures.jsonl"
 """Every failed call of an accepted program, appended by whichever process made it."""
-
-
-@dataclass
-class _Evaluation:
-    successes: int = 0
-    steps: int = 0
-    reached: Counter[str] = field(default_factory=Counter)
-    stops: dict[str, Counter[str]] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-    macros: dict[str, Counter[str]] = field(default_factory=dict)
-    macro_failures: dict[str, Counter[str]] = field(default_factory=dict)
-    failure_states: dict[str, str] = field(default_factory=dict)
-    frames: dict[str, bytes] = field(default_factory=dict)
-    """Sub-task -> PNG of the end state of its first failed episode (environments that render)."""
-    task_errors: Counter[str] = field(default_factory=Counter)
-    """Exceptions of the task's own success predicate (an episode it raised on counts as not solved)."""
-
-    def add(
-        self,
-        outcome: SubtaskOutcome,
-        state: Callable[[], str],
-        frame: Callable[[], bytes | None] | None = None,
-    ) -> None:
-        """Count one sub-task outcome; ``state()`` describes the end state and ``frame()`` renders it
-        (PNG), each asked for only at the sub-task's first failure."""
-        self.stops.setdefault(outcome.name, Counter())[outcome.stop] += 1
-        self.reached[outcome.name] += int(outcome.reached)
-        if outcome.error:
-            self.errors[outcome.name] = outcome.error
-        self.macros.setdefault(outcome.name, Counter()).update(outcome.macro_counts)
-        self.macro_failures.setdefault(outcome.name, Counter()).update(outcome.macro_failures)
-        if not outcome.reached and outcome.name not in self.failure_states:
-            self.failure_states[outcome.name] = state()
-            png = frame() if frame else None
-            if png:
-                self.frames[outcome.name] = png
 
 
 class Loop:
@@ -229,9 +192,9 @@ class Loop:
             self._count_call_failures(record, "eval")
             self._skill_memory.keep(iteration, plan, programs, record.subtask_success)
             record.summary = (
-                _summarise(plan, evaluation, record.episodes)
-                + _training_lines(record, self.config.evaluation.deterministic)
-                + _call_failure_lines(record)
+                summarise(plan, evaluation, record.episodes)
+                + training_lines(record, self.config.evaluation.deterministic)
+                + call_failure_lines(record)
             )
             critique = self._critique(iteration, plan, agents, record, evaluation.frames)
             record.critique = bound_values(critique.model_dump()) if critique else None
@@ -544,7 +507,7 @@ class Loop:
 
     def _evaluate(
         self, runtime: PlanRuntime, predictors: dict[str, Any], record: IterationRecord
-    ) -> _Evaluation:
+    ) -> EvaluationTally:
         episodes = self.config.evaluation.episodes
         default_steps = self.task.max_episode_steps
         deterministic = self.config.evaluation.deterministic
@@ -555,7 +518,7 @@ class Loop:
         ]
         env = runtime.make_env(self._frame_render_mode)
         frame = functools.partial(png_frame, env) if self._frame_render_mode else None
-        evaluation = _Evaluation()
+        evaluation = EvaluationTally()
         self._emit("evaluating", iteration=record.iteration, episodes=episodes, deterministic=deterministic)
         with episode_progress(self.console, episodes, enabled=self.progress_bar) as advance:
             for episode in range(episodes):
@@ -587,7 +550,7 @@ class Loop:
         env.close()
         return RGB_ARRAY if renders else None
 
-    def _write_frames(self, iteration: int, plan: Plan, evaluation: _Evaluation) -> None:
+    def _write_frames(self, iteration: int, plan: Plan, evaluation: EvaluationTally) -> None:
         """Write the frames of failed sub-tasks as ``frames/iter-<i>-<sub-task>.png``, in plan order."""
         files = {}
         for subtask in plan.subtasks:
@@ -600,7 +563,7 @@ class Loop:
 
     # ------------------------------------------------------------------ critique
 
-    def _solved(self, info: dict[str, Any], evaluation: _Evaluation) -> bool:
+    def _solved(self, info: dict[str, Any], evaluation: EvaluationTally) -> bool:
         """The task's success predicate on an episode's last ``info``; raising counts as not solved."""
         try:
             return bool(self.task.success(info))
@@ -799,59 +762,9 @@ def _fingerprint(plan: Plan, programs: dict[str, str]) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-def _summarise(plan: Plan, evaluation: _Evaluation, episodes: int) -> str:
-    """The rollouts in words: what the critic and the next planner read."""
-    lines = [f"{evaluation.successes}/{episodes} episodes solved the task."]
-    for error, count in evaluation.task_errors.items():
-        lines.append(f"- {error} in {count}/{episodes} episodes (counted as not solved)")
-    for subtask in plan.subtasks:
-        name = subtask.name
-        stops = evaluation.stops.get(name)
-        if not stops:
-            lines.append(f"- {name}: never started (an earlier sub-task failed).")
-            continue
-        started = sum(stops.values())
-        reached = evaluation.reached[name]
-        line = f"- {name} ({subtask.method}): reached in {reached}/{started} runs; stops {dict(stops)}"
-        if name in evaluation.errors:
-            line += f"; error: {evaluation.errors[name]}"
-        if evaluation.macros.get(name):
-            line += f"; macros chosen {dict(evaluation.macros[name])}"
-        if evaluation.macro_failures.get(name):
-            line += f"; macros that could not apply {dict(evaluation.macro_failures[name])}"
-        lines.append(line)
-        if name in evaluation.failure_states:
-            lines.append(f"  state where it failed: {evaluation.failure_states[name]}")
-    return "\n".join(lines)
-
-
 def _curve_file(iteration: int, subtask: str) -> str:
     """Where the learning curve of ``subtask``'s training in ``iteration`` is written in the run."""
     return f"curves/iter-{iteration}-{subtask}.json"
-
-
-def _training_lines(record: IterationRecord, deterministic: bool) -> str:
-    """Training success beside evaluation's, for the summary the critic and the next planner read."""
-    if not record.train_episodes:
-        return ""
-    trained = ", ".join(
-        f"{name} reached its goal in {record.train_successes[name]} of its last {n} training episodes "
-        f"(evaluation: {record.subtask_success.get(name, 0.0):.0%})"
-        for name, n in record.train_episodes.items()
-    )
-    acting = "greedy (most likely) actions" if deterministic else "sampled actions, as in training"
-    return f"\n- training (the learner's exploring actions): {trained}; evaluation used {acting}"
-
-
-def _call_failure_lines(record: IterationRecord) -> str:
-    """Failed calls per phase, for the summary the critic and the next planner read."""
-    lines = []
-    for phase, counts in record.call_failures.items():
-        if counts:
-            where = "in training" if phase == "train" else "in evaluation"
-            listed = ", ".join(f"{key} x{n}" for key, n in sorted(counts.items()))
-            lines.append(f"\n- failed calls of generated code {where}: {listed}")
-    return "".join(lines)
 
 
 def _progress(log: EventLog) -> tuple[list[IterationRecord], RunSummary | None]:
