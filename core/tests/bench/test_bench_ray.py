@@ -225,3 +225,37 @@ def test_a_rerun_sends_the_earlier_run_directory_to_the_worker(local_and_ray, tm
     assert "already finished" in log
     result = trial_results(out)[trial_id]
     assert result["status"] == "finished" and result["run_dir"] == str(out.resolve() / "runs" / trial_id)
+
+
+def test_a_stopped_command_cancels_its_trials_and_removes_their_scratch(ray_instance, tmp_path, bench_files,
+                                                                        bench_entries, bench_args):
+    from rlgpt.bench.runner import executor_from_args
+
+    config = bench_files(tmp_path, bench_entries)
+    args = bench_args(tmp_path / "out", config=config, executor="ray", methods=["pure-code", "pure-rl"],
+                      seeds=[0], budget=1_000_000)
+    trials = plan_trials(args, get_registry())
+    long_trial = next(trial for trial in trials if trial.method == "pure-rl")
+    results = executor_from_args(args).run(trials)
+    assert next(results)["method"] == "pure-code"  # meanwhile the long trial trains on the other CPU
+    deadline = time.monotonic() + 60
+    while not list(SCRATCH.glob(f"rlgpt-trial-*/runs/{long_trial.id}")):
+        assert time.monotonic() < deadline, "the long trial never started"
+        time.sleep(0.2)
+    results.close()  # what Ctrl-C does to the command's loop over the results
+    assert list(SCRATCH.glob(f"rlgpt-trial-*/runs/{long_trial.id}")) == []
+    deadline = time.monotonic() + 30
+    while trial_workers():
+        assert time.monotonic() < deadline, "the cancelled trial's worker still runs"
+        time.sleep(0.2)
+
+
+def trial_workers() -> list[int]:
+    """This session's Ray workers running a trial now."""
+    found = []
+    for process in psutil.Process().children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            title = " ".join(process.cmdline())
+            if process.status() != psutil.STATUS_ZOMBIE and title.startswith(TRIAL_TITLE):
+                found.append(process.pid)
+    return found
