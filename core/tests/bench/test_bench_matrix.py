@@ -64,9 +64,10 @@ def test_results_markdown_table(tiny_bench):
     header, _, code, rl = table[:4]
     assert header.split(" | ")[:4] == ["| method", "LLM", "trials ok", "success [95% CI over seeds]"]
     code_cells = [cell.strip() for cell in code.strip("|").split("|")]
-    assert code_cells[:5] == ["pure-code", "replay:reference", "2/2", "1.00 [1.00, 1.00] (n=6)", "0.00"]
+    # pure code trains nothing: no training success; no dead loop
+    assert code_cells[:6] == ["pure-code", "replay:reference", "2/2", "1.00 [1.00, 1.00] (n=6)", "-", "0.00"]
     rl_cells = [cell.strip() for cell in rl.strip("|").split("|")]
-    assert rl_cells[:3] == ["pure-rl", "-", "2/2"] and rl_cells[7] == "0"  # no tokens
+    assert rl_cells[:3] == ["pure-rl", "-", "2/2"] and rl_cells[8] == "0"  # no tokens
     assert "## By LLM" not in text and "## Failed trials" not in text
     assert "![success against env steps](success_vs_steps.png)" in text
 

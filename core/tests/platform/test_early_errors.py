@@ -48,7 +48,7 @@ def test_a_missing_transcript_leaves_no_run_folder(config_file, tmp_path, capsys
     missing = tmp_path / "nowhere.jsonl"
     assert main(["run", str(config_file), "--set", f'llm.options.transcript="{missing}"']) == 2
     assert "nowhere.jsonl" in one_line_error(capsys)
-    assert not any((tmp_path / "runs").iterdir())
+    assert not (tmp_path / "runs").exists()  # neither a run folder nor the runs/ folder made for it
 
 
 def test_a_malformed_config_json_on_resume_is_one_line(tmp_path, capsys):

@@ -39,7 +39,7 @@ def test_cli_lists_status_and_refuses_the_run(
     monkeypatch.setenv("COLUMNS", "400")
     monkeypatch.setattr("rlgpt.cli.get_registry", _registry)
     monkeypatch.chdir(tmp_path)
-    assert main(["envs"]) == 0
+    assert main(["envs", "--all"]) == 0  # corridor is a test environment: listed with --all
     out = capsys.readouterr().out
     [corridor] = [line for line in out.splitlines() if " corridor " in line]
     [sim] = [line for line in out.splitlines() if " sim " in line]

@@ -32,7 +32,7 @@ def test_env_options_override_the_tasks_own_keywords(registry, tmp_path: Path) -
         (
             'env_options.rewards="task"',
             "env_options: environment 'crafter-basic' has no option 'rewards' "
-            "(options: area, size, reward) - did you mean 'reward'?",
+            "(options: area, size, reward, continue_world) - did you mean 'reward'?",
         ),
         ('env_options.task="eat_cow"', "env_options: 'task' is not an option here: use task instead"),
         (
