@@ -218,7 +218,7 @@ def _sites(tree: ast.Module, rng: random.Random) -> Iterator[_Site]:
             for index, statement in enumerate(body):
                 if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
                     yield _Site("drop_step", name, statement, _drop(body, index))
-                if index + 1 < len(body) and all(isinstance(s, _SWAPPABLE) for s in body[index : index + 2]):
+                if index + 1 < len(body) and all(_is_step(s) for s in body[index : index + 2]):
                     yield _Site("swap_steps", name, statement, _swap(body, index))
         for call in _range_calls(function):
             yield _Site("loop_bound", name, call, _shorten(call))
@@ -226,6 +226,13 @@ def _sites(tree: ast.Module, rng: random.Random) -> Iterator[_Site]:
             others = [value for value in strings if value != node.value]
             if others:
                 yield _Site("wrong_target", name, node, _retarget(node, rng.choice(others)))
+
+
+def _is_step(statement: ast.stmt) -> bool:
+    """A simple statement that does something (a docstring or a bare constant is no step)."""
+    if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
+        return False
+    return isinstance(statement, _SWAPPABLE)
 
 
 def _bodies(function: ast.FunctionDef) -> Iterator[list[ast.stmt]]:

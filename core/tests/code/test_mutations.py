@@ -62,6 +62,13 @@ def test_each_operator_changes_only_its_kind_of_site(operator, before, after) ->
         assert "'left'" not in mutated.source and "api.nearest('tree')" not in mutated.source
 
 
+def test_a_docstring_is_no_step_to_swap() -> None:
+    source = 'def act(api):\n    """Move, then strike."""\n    api.move("left")\n    api.do()\n'
+    mutated = mutate_source(source, 1.0, random.Random(0), operators=["swap_steps"])
+    assert [m.detail for m in mutated.mutations] == ["api.move('left') <-> api.do()"]
+    assert mutated.source.index('"""Move, then strike."""') < mutated.source.index("api.do()")
+
+
 def test_rate_zero_leaves_the_text_as_written_and_the_rate_sets_how_much_changes() -> None:
     assert mutate_source(PROGRAM, 0.0, random.Random(0)).source == PROGRAM
     counts = {
