@@ -133,7 +133,7 @@ def plot_quality(levels: Sequence[Level], out: Path) -> list[Path]:
     written = []
     for env in envs:
         tasks = list(dict.fromkeys(t.task for level in levels for t in level.tasks if t.env == env))
-        fig, axes = plt.subplots(1, len(tasks), figsize=(4.5 * len(tasks), 3.6), squeeze=False)
+        fig, axes = plt.subplots(1, len(tasks), figsize=(max(6.5, 4.5 * len(tasks)), 4.0), squeeze=False)
         for ax, task_id in zip(axes[0], tasks, strict=True):
             rows = [
                 _row(next((t for t in level.tasks if (t.env, t.task) == (env, task_id)), None), methods)
@@ -145,6 +145,12 @@ def plot_quality(levels: Sequence[Level], out: Path) -> list[Path]:
                     continue
                 xs = [x for x, _ in points]
                 estimates = [e for _, e in points if isinstance(e, Estimate)]
+                if len(points) == 1 and len(levels) > 1 and line != BEST_CONTROL:
+                    # run at one level only: a method without code (pure-rl) is the same at every level
+                    only = estimates[0]
+                    ax.axhline(only.value, linestyle=":", color=f"C{i}", label=f"{line} (one level)")
+                    ax.axhspan(only.low, only.high, color=f"C{i}", alpha=0.1)
+                    continue
                 style = "--" if line == BEST_CONTROL else "-"
                 ax.plot(xs, [e.value for e in estimates], style, marker="o", color=f"C{i}", label=line)
                 lows, highs = [e.low for e in estimates], [e.high for e in estimates]
@@ -155,7 +161,7 @@ def plot_quality(levels: Sequence[Level], out: Path) -> list[Path]:
             ax.set_ylabel("success")
             ax.grid(alpha=0.3)
         axes[0][0].legend(fontsize=8)
-        fig.suptitle(f"{env}: success against code quality (95% intervals over seeds)")
+        fig.suptitle(f"{env}: success against code quality\n(95% intervals over seeds)", fontsize=10)
         fig.tight_layout()
         path = out / f"quality-{env}.png"
         fig.savefig(path, dpi=110)
