@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The imperfect-code experiment: success against code quality on Crafter's basic skill level.
+#
+# Each level degrades every program the coder writes with the mutations of rlgpt.code.mutations at one
+# rate (0 = the reference programs as written). Per level: rl-gpt (the programs as coded actions beside
+# the kept moves, PPO on top) and pure-code (the programs alone), then the controls of every rl-gpt
+# trial (its plan with the coded actions chosen by fixed rules); pure-rl needs no code and runs once, last.
+# The rate is per mutation site: at 0.1 the reference eat_cow programs (25 sites in rl-gpt's, 33 in
+# pure-code's longer one) get 2.5 and 3.3 mistakes on average.
+# Each level's controls run right after it. Finished trials and controls are skipped, so the script resumes. Settings come from the environment:
+#   OUT (folder), RATES, TASKS, SEEDS, BUDGET (PPO steps per trial), RLGPT (the rlgpt command).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUT:-benchmarks/results/quality-crafter-basic-20k}
+RATES=${RATES:-"0 0.1 0.2"}
+TASKS=${TASKS:-eat_cow}
+SEEDS=${SEEDS:-0,1,2,3,4}
+BUDGET=${BUDGET:-20000}
+RLGPT=${RLGPT:-.venv/bin/rlgpt}
+PYTHON=${PYTHON:-.venv/bin/python}
+export RLGPT_LOAD_PLUGINS=${RLGPT_LOAD_PLUGINS:-crafter,sb3} OMP_NUM_THREADS=1
+
+for rate in $RATES; do
+    "$RLGPT" bench --config benchmarks/crafter-basic-long.toml --tasks "$TASKS" --methods rl-gpt,pure-code \
+        --seeds "$SEEDS" --budget "$BUDGET" --set "code.mutation_rate=$rate" --out "$OUT/m$rate"
+    "$PYTHON" -m rlgpt.bench.controls "$OUT/m$rate"
+done
+# pure-rl writes no code: one run, in the folder of programs as written (its line is flat in code quality)
+first=${RATES%% *}
+"$RLGPT" bench --config benchmarks/crafter-basic-long.toml --tasks "$TASKS" --methods pure-rl \
+    --seeds "$SEEDS" --budget "$BUDGET" --set "code.mutation_rate=$first" --out "$OUT/m$first"
+"$PYTHON" -m rlgpt.bench.quality $(for rate in $RATES; do echo "$OUT/m$rate"; done) --out "$OUT"
