@@ -51,7 +51,8 @@ lint: install
 
 test: install
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest -m "not local_models"
+	$(VENV)/bin/pytest -m "not local_models and not ray_cluster"
+	$(VENV)/bin/pytest -m ray_cluster
 
 bench: install
 	$(VENV)/bin/rlgpt bench $(BENCH_ARGS)

@@ -30,7 +30,7 @@ from rlgpt.bench.runner import plan_trials
 from rlgpt.bench.trial import untimed_records
 from rlgpt.plugins import get_registry
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.ray_cluster]
 
 RAY = Path(sys.executable).with_name("ray")
 MARKER = "RLGPT_TEST_RAY_CLUSTER"
