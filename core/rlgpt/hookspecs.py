@@ -21,7 +21,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from rlgpt.methods import Method
-    from rlgpt.specs import AgentSpec, AgentStructure, EnvironmentSpec, LearnerSpec, LLMBackendSpec
+    from rlgpt.specs import AgentSpec, AgentStructure, EnvironmentSpec, LearnerSpec, LLMBackendSpec, TaskSpec
 
 __all__ = [
     "PROJECT_NAME",
@@ -39,6 +39,7 @@ __all__ = [
     "register_llm_backends",
     "register_methods",
     "register_planners",
+    "register_tasks",
 ]
 
 PROJECT_NAME = "rlgpt"
@@ -142,6 +143,21 @@ def register_agent_structures(register: Callable[[AgentStructure], None]) -> Non
 
     :param register: call ``register(AgentStructure(...))``; the built-ins are
         ``slow+fast+critic``, ``slow+fast`` and ``one-agent``. Names must be unique across plugins.
+    """
+
+
+@hookspec
+def register_tasks(register: Callable[[str, TaskSpec], None]) -> None:
+    """Add tasks to environments, including environments another plugin registered.
+
+    Called once, when the registry is built, after every plugin's environments are registered.
+
+    :param register: call ``register(env_name, TaskSpec(...))`` once per task; it is appended to
+        that environment's ``tasks`` (``rlgpt tasks ENV`` lists it). An unknown environment is an
+        error naming the plugin (its tasks are left out, as a plugin that failed to load); a task
+        id the environment already has is an error naming both plugins. The environment's factory
+        is given the task's id and ``env_kwargs``, so the task must be one the factory can build
+        (for instance a new goal over ``env_kwargs``).
     """
 
 

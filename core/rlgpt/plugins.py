@@ -30,8 +30,9 @@ import gymnasium
 import pluggy
 
 from rlgpt import hookspecs
+from rlgpt._imports import LazyCallable
 from rlgpt.methods import Method
-from rlgpt.specs import AgentSpec, AgentStructure, EnvironmentSpec, LearnerSpec, LLMBackendSpec
+from rlgpt.specs import AgentSpec, AgentStructure, EnvironmentSpec, LearnerSpec, LLMBackendSpec, TaskSpec
 
 BUILTIN_PLUGINS: tuple[str, ...] = ("rlgpt.llm.replay", "rlgpt.agents.builtin", "rlgpt.methods")
 """Modules of the core that register through the hooks like any third-party plugin."""
@@ -356,8 +357,9 @@ class Registry:
     """Everything the loaded plugins registered, by kind and name.
 
     Each ``dict`` maps a name to its spec. :attr:`provenance` maps ``(kind key, name)``
-    to the plugin that registered it; :attr:`errors` lists plugins that failed to load
-    or whose registration hook raised; :attr:`selection` says how to rebuild it in another
+    to the plugin that registered it, and :attr:`task_provenance` maps ``(environment, task id)``
+    to the plugin that added a task through ``register_tasks``; :attr:`errors` lists plugins
+    that failed to load or whose registration hook raised; :attr:`selection` says how to rebuild it in another
     process (``None`` for a registry assembled by hand).
     """
 
@@ -370,6 +372,7 @@ class Registry:
     methods: dict[str, Method] = field(default_factory=dict)
     agent_structures: dict[str, AgentStructure] = field(default_factory=dict)
     provenance: dict[tuple[str, str], PluginInfo] = field(default_factory=dict)
+    task_provenance: dict[tuple[str, str], PluginInfo] = field(default_factory=dict)
     errors: list[PluginLoadError] = field(default_factory=list)
     plugins: list[PluginInfo] = field(default_factory=list)
     manager: pluggy.PluginManager | None = None
@@ -453,7 +456,8 @@ def build_registry(
     *,
     selection: PluginSelection | None = None,
 ) -> Registry:
-    """Load plugins (see :func:`load_plugins`) and call every registration hook.
+    """Load plugins (see :func:`load_plugins`) and call every registration hook, one plugin at a
+    time; ``register_tasks`` comes last, once every environment is registered.
 
     Environments are mirrored into Gymnasium as ``rlgpt/<name>-v0`` (ids already
     registered are left alone).
@@ -475,6 +479,8 @@ def build_registry(
         caller = getattr(loaded.manager.hook, kind.hook)
         for impl in caller.get_hookimpls():
             _call_registration(registry, loaded, kind, impl.plugin)
+    for impl in loaded.manager.hook.register_tasks.get_hookimpls():
+        _call_task_registration(registry, loaded, impl.plugin)
     for name, spec in registry.environments.items():
         env_id = f"rlgpt/{name}-v0"
         if env_id not in gymnasium.registry:
@@ -499,19 +505,74 @@ def _call_registration(registry: Registry, loaded: LoadedPlugins, kind: Kind, pl
             raise DuplicatePluginError(
                 f"{kind.label} {name!r} is registered by both {previous.label!r} and {info.label!r}"
             )
+        combined = getattr(spec, "combined", None)
+        for factory in (getattr(spec, "factory", None), getattr(combined, "factory", None)):
+            if isinstance(factory, LazyCallable):
+                factory.plugin = info.label
         added.append((name, spec))
 
-    others = [p for p in loaded.manager.get_plugins() if p is not plugin]
-    try:
-        loaded.manager.subset_hook_caller(kind.hook, remove_plugins=others)(register=register)
-    except DuplicatePluginError:
-        raise
-    except Exception as exc:
-        registry.errors.append(PluginLoadError(info.distribution, info.version, info.name, exc))
+    if not _call_one_plugin(registry, loaded, kind.hook, plugin, register):
         return
     for name, spec in added:
         specs[name] = spec
         registry.provenance[(kind.key, name)] = info
+
+
+def _call_task_registration(registry: Registry, loaded: LoadedPlugins, plugin: object) -> None:
+    """Call one plugin's ``register_tasks``, appending its tasks to the environments they name."""
+    info = loaded.info(plugin)
+    added: dict[str, list[TaskSpec]] = {}
+
+    def register(env_name: str, task: TaskSpec) -> None:
+        if not isinstance(task, TaskSpec):
+            raise TypeError(f"register_tasks expects (environment name, TaskSpec), got {type(task).__name__}")
+        if env_name not in registry.environments:
+            unknown = unknown_name_message("environment", env_name, registry.environments)
+            raise UnknownPluginError(f"register_tasks: {unknown}")
+        pending = added.setdefault(env_name, [])
+        previous = _task_owner(registry, env_name, task.id)
+        if previous is None and any(t.id == task.id for t in pending):
+            previous = info
+        if previous is not None:
+            raise DuplicatePluginError(
+                f"task {task.id!r} of environment {env_name!r} is registered by both "
+                f"{previous.label!r} and {info.label!r}"
+            )
+        pending.append(task)
+
+    if not _call_one_plugin(registry, loaded, "register_tasks", plugin, register):
+        return
+    for env_name, tasks in added.items():
+        spec = registry.environments[env_name]
+        registry.environments[env_name] = dataclasses.replace(spec, tasks=(*spec.tasks, *tasks))
+        for task in tasks:
+            registry.task_provenance[(env_name, task.id)] = info
+
+
+def _task_owner(registry: Registry, env_name: str, task_id: str) -> PluginInfo | None:
+    """The plugin a task of an environment came from, or ``None`` when it has no such task."""
+    if (env_name, task_id) in registry.task_provenance:
+        return registry.task_provenance[(env_name, task_id)]
+    if any(task.id == task_id for task in registry.environments[env_name].tasks):
+        return registry.provenance.get(("environments", env_name))
+    return None
+
+
+def _call_one_plugin(
+    registry: Registry, loaded: LoadedPlugins, hook: str, plugin: object, register: Callable[..., None]
+) -> bool:
+    """Call one plugin's registration ``hook``; whether it succeeded. An exception other than a
+    duplicate is recorded in ``registry.errors`` (the plugin's registrations are left out)."""
+    info = loaded.info(plugin)
+    others = [p for p in loaded.manager.get_plugins() if p is not plugin]
+    try:
+        loaded.manager.subset_hook_caller(hook, remove_plugins=others)(register=register)
+    except DuplicatePluginError:
+        raise
+    except Exception as exc:
+        registry.errors.append(PluginLoadError(info.distribution, info.version, info.name, exc))
+        return False
+    return True
 
 
 def get_registry(refresh: bool = False) -> Registry:

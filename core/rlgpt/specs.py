@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rlgpt._imports import LazyCallable
+
 if TYPE_CHECKING:
     import gymnasium as gym
 
@@ -102,22 +104,32 @@ class EnvironmentSpec:
         return build_env(self.entry_point, kwargs)
 
 
+def _resolve_on_first_use(spec: Any, label: str) -> None:
+    """Turn a ``"module:callable"`` factory of ``spec`` into a :class:`LazyCallable`."""
+    if isinstance(spec.factory, str):
+        object.__setattr__(spec, "factory", LazyCallable(spec.factory, f"{label} {spec.name!r}"))
+
+
 @dataclass(frozen=True)
 class LLMBackendSpec:
     """A family of language models reachable through one client.
 
     :param name: backend id used in configs (``openai``, ``replay``).
     :param factory: ``factory(model: str, **options) -> LLM`` building a ready client.
+        A ``"module:callable"`` string is imported on first use.
     :param description: one line for ``rlgpt plugins``.
     :param models: model ids this backend knows (it may accept others).
     :param aliases: short names mapping to model ids (``gpt-4o`` -> ``gpt-4o-2024-08-06``).
     """
 
     name: str
-    factory: Callable[..., LLM]
+    factory: Callable[..., LLM] | str
     description: str
     models: tuple[str, ...] = ()
     aliases: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _resolve_on_first_use(self, "llm backend")
 
 
 @dataclass(frozen=True)
@@ -127,7 +139,7 @@ class LearnerSpec:
     :param name: learner id used in configs (``ppo``, ``sac``).
     :param factory: ``factory(env_fn, *, seed, n_envs, checkpoint_dir, **hyperparameters)
         -> Learner`` where ``env_fn`` is a picklable zero-argument callable that builds one
-        training environment.
+        training environment. A ``"module:callable"`` string is imported on first use.
     :param description: one line for ``rlgpt plugins``.
     :param action_spaces: the Gymnasium action-space kinds it trains on: ``"discrete"``
         and/or ``"continuous"``.
@@ -149,7 +161,7 @@ class LearnerSpec:
     """
 
     name: str
-    factory: Callable[..., Learner]
+    factory: Callable[..., Learner] | str
     description: str
     action_spaces: frozenset[str] = frozenset({"discrete"})
     load_policy: Callable[[Path], Callable[[Any], Any]] | None = None
@@ -157,19 +169,26 @@ class LearnerSpec:
     logs_tensorboard: bool = False
     periodic_checkpoints: bool = False
 
+    def __post_init__(self) -> None:
+        _resolve_on_first_use(self, "learner")
+
 
 @dataclass(frozen=True)
 class AgentSpec:
     """A planner, coder or critic implementation.
 
     :param name: id used in configs (``default``).
-    :param factory: ``factory(llm: LLM, **options)`` returning the agent.
+    :param factory: ``factory(llm: LLM, **options)`` returning the agent. A ``"module:callable"``
+        string is imported on first use.
     :param description: one line for ``rlgpt plugins``.
     """
 
     name: str
-    factory: Callable[..., Planner | Coder | Critic]
+    factory: Callable[..., Planner | Coder | Critic] | str
     description: str
+
+    def __post_init__(self) -> None:
+        _resolve_on_first_use(self, "agent")
 
 
 @dataclass(frozen=True)

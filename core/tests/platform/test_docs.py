@@ -37,7 +37,7 @@ def test_every_hook_is_found() -> None:
     assert set(hook_signatures()) == {
         "register_environments", "register_llm_backends", "register_learners", "register_planners",
         "register_coders", "register_critics", "register_methods", "register_agent_structures",
-        "on_run_start", "on_event", "on_iteration_end", "on_run_end",
+        "register_tasks", "on_run_start", "on_event", "on_iteration_end", "on_run_end",
     }
 
 
