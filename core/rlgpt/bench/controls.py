@@ -154,23 +154,24 @@ class _BoxMacro:
     :class:`~rlgpt.envs.coded_actions.CodedActions`): always coded action ``macro``, with the centre
     of the primitive box as its parameters, or (``rng`` given) parameters uniform in it.
 
-    :param space: the sub-task's action space: ``n_primitive`` parameter dims, then one selector
-        per choice (the primitive first, then each coded action).
-    :param n_primitive: dims of the primitive action box.
-    :param macro: index of the coded action among the sub-task's coded actions.
+    :param space: the sub-task's action space: the primitive's parameter dims, then one selector per
+        choice (the primitive first, then each of the ``macros`` coded actions).
+    :param macros: how many coded actions the space selects among.
+    :param macro: index of the coded action among them.
     """
 
     def __init__(
-        self, space: gym.spaces.Box, n_primitive: int, macro: int, rng: np.random.Generator | None
+        self, space: gym.spaces.Box, macros: int, macro: int, rng: np.random.Generator | None
     ) -> None:
-        self.space, self.n_primitive, self.macro, self.rng = space, n_primitive, macro, rng
+        self.space, self.rng = space, rng
+        self.selectors = space.shape[0] - macros - 1
+        self.chosen = self.selectors + 1 + macro
 
     def __call__(self, obs: Any, action_masks: Any = None) -> np.ndarray:
         low, high = self.space.low, self.space.high
         action = (low + high) / 2 if self.rng is None else self.rng.uniform(low, high)
-        selectors = slice(self.n_primitive, None)
-        action[selectors] = low[selectors]
-        action[self.n_primitive + 1 + self.macro] = high[self.n_primitive + 1 + self.macro]
+        action[self.selectors :] = low[self.selectors :]
+        action[self.chosen] = high[self.chosen]
         return np.asarray(action, dtype=self.space.dtype)
 
 
@@ -288,24 +289,18 @@ class TrialControls:
 
         A sub-task without that coded action gets uniform actions over its box, as ``random`` does.
         """
-        env = self.runtime.make_env()
-        try:
-            n_primitive = int(env.action_space.shape[0])
-        finally:
-            env.close()
         macros = {s.name: list(self.runtime.coded_actions(s)) for s in self.rl_subtasks}
         controls: dict[str, Predictors] = {}
         for action in dict.fromkeys(a for names in macros.values() for a in names):
             for suffix, draws in (("", False), (RANDOM_PARAMETERS, True)):
                 controls[ALWAYS + action + suffix] = functools.partial(
-                    self._always_box, spaces, n_primitive, macros, action, draws
+                    self._always_box, spaces, macros, action, draws
                 )
         return controls
 
     def _always_box(
         self,
         spaces: dict[str, gym.Space],
-        n_primitive: int,
         macros: dict[str, list[str]],
         action: str,
         draws: bool,
@@ -316,7 +311,7 @@ class TrialControls:
             rng = self._rng(episode)
             if action in macros[name]:
                 index = macros[name].index(action)
-                policies[name] = _BoxMacro(space, n_primitive, index, rng if draws else None)
+                policies[name] = _BoxMacro(space, len(macros[name]), index, rng if draws else None)
             else:
                 policies[name] = _Box(space, rng)
         return policies

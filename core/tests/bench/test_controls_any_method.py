@@ -115,7 +115,7 @@ def test_a_continuous_env_gets_uniform_midpoint_and_per_coded_action_controls(tm
 
 def test_a_continuous_macro_control_selects_its_coded_action_with_centre_or_random_parameters() -> None:
     space = gym.spaces.Box(-1.0, 1.0, (2 + 1 + 2,), dtype=np.float32)  # 2 params, primitive + 2 macros
-    centre = _BoxMacro(space, n_primitive=2, macro=1, rng=None)(None)
+    centre = _BoxMacro(space, macros=2, macro=1, rng=None)(None)
     assert centre[:2].tolist() == [0.0, 0.0] and int(np.argmax(centre[2:])) == 2
     drawn = [_BoxMacro(space, 2, 0, np.random.default_rng(seed))(None) for seed in range(5)]
     assert all(int(np.argmax(action[2:])) == 1 for action in drawn)
