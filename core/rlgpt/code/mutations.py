@@ -30,11 +30,11 @@ import ast
 import hashlib
 import random
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from rlgpt.llm.types import Completion, Request
+from rlgpt.llm.types import LLM, Completion, Request
 from rlgpt.llm.wrapper import LLMWrapper
 
 OPERATORS = (
@@ -153,7 +153,7 @@ def mutate_answer(text: str, rate: float, rng: random.Random) -> tuple[str, tupl
     return "".join(pieces) + text[end:], tuple(applied)
 
 
-def request_rng(seed: int, tags: dict[str, str] | Any) -> random.Random:
+def request_rng(seed: int, tags: Mapping[str, str]) -> random.Random:
     """The generator of one coder request: the run's seed with the request's sub-task, iteration
     and attempt (stable across processes and Python versions)."""
     key = "|".join(str(tags.get(name, "")) for name in ("subtask", "iteration", "attempt"))
@@ -171,7 +171,7 @@ class MutatingLLM(LLMWrapper):
         attempt and the mistakes (one line each) whenever an answer was changed.
     """
 
-    def __init__(self, inner: Any, rate: float, seed: int, emit: Callable[..., Any] | None = None) -> None:
+    def __init__(self, inner: LLM, rate: float, seed: int, emit: Callable[..., Any] | None = None) -> None:
         super().__init__(inner)
         self.rate, self.seed, self._emit = rate, seed, emit
 
