@@ -20,7 +20,9 @@ Variants (``--variants``):
 - ``continue-world`` (Crafter): ``env_options.continue_world = true`` (unseeded resets go on in
   the same world);
 - ``in-process-code``: ``code.isolation = "in-process"`` (generated code runs in the stepping
-  process: no round trips to the code host; pure-rl runs no code, so only rl-gpt changes).
+  process: no round trips to the code host; pure-rl runs no code, so only rl-gpt changes);
+- ``all-calls-hosted``: ``code.inline_bounded = false`` (every call in the code host, the done
+  condition after every step included: what ``default`` did before ``rlgpt.code.bounded``).
 
 Configs of other environments (``--config examples/kitchen-microwave.toml``) run the variants that
 are not Crafter's.
@@ -54,6 +56,7 @@ VARIANTS: dict[str, list[str]] = {
     "default": [],
     "continue-world": ["env_options.continue_world=true"],
     "in-process-code": ["code.isolation=in-process"],
+    "all-calls-hosted": ["code.inline_bounded=false"],
 }
 """Variant name -> its config overrides (``stock-worldgen`` also swaps the generator)."""
 CRAFTER_ONLY = ("stock-worldgen", "continue-world")

@@ -175,6 +175,8 @@ class CodeConfig(_Strict):
     child process: wall clock, memory and C-level loops (``sum(range(10**12))``) are bounded.
     ``"in-process"`` calls them in the process that steps the environment under a timer that stops
     Python-level loops only (no memory limit, a C-level loop hangs the run): faster, for trusted code.
+    Under ``"process"``, ``inline_bounded`` lets the functions checked after every step run in the
+    stepping process when their syntax proves them bounded, with the same limits.
     """
 
     macro_step_budget: int = Field(
@@ -194,6 +196,14 @@ class CodeConfig(_Strict):
     )
     isolation: Literal["process", "in-process"] = Field(
         default="process", description="Where generated code runs: a supervised child process, or in-process."
+    )
+    inline_bounded: bool = Field(
+        default=True,
+        description="With isolation=process: call the read-only functions checked after every step (`done`, "
+        "`reward`, `can_<action>`) in the stepping process when rlgpt.code.bounded proves them bounded "
+        "(no loops but one comprehension, no `*`/`**`/`%`, only the skill API and listed builtins), under "
+        "the wall-clock limit and a memory window of `call_memory_mb`, which saves a round trip to the "
+        "child per step; other functions stay in the child. false: every call in the child.",
     )
     dry_run_timeout_s: float = Field(
         default=30.0, gt=0, description="CPU-time limit of a program's dry run before it is accepted."

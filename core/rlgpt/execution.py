@@ -20,7 +20,9 @@ import gymnasium as gym
 from rlgpt._imports import build_env, load_object
 from rlgpt.agents.schemas import Plan, Subtask
 from rlgpt.code import FunctionSignature, call_with_limits, compile_program, extract_program
-from rlgpt.code.host import CodeHost, HostLimits
+from rlgpt.code.bounded import InlineCall, function_node, memory_window_supported, unbounded_reason
+from rlgpt.code.host import CodeHost, HostLimits, log_call_failure
+from rlgpt.code.sandbox import CompiledProgram
 from rlgpt.envs import CodedActions, CodePolicy, DoneCondition, LearnedPolicy, ShapedReward, SubtaskChain
 from rlgpt.envs.policies import SubtaskPolicy
 from rlgpt.plugins import PluginSelection
@@ -39,6 +41,11 @@ def required_functions(subtask: Subtask, continuous: bool) -> dict[str, tuple[st
         return {subtask.name: ("api",), DONE: ("api",)}
     params = ("api", "params") if continuous else ("api",)
     return {**{action.name: params for action in subtask.coded_actions}, DONE: ("api",)}
+
+
+def is_per_step_function(name: str) -> bool:
+    """Whether ``name`` is called on a read-only skill API after every step (done, reward, a precondition)."""
+    return name in (DONE, REWARD) or name.startswith(PRECONDITION)
 
 
 def signatures(required: dict[str, tuple[str, ...]]) -> dict[str, FunctionSignature]:
@@ -61,6 +68,9 @@ class CodeLimits:
     isolation: str = "process"
     """``"process"``: each call in a supervised child (:class:`~rlgpt.code.host.CodeHost`);
     ``"in-process"``: :func:`~rlgpt.code.call_with_limits` here (Python-level loops only)."""
+    inline_bounded: bool = True
+    """With ``"process"``: per-step read-only functions proven bounded (:mod:`rlgpt.code.bounded`)
+    are called here under the timer and a memory window instead of in the child."""
 
     def host_limits(self) -> HostLimits:
         """The per-call limits of the process that runs the code (:class:`~rlgpt.code.host.CodeHost`)."""
@@ -140,7 +150,22 @@ class PlanRuntime:
                 for name in program.functions
             }
         host = CodeHost(program.source, self.skill_api, self.limits.host_limits(), self.failure_log or None)
-        return {name: host.function(name) for name in program.functions}
+        return {name: self._inline(compiled, name) or host.function(name) for name in program.functions}
+
+    def _inline(self, compiled: CompiledProgram, name: str) -> InlineCall | None:
+        """``name`` called in this process, when it is a per-step read-only function proven bounded."""
+        if not (self.limits.inline_bounded and is_per_step_function(name) and memory_window_supported()):
+            return None
+        node = function_node(compiled.program.source, name)
+        if node is None or unbounded_reason(node, compiled.namespace) is not None:
+            return None
+        log = functools.partial(log_call_failure, self.failure_log) if self.failure_log else None
+        return InlineCall(
+            compiled.function(name),
+            timeout_s=self.limits.call_timeout_s,
+            memory_mb=self.limits.call_memory_mb,
+            on_failure=log,
+        )
 
     def done_condition(self, subtask: Subtask) -> Callable[[SkillAPI], Any]:
         """The sub-task's done condition; the task's own success predicate when it has no code."""

@@ -295,6 +295,7 @@ class Loop:
                 call_timeout_s=self.config.code.call_timeout_s,
                 call_memory_mb=self.config.code.call_memory_mb,
                 isolation=self.config.code.isolation,
+                inline_bounded=self.config.code.inline_bounded,
             ),
             continuous=self.env_spec.continuous,
             primitive_actions=self.env_spec.primitive_actions,

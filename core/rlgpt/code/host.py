@@ -138,16 +138,20 @@ class CodeHost:
             self._depth -= 1
 
     def _log_failure(self, name: str, exc: CodeRejected) -> None:
-        if not self.failure_log:
-            return
-        line = json.dumps({"function": name, "reason": exc.reason, "message": exc.message[:500]}) + "\n"
-        with contextlib.suppress(OSError), open(self.failure_log, "a", encoding="utf-8") as handle:
-            handle.write(line)  # one short append: whole lines even from several processes
+        if self.failure_log:
+            log_call_failure(self.failure_log, name, exc)
 
     def close(self) -> None:
         """Stop the children (a later call starts new ones)."""
         for worker in self._workers:
             worker.close()
+
+
+def log_call_failure(path: str, name: str, exc: CodeRejected) -> None:
+    """Append one failed call (``function``, ``reason``, ``message``) to the JSON-lines file ``path``."""
+    line = json.dumps({"function": name, "reason": exc.reason, "message": exc.message[:500]}) + "\n"
+    with contextlib.suppress(OSError), open(path, "a", encoding="utf-8") as handle:
+        handle.write(line)  # one short append: whole lines even from several processes
 
 
 class _Worker:

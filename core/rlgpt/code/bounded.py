@@ -1,0 +1,268 @@
+"""Read-only functions that are bounded by construction run beside the environment.
+
+Under ``code.isolation = "process"`` every call of generated code crosses to a supervised child
+process, because only a supervisor can stop a C-level loop (``sum(range(10**12))``) or a memory
+bomb (``"x" * 10**10``). The functions called after *every* environment step (a sub-task's
+``done``, its ``reward``, the preconditions ``can_<action>``) are usually one comparison of the
+inventory, and the round trip costs more than the call. :func:`unbounded_reason` proves from the
+function's syntax that a call cannot run long, and :class:`InlineCall` runs such a function in the
+stepping process under the same wall-clock timer as in-process code *and* a memory window (the
+process's address-space limit lowered, for the call, to what it maps plus ``memory_mb``), so the
+guarantees of the child process hold. A function that is not proven bounded loses nothing but
+speed: it stays in the child.
+
+The proof is by a small language; anything outside it is "not proven":
+
+- statements: ``return``, ``if``/``elif``/``else``, ``pass``, expressions and assignment to a plain
+  name (never to the skill API's parameter, ``math`` or a builtin): no loops, no ``try``, no nested
+  functions or lambdas;
+- calls: methods of the skill API (``api.nearest("tree")``; the environment's own code, read-only
+  here), the builtins in :data:`BOUNDED_BUILTINS` (each linear, or ``n log n``, in its input), the
+  methods in :data:`BOUNDED_METHODS` and the ``math`` names in :data:`BOUNDED_MATH`; never
+  another function of the program (no recursion) and never ``round`` (``round(5, -10**7)`` computes
+  a ten-million-digit power for seconds in C);
+- operators: no ``*`` but by a float literal (``0.5 * distance``), no ``**``, ``<<``, ``@`` or
+  ``%`` (repetition, huge integers and ``%``-format padding are how a small expression builds a
+  huge value or a long C-level computation), no f-string (format-spec padding), at most
+  :data:`MAX_ADDITIONS` ``+``;
+- at most one comprehension ``for`` in the whole function, no walrus;
+- module-level names only when they hold a small plain value, or are the ``math`` module;
+- at most :data:`MAX_NODES` syntax nodes.
+
+So no integer grows past a few hundred bits, Python-level work is one pass over what the skill API
+returned, and the one C-level way left to build something large (arrays broadcast against each
+other: ``list(zip(a)) + a``) meets the memory window as a ``memory`` failure.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import math
+import os
+import resource
+import types
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from rlgpt.code.errors import CodeRejected
+from rlgpt.code.limits import call_with_limits
+
+BOUNDED_BUILTINS: frozenset[str] = frozenset(
+    {
+        "abs", "all", "any", "bool", "dict", "divmod", "enumerate", "float", "frozenset", "int", "isinstance",
+        "len", "list", "max", "min", "reversed", "set", "sorted", "str", "sum", "tuple", "zip",
+        "True", "False", "None",
+    }
+)  # fmt: skip
+"""Builtins a bounded function may use (each linear in its input, ``sorted`` ``n log n``)."""
+
+BOUNDED_METHODS: frozenset[str] = frozenset(
+    {"get", "items", "keys", "values", "count", "index", "startswith", "endswith", "lower", "upper", "strip"}
+)
+"""Methods a bounded function may call on any value (dictionaries, sequences, strings)."""
+
+BOUNDED_ATTRIBUTES: frozenset[str] = frozenset({"shape", "size", "ndim"})
+"""Attributes a bounded function may read on any value (arrays)."""
+
+BOUNDED_MATH: frozenset[str] = frozenset(
+    {"sqrt", "hypot", "floor", "ceil", "fabs", "dist", "isclose", "atan2", "cos", "sin", "pi", "inf"}
+)
+"""Names of the ``math`` module a bounded function may use."""
+
+MAX_ADDITIONS = 8
+MAX_NODES = 400
+MAX_COMPREHENSION_LOOPS = 1
+MAX_CONSTANT_REPR = 256
+"""A module-level value a bounded function reads must print in at most this many characters."""
+
+_STATEMENTS = (ast.Return, ast.If, ast.Assign, ast.Pass, ast.Expr)
+_FORBIDDEN_OPERATORS = (ast.Mult, ast.Pow, ast.LShift, ast.MatMult, ast.Mod)
+_ALLOWED_EXPRESSIONS = (
+    ast.BoolOp, ast.BinOp, ast.UnaryOp, ast.IfExp, ast.Dict, ast.Set, ast.ListComp, ast.SetComp, ast.DictComp,
+    ast.GeneratorExp, ast.Compare, ast.Call, ast.Constant, ast.Attribute, ast.Subscript, ast.Starred,
+    ast.Name, ast.List, ast.Tuple, ast.Slice, ast.comprehension, ast.keyword, ast.Load, ast.Store,
+    ast.boolop, ast.operator, ast.unaryop, ast.cmpop,
+)  # fmt: skip
+
+
+def unbounded_reason(function: ast.FunctionDef, module: Mapping[str, Any]) -> str | None:
+    """Why calls of ``function`` are not proven bounded (``None``: they are).
+
+    :param function: the function's syntax tree (its first parameter is the skill API).
+    :param module: the program's module-level names and their values (after loading).
+    """
+    params = [a.arg for a in (*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs)]
+    if not params or function.args.vararg or function.args.kwarg or function.decorator_list:
+        return "it does not take the skill API alone"
+    if function.args.defaults or any(function.args.kw_defaults):
+        return "it has default values"
+    nodes = list(ast.walk(ast.Module(body=function.body, type_ignores=[])))
+    if len(nodes) > MAX_NODES:
+        return f"it has more than {MAX_NODES} syntax nodes"
+    assigned = {node.id for node in nodes if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
+    shadowed = assigned & {params[0], "math", *BOUNDED_BUILTINS}
+    if shadowed:
+        return f"it assigns to `{sorted(shadowed)[0]}`"
+    locals_ = set(params) | assigned
+    additions = loops = 0
+    for node in nodes[1:]:
+        if isinstance(node, ast.stmt):
+            if not isinstance(node, _STATEMENTS):
+                return f"it uses `{type(node).__name__}`"
+            if isinstance(node, ast.Assign) and not all(_names_only(t) for t in node.targets):
+                return "it assigns to something other than a name"
+            continue
+        if not isinstance(node, _ALLOWED_EXPRESSIONS):
+            return f"it uses `{type(node).__name__}`"
+        if isinstance(node, ast.BinOp):
+            if isinstance(node.op, _FORBIDDEN_OPERATORS) and not _scaled_by_float(node):
+                return f"it uses the operator `{type(node.op).__name__}`"
+            additions += isinstance(node.op, ast.Add)
+        elif isinstance(node, ast.comprehension):
+            loops += 1
+        elif isinstance(node, ast.Call):
+            reason = _call_reason(node, params[0], locals_)
+            if reason:
+                return reason
+        elif isinstance(node, ast.Attribute):
+            reason = _attribute_reason(node, params[0], module)
+            if reason:
+                return reason
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in locals_:
+            reason = _global_reason(node.id, module)
+            if reason:
+                return reason
+    if additions > MAX_ADDITIONS:
+        return f"it has more than {MAX_ADDITIONS} additions"
+    if loops > MAX_COMPREHENSION_LOOPS:
+        return f"it has more than {MAX_COMPREHENSION_LOOPS} comprehension loop"
+    return None
+
+
+def _names_only(target: ast.expr) -> bool:
+    """A name, or a tuple/list of names (``x, y = api.position()``)."""
+    if isinstance(target, ast.Tuple | ast.List):
+        return all(_names_only(item) for item in target.elts)
+    if isinstance(target, ast.Starred):
+        return _names_only(target.value)
+    return isinstance(target, ast.Name)
+
+
+def _scaled_by_float(node: ast.BinOp) -> bool:
+    """``0.5 * x`` or ``x * 0.5``: a float cannot repeat a sequence or make a huge integer."""
+    operands = [o.operand if isinstance(o, ast.UnaryOp) else o for o in (node.left, node.right)]
+    return isinstance(node.op, ast.Mult) and any(
+        isinstance(o, ast.Constant) and type(o.value) is float for o in operands
+    )
+
+
+def _call_reason(node: ast.Call, api: str, locals_: set[str]) -> str | None:
+    func = node.func
+    if isinstance(func, ast.Name):
+        if func.id in BOUNDED_BUILTINS and func.id not in locals_:
+            return None
+        return f"it calls `{func.id}`"
+    if isinstance(func, ast.Attribute):
+        if isinstance(func.value, ast.Name) and func.value.id in (api, "math"):
+            return None  # the skill API's methods; math's checked as an attribute
+        if func.attr in BOUNDED_METHODS:
+            return None
+        return f"it calls the method `{func.attr}`"
+    return "it calls the result of an expression"
+
+
+def _attribute_reason(node: ast.Attribute, api: str, module: Mapping[str, Any]) -> str | None:
+    if isinstance(node.value, ast.Name) and node.value.id == api:
+        return None
+    if isinstance(node.value, ast.Name) and module.get(node.value.id) is math:
+        return None if node.attr in BOUNDED_MATH else f"it uses `math.{node.attr}`"
+    if node.attr in BOUNDED_METHODS or node.attr in BOUNDED_ATTRIBUTES:
+        return None
+    return f"it reads the attribute `{node.attr}`"
+
+
+def _global_reason(name: str, module: Mapping[str, Any]) -> str | None:
+    if name in BOUNDED_BUILTINS and name not in module:
+        return None
+    if name not in module:
+        return f"it reads `{name}`, which the program does not define"
+    value = module[name]
+    if value is math:
+        return None
+    if isinstance(value, types.ModuleType | types.FunctionType) or callable(value):
+        return f"it uses `{name}`"
+    if len(repr(value)) > MAX_CONSTANT_REPR:
+        return f"it reads `{name}`, a large value"
+    return None
+
+
+def function_node(source: str, name: str) -> ast.FunctionDef | None:
+    """The top-level function ``name`` of ``source`` (``None`` when it defines none)."""
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef) and node.name == name:
+            return node
+    return None
+
+
+def memory_window_supported() -> bool:
+    """Whether this platform can lower the address-space limit around a call (Linux)."""
+    return hasattr(resource, "RLIMIT_AS") and os.path.exists(_STATM)
+
+
+class InlineCall:
+    """A bounded read-only function called in this process, as :class:`~rlgpt.code.CodeHost` would call it.
+
+    :param function: the compiled function (proven bounded by :func:`unbounded_reason`).
+    :param timeout_s: wall-clock limit of a call (:func:`~rlgpt.code.call_with_limits`).
+    :param memory_mb: memory the call may add to what the process maps.
+    :param on_failure: called with the function's name and the failure before it is raised
+        (the run's log of failed calls, as the host keeps it).
+    """
+
+    def __init__(
+        self,
+        function: Callable[..., Any],
+        *,
+        timeout_s: float,
+        memory_mb: int,
+        on_failure: Callable[[str, CodeRejected], None] | None = None,
+    ) -> None:
+        self.function, self.timeout_s, self.memory_mb = function, timeout_s, memory_mb
+        self.on_failure = on_failure
+        self.__name__ = self.__qualname__ = getattr(function, "__name__", "function")
+
+    def __call__(self, *args: Any) -> Any:
+        try:
+            with memory_window(self.memory_mb):
+                return call_with_limits(self.function, *args, timeout_s=self.timeout_s)
+        except CodeRejected as exc:
+            if self.on_failure is not None:
+                self.on_failure(self.__name__, exc)
+            raise
+
+
+_STATM = "/proc/self/statm"
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+@contextlib.contextmanager
+def memory_window(memory_mb: int) -> Iterator[None]:
+    """Lower this process's address-space limit to what it maps now plus ``memory_mb`` while the block runs.
+
+    An allocation past it raises :class:`MemoryError` (numpy's included) inside the block; the
+    previous limit is restored on the way out.
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    with open(_STATM, "rb") as statm:
+        mapped = int(statm.read().split()[0]) * _PAGE
+    window = mapped + memory_mb * 2**20
+    if hard != resource.RLIM_INFINITY:
+        window = min(window, hard)
+    if soft != resource.RLIM_INFINITY:
+        window = min(window, soft)
+    resource.setrlimit(resource.RLIMIT_AS, (window, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
