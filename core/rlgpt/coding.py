@@ -97,10 +97,10 @@ class Candidate:
         accepted, extracted = self.rejection is None, self.program is not None
         return (accepted, extracted, self.reused, self.reached, self.reward, -length)
 
-    def repair_message(self) -> str:
-        """The rejection for the coder, with the dry run's trace when there is one."""
+    def repair_message(self, with_trace: bool = True) -> str:
+        """The rejection for the coder, with the dry run's trace when there is one (and ``with_trace``)."""
         assert self.rejection is not None
-        if not self.trace:
+        if not self.trace or not with_trace:
             return self.rejection.message
         return f"{self.rejection.message}\n\nWhat the program did in its dry run:\n{self.trace}"
 
@@ -163,13 +163,14 @@ class ProgramWriter:
         while best.rejection is not None and attempt < self.config.max_fixes:
             attempt += 1
             tags = self.tags("coder", iteration, subtask.name, attempt)
-            answer = coder.fix(request, best.answer, best.repair_message(), tags)
+            answer = coder.fix(request, best.answer, best.repair_message(self.config.code.traces), tags)
             best = self._check(iteration, request, Candidate(best.sample, answer), attempt, record)
         if best.rejection is not None or best.program is None:
             return None
         source = best.program.source
         self.run_dir.write_text(f"code/iter-{iteration}/{subtask.name}.py", source)
-        self.traces[subtask.name] = best.trace
+        if self.config.code.traces:
+            self.traces[subtask.name] = best.trace
         cost = {"tokens": record.llm.tokens - tokens, "seconds": round(time.perf_counter() - started, 3)}
         record.program_costs[subtask.name] = cost
         self.emit(

@@ -225,6 +225,12 @@ class CodeConfig(_Strict):
         description="Sampling temperature of samples 1 and up when `code.samples` > 1 (the coder's own "
         "temperature when that is higher).",
     )
+    traces: bool = Field(
+        default=True,
+        description="Show what a program did in its dry run (skill calls, what each returned, inventory and "
+        "nearby objects before and after, where it stopped) in the coder's fix request and the critic's "
+        "input. false: the fix request names the rejection only and the critic sees no trace (the ablation).",
+    )
     mutation_rate: float = Field(
         default=0.0,
         ge=0.0,

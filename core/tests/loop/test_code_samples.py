@@ -153,6 +153,19 @@ def test_the_critic_reads_the_dry_run_of_a_failing_sub_task(make_config, write_t
     assert "stopped: done(api) did not hold after 1 call(s) (at most 1)" in traced
 
 
+def test_without_traces_the_fix_request_and_the_critic_show_none(make_config, write_transcript):
+    broken = "def get_wood(api):\n    walk_to_tree(api)\n    api.chop()\n    return {}['wood']\n\n\n" + WALK
+    coder = [
+        {"match": {"role": "coder", "subtask": "get_wood", "attempt": 0}, "response": fenced(broken)},
+        {"match": {"role": "coder", "subtask": "get_wood", "attempt": 1}, "response": fenced(ONLY_WALKS)},
+    ]
+    loop = run(make_config, write_transcript(entries(coder)), code={"traces": False})
+    fix = requests(loop, "coder")[1]["messages"][-1]["content"]
+    assert "return {}['wood']" in fix and "What the program did" not in fix
+    critic = requests(loop, "critic")[0]["messages"][-1]["content"]
+    assert "did in its dry run" not in critic
+
+
 class Keeps:
     """An LLM that answers "ok" and keeps the requests it was sent."""
 
