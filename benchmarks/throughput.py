@@ -1,11 +1,12 @@
 """Training throughput: env steps per second of RL-GPT's RL sub-tasks vs plain PPO on the same task.
 
-    OMP_NUM_THREADS=1 nice -n 5 .venv/bin/python benchmarks/throughput.py --budget 3000
+    OMP_NUM_THREADS=1 nice -n 5 .venv/bin/python benchmarks/throughput.py --budget 3000 --repeats 3
 
 Each variant runs the config twice in this process, side by side: ``method = "rl-gpt"`` (the
 replayed plan: coded actions in the action space, done conditions, earlier sub-tasks played at
 reset) and ``method = "pure-rl"`` (the learner on the primitive actions and the task), with the
-same learner, budget, seed, one environment and one torch thread. It prints each one's training
+same learner, budget, seed, one environment and one torch thread. With ``--repeats N`` each variant times N
+rl-gpt/pure-rl pairs, alternated, and prints the median ratio and its range. It prints each one's training
 steps per second (the ``trained`` events' ``fps``: env steps over the learner's wall time), the
 ratio rl-gpt / pure-rl, and for Crafter how many worlds the runs generated and how many distinct
 world seeds they used. A third, profiled rl-gpt run prints the top cProfile entries (own time) of
@@ -37,6 +38,7 @@ import io
 import json
 import os
 import pstats
+import statistics
 import sys
 import tempfile
 from collections import Counter
@@ -180,6 +182,9 @@ def main() -> None:
     parser.add_argument("--budget", type=int, default=3000, help="learner.total_timesteps of every run")
     parser.add_argument("--variants", default=",".join(VARIANTS), help="any of " + ", ".join(VARIANTS))
     parser.add_argument("--top", type=int, default=12, help="profile entries to print per variant (0: none)")
+    parser.add_argument(
+        "--repeats", type=int, default=1, help="timed rl-gpt/pure-rl pairs per variant (median shown)"
+    )
     args = parser.parse_args()
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]
     unknown = [v for v in variants if v not in VARIANTS]
@@ -193,19 +198,27 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as out:
         for variant in variants:
-            rlgpt = run(args.config, "rl-gpt", args.budget, variant, Path(out), profile=False)
-            plain = run(args.config, "pure-rl", args.budget, variant, Path(out), profile=False)
-            rows.append((variant, rlgpt, plain))
+            pairs = [
+                (
+                    run(args.config, "rl-gpt", args.budget, variant, Path(out) / str(i), profile=False),
+                    run(args.config, "pure-rl", args.budget, variant, Path(out) / str(i), profile=False),
+                )
+                for i in range(max(args.repeats, 1))
+            ]
+            rows.append((variant, pairs))
             if args.top:
                 profiled = run(args.config, "rl-gpt", args.budget, variant, Path(out), profile=True)
                 print(f"\n[{variant}] rl-gpt, top {args.top} by own time (profiled run):")
                 print(top_entries(profiled["profile"], args.top), flush=True)
-    header = f"{'variant':<16}{'rl-gpt steps/s':>15}{'pure-rl steps/s':>16}{'ratio':>7}"
+    header = f"{'variant':<16}{'rl-gpt steps/s':>15}{'pure-rl steps/s':>16}{'ratio':>7}{'(min-max)':>12}"
     print(f"\n{header}   worlds (distinct seeds, continued)")
-    for variant, rlgpt, plain in rows:
-        ratio = rlgpt["fps"] / plain["fps"] if plain["fps"] else float("nan")
-        worlds = f"rl-gpt {rlgpt['worlds']}  pure-rl {plain['worlds']}"
-        print(f"{variant:<16}{rlgpt['fps']:>15.0f}{plain['fps']:>16.0f}{ratio:>7.2f}   {worlds}")
+    for variant, pairs in rows:
+        ratios = [r["fps"] / p["fps"] if p["fps"] else float("nan") for r, p in pairs]
+        rlgpt, plain = (statistics.median(run[i]["fps"] for run in pairs) for i in (0, 1))
+        spread = f"{min(ratios):.2f}-{max(ratios):.2f}" if len(ratios) > 1 else ""
+        worlds = f"rl-gpt {pairs[0][0]['worlds']}  pure-rl {pairs[0][1]['worlds']}"
+        ratio = statistics.median(ratios)
+        print(f"{variant:<16}{rlgpt:>15.0f}{plain:>16.0f}{ratio:>7.2f}{spread:>12}   {worlds}")
 
 
 if __name__ == "__main__":
