@@ -182,3 +182,21 @@ def test_every_skill_is_documented_with_its_cost() -> None:
         assert f"api.{name}(" in doc
     public = [n for n in vars(CrafterSkills) if not n.startswith("_")]
     assert all("Costs" in (getattr(CrafterSkills, n).__doc__ or "") for n in public)
+
+
+@pytest.mark.parametrize(
+    ("read", "named"),
+    [
+        (lambda s: s.inventory()["water"], "not a key of api.inventory() (sapling, wood,"),
+        (lambda s: s.vitals()["thirst"], "not a key of api.vitals() (health, food, drink, energy)"),
+        (lambda s: s.achievements()["drink_water"], "collect_drink"),
+    ],
+)
+def test_a_guessed_key_fails_naming_the_keys_there_are(read, named):
+    env = make_env(task="collect_drink")
+    obs, info = env.reset(seed=0)
+    skills = CrafterSkills(Actuator(step=env.step, obs=obs, info=info))
+    with pytest.raises(KeyError) as caught:
+        read(skills)
+    assert named in str(caught.value)
+    assert skills.inventory() == info["inventory"] and skills.inventory().get("water", 0) == 0

@@ -32,6 +32,24 @@ _IDS = {name: index for index, name in enumerate(CLASS_NAMES)}
 _EXPLORE_KEEP_HEADING = 0.8
 
 
+class Counts(dict):
+    """Counts by name (inventory, vitals, achievements) whose missing key names the keys there are.
+
+    ``api.inventory()["water"]`` raises ``KeyError: 'water' is not a key of api.inventory()
+    (sapling, wood, ...)``, so a program that guessed a name learns the right one from its error.
+    """
+
+    def __init__(self, what: str, counts: dict[str, int], hint: str = "") -> None:
+        super().__init__(counts)
+        self.what, self.hint = what, hint
+
+    def __missing__(self, key: Any) -> int:
+        names = ", ".join(self)
+        raise KeyError(f"{key!r} is not a key of {self.what} ({names}){self.hint}")
+
+
+_NOT_AN_ITEM = "; drink, food, health and energy are in api.vitals(), achievements in api.achievements()"
+
 SKILL_LEVELS: tuple[str, ...] = ("full", "basic")
 """Skill levels, the default first."""
 
@@ -92,16 +110,18 @@ class CrafterBasicSkills(SkillAPI):
     # Perception: what the player sees, 0 steps each.
 
     def inventory(self) -> dict[str, int]:
-        """Item counts (sapling, wood, stone, coal, iron, diamond, pickaxes, swords). Costs 0 steps."""
-        return dict(self.info["inventory"])
+        """Item counts, keys sapling, wood, stone, coal, iron, diamond, wood_pickaxe, stone_pickaxe,
+        iron_pickaxe, wood_sword, stone_sword, iron_sword. Costs 0 steps."""
+        return Counts("api.inventory()", dict(self.info["inventory"]), _NOT_AN_ITEM)
 
     def vitals(self) -> dict[str, int]:
         """Health, food, drink and energy, each 0-9 (health 0 is death). Costs 0 steps."""
-        return {name: int(self.info[name]) for name in VITALS}
+        return Counts("api.vitals()", {name: int(self.info[name]) for name in VITALS})
 
     def achievements(self) -> dict[str, int]:
-        """How often each of the 22 achievements was unlocked this episode. Costs 0 steps."""
-        return dict(self.info["achievements"])
+        """How often each of the 22 achievements (``collect_drink``, ``place_table``...; a task's
+        achievement is named in its instruction) was unlocked this episode. Costs 0 steps."""
+        return Counts("api.achievements()", dict(self.info["achievements"]))
 
     def position(self) -> tuple[int, int]:
         """The player's cell ``(x, y)`` in the world (x right, y down). Costs 0 steps."""
