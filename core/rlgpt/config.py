@@ -259,8 +259,9 @@ class SkillsConfig(_Strict):
         default=0.5,
         ge=0.0,
         le=1.0,
-        description="Share of evaluation episodes reaching a sub-task's done condition for its "
-        "program to be saved.",
+        description="Share of evaluation episodes in which a sub-task's done condition came to hold after "
+        "its program acted for the program to be saved (a condition that already held when the sub-task "
+        "began verifies nothing).",
     )
     share_across_models: bool = Field(
         default=False, description="Also show entries that another model (`backend:model`) wrote."

@@ -190,7 +190,7 @@ class Loop:
             self._count_call_failures(record, "train")
             evaluation = self._evaluate(runtime, predictors, record)
             self._count_call_failures(record, "eval")
-            self._skill_memory.keep(iteration, plan, programs, record.subtask_success)
+            self._skill_memory.keep(iteration, plan, programs, evaluation.reached_by_acting(record.episodes))
             record.summary = (
                 summarise(plan, evaluation, record.episodes)
                 + training_lines(record, self.config.evaluation.deterministic)

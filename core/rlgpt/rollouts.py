@@ -21,6 +21,8 @@ class EvaluationTally:
     successes: int = 0
     steps: int = 0
     reached: Counter[str] = field(default_factory=Counter)
+    reached_at_start: Counter[str] = field(default_factory=Counter)
+    """Runs in which the done condition already held when the sub-task began (it took no step)."""
     stops: dict[str, Counter[str]] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     macros: dict[str, Counter[str]] = field(default_factory=dict)
@@ -30,6 +32,10 @@ class EvaluationTally:
     """Sub-task -> PNG of the end state of its first failed episode (environments that render)."""
     task_errors: Counter[str] = field(default_factory=Counter)
     """Exceptions of the task's own success predicate (an episode it raised on counts as not solved)."""
+
+    def reached_by_acting(self, episodes: int) -> dict[str, float]:
+        """Sub-task -> share of ``episodes`` in which it reached its done condition after taking steps."""
+        return {name: (n - self.reached_at_start[name]) / episodes for name, n in self.reached.items()}
 
     def add(
         self,
@@ -41,6 +47,7 @@ class EvaluationTally:
         (PNG), each asked for only at the sub-task's first failure."""
         self.stops.setdefault(outcome.name, Counter())[outcome.stop] += 1
         self.reached[outcome.name] += int(outcome.reached)
+        self.reached_at_start[outcome.name] += int(outcome.reached and outcome.steps == 0)
         if outcome.error:
             self.errors[outcome.name] = outcome.error
         self.macros.setdefault(outcome.name, Counter()).update(outcome.macro_counts)
@@ -66,6 +73,11 @@ def summarise(plan: Plan, evaluation: EvaluationTally, episodes: int) -> str:
         started = sum(stops.values())
         reached = evaluation.reached[name]
         line = f"- {name} ({subtask.method}): reached in {reached}/{started} runs; stops {dict(stops)}"
+        if evaluation.reached_at_start[name]:
+            line += (
+                f"; its done condition already held when it began in {evaluation.reached_at_start[name]} "
+                "of them (it took no step: the condition does not test what the sub-task is for)"
+            )
         if name in evaluation.errors:
             line += f"; error: {evaluation.errors[name]}"
         if evaluation.macros.get(name):

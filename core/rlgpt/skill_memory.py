@@ -64,8 +64,9 @@ class SkillMemory:
     def keep(
         self, iteration: int, plan: Plan, programs: Mapping[str, str], success: Mapping[str, float]
     ) -> None:
-        """Save the programs of code sub-tasks whose done condition held in at least
-        ``skills.min_success`` of evaluation episodes (``success``: sub-task -> that share)."""
+        """Save the programs of code sub-tasks whose done condition came to hold after they acted in at
+        least ``skills.min_success`` of evaluation episodes (``success``: sub-task -> that share; a
+        condition that held before the program took a step verifies nothing)."""
         if not self.enabled:
             return
         for subtask in plan.subtasks:

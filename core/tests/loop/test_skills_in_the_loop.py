@@ -191,3 +191,16 @@ path = "{tmp_path / "skills"}"
     assert lines[1].startswith("[2/2] make_plank: target_reached") and "skills added 1, used 1" in lines[1]
     assert main(["curriculum", str(config), "--tasks", "make_plank,fly"]) == 2
     assert "no task 'fly'" in capsys.readouterr().err
+
+
+def test_a_program_whose_done_condition_held_before_it_acted_is_not_saved(
+    make_config, write_transcript, tmp_path
+):
+    always_done = "def get_wood(api):\n    api.move('left')\n    return 1\n\n\ndef done(api):\n    return 1\n"
+    entries = [e for e in transcript_entries() if e["match"].get("subtask") != "get_wood"]
+    entries.append({"match": {"role": "coder", "subtask": "get_wood"}, "response": fenced(always_done)})
+    loop = run(make_config, write_transcript(entries), tmp_path, "build_house")
+    assert SkillLibrary.for_env("gridcraft", tmp_path / "skills").entries() == []
+    record = next(e for e in loop.run_dir.read_events() if e["kind"] == "iteration_end")["record"]
+    assert record["subtask_success"]["get_wood"] == 1.0, "reached, but before acting"
+    assert "already held when it began in 2 of them" in record["summary"]
