@@ -4,8 +4,9 @@ A code sub-task's program whose done condition came to hold after it acted in at
 ``skills.min_success`` of its evaluation episodes is saved as a :class:`SkillEntry`: its
 description, environment, task, sub-task, success rate, the model that wrote it
 (``backend:model``), the run it came from and its source. Later plans and programs are shown
-the entries that :func:`bm25_scores` ranks highest for what they are about, and a program may call them: their functions are added after it
-(:func:`skill_functions`), and the whole program is checked and dry-run as one.
+the entries that :func:`bm25_scores` ranks highest for what they are about, and a program may
+call them: their functions are added after it (:func:`skill_functions`), and the whole program
+is checked and dry-run as one.
 
 One library per user and environment: ``<root>/<env>/skills.jsonl``, the root being
 ``skills.path``, else ``$RLGPT_SKILLS``, else ``~/.cache/rlgpt/skills``. Writers append whole

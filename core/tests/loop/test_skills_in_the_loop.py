@@ -196,7 +196,8 @@ path = "{tmp_path / "skills"}"
 def test_a_program_whose_done_condition_held_before_it_acted_is_not_saved(
     make_config, write_transcript, tmp_path
 ):
-    always_done = "def get_wood(api):\n    api.move('left')\n    return 1\n\n\ndef done(api):\n    return 1\n"
+    always_done = "def get_wood(api):\n    api.move('left')\n    return True\n\n\n"
+    always_done += "def done(api):\n    return True\n"
     entries = [e for e in transcript_entries() if e["match"].get("subtask") != "get_wood"]
     entries.append({"match": {"role": "coder", "subtask": "get_wood"}, "response": fenced(always_done)})
     loop = run(make_config, write_transcript(entries), tmp_path, "build_house")
