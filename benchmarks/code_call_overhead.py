@@ -7,7 +7,10 @@ machine noise hits both alike:
 - ``in-process``: compiled here, each call under :func:`rlgpt.code.call_with_limits`
   (a SIGALRM timer: stops Python loops, not C-level ones, no memory limit);
 - ``hosted``: :class:`rlgpt.code.CodeHost` (a child process with its own memory limit,
-  killed when a call overruns; each primitive step is a round trip).
+  killed when a call overruns; each primitive step is a round trip);
+- ``inline-done``: the default under process isolation: the macro hosted, the done condition
+  (proven bounded) called here under the timer and a memory window
+  (:class:`rlgpt.code.bounded.InlineCall`).
 
 It prints microseconds per macro call and per done-condition call, and the ratio.
 
@@ -21,6 +24,7 @@ import statistics
 import time
 
 from rlgpt.code import CodeHost, HostLimits, call_with_limits, compile_program, extract_program
+from rlgpt.code.bounded import InlineCall, function_node, unbounded_reason
 from rlgpt.execution import class_path
 from rlgpt.plugins import get_registry
 from rlgpt.skills import Actuator
@@ -78,10 +82,15 @@ def main() -> None:
     }
     host = CodeHost(source, class_path(spec.skill_api), HostLimits(timeout_s=5.0))
     hosted = {name: host.function(name) for name in ("macro", "done")}
+    # the default under process isolation: the macro hosted, the bounded done condition inline
+    done = InlineCall(compiled.function("done"), timeout_s=5.0, memory_mb=1024)
+    assert unbounded_reason(function_node(source, "done"), compiled.namespace) is None
+    inline = {"macro": hosted["macro"], "done": done}
     per_call_us(hosted, spec, task, 5, args.macro_steps, seed=0)  # start the children
-    results: dict[str, list[tuple[float, float]]] = {"in-process": [], "hosted": []}
+    ways = (("in-process", in_process), ("hosted", hosted), ("inline-done", inline))
+    results: dict[str, list[tuple[float, float]]] = {name: [] for name, _ in ways}
     for round_ in range(args.rounds):
-        for name, functions in (("in-process", in_process), ("hosted", hosted)):
+        for name, functions in ways:
             results[name].append(per_call_us(functions, spec, task, args.calls, args.macro_steps, round_))
     host.close()
     print(f"{args.env}/{task}: {args.calls} calls x {args.rounds} rounds, {args.macro_steps}-step macro")
@@ -93,6 +102,8 @@ def main() -> None:
     macro_ratio = medians["hosted"][0] / medians["in-process"][0]
     done_ratio = medians["hosted"][1] / medians["in-process"][1]
     print(f"  ratio hosted/in-process: macro call {macro_ratio:.2f}, done-condition call {done_ratio:.2f}")
+    inline_ratio = medians["inline-done"][1] / medians["in-process"][1]
+    print(f"  ratio inline/in-process: done-condition call {inline_ratio:.2f} (timer and memory window)")
 
 
 if __name__ == "__main__":

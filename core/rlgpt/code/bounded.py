@@ -41,6 +41,7 @@ import contextlib
 import math
 import os
 import resource
+import time
 import types
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -234,29 +235,54 @@ class InlineCall:
 
     def __call__(self, *args: Any) -> Any:
         try:
-            with memory_window(self.memory_mb):
-                return call_with_limits(self.function, *args, timeout_s=self.timeout_s)
+            try:
+                return self._call(args, MAPPED_MAX_AGE_S)
+            except CodeRejected as exc:
+                if exc.reason != "memory":
+                    raise
+                return self._call(args, 0.0)  # the process may have grown since it was last read
         except CodeRejected as exc:
             if self.on_failure is not None:
                 self.on_failure(self.__name__, exc)
             raise
 
+    def _call(self, args: tuple[Any, ...], max_age_s: float) -> Any:
+        with memory_window(self.memory_mb, max_age_s):
+            return call_with_limits(self.function, *args, timeout_s=self.timeout_s)
 
+
+MAPPED_MAX_AGE_S = 0.25
+"""How old a reading of the process's mapped size an inline call may use (reading it costs more than a
+small call); a call that runs out of memory under an old reading is run again under a fresh one."""
 _STATM = "/proc/self/statm"
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+_statm: dict[int, tuple[int, int, float]] = {}
+"""Process id -> (an open descriptor of its ``/proc/self/statm``, the last reading, when it was read)."""
+
+
+def mapped_bytes(max_age_s: float = 0.0) -> int:
+    """The address space this process maps, read at most ``max_age_s`` seconds ago."""
+    pid, now = os.getpid(), time.monotonic()
+    if pid not in _statm:
+        _statm.clear()  # a forked child's inherited descriptor reads its parent
+        _statm[pid] = (os.open(_STATM, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)), 0, -math.inf)
+    fd, mapped, read_at = _statm[pid]
+    if now - read_at > max_age_s:
+        mapped = int(os.pread(fd, 128, 0).split()[0]) * _PAGE
+        _statm[pid] = (fd, mapped, now)
+    return mapped
 
 
 @contextlib.contextmanager
-def memory_window(memory_mb: int) -> Iterator[None]:
-    """Lower this process's address-space limit to what it maps now plus ``memory_mb`` while the block runs.
+def memory_window(memory_mb: int, max_age_s: float = 0.0) -> Iterator[None]:
+    """Lower this process's address-space limit to what it maps plus ``memory_mb`` while the block runs.
 
     An allocation past it raises :class:`MemoryError` (numpy's included) inside the block; the
-    previous limit is restored on the way out.
+    previous limit is restored on the way out. ``max_age_s``: how old the reading of what the process
+    maps may be (:func:`mapped_bytes`).
     """
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    with open(_STATM, "rb") as statm:
-        mapped = int(statm.read().split()[0]) * _PAGE
-    window = mapped + memory_mb * 2**20
+    window = mapped_bytes(max_age_s) + memory_mb * 2**20
     if hard != resource.RLIM_INFINITY:
         window = min(window, hard)
     if soft != resource.RLIM_INFINITY:
