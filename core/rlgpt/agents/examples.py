@@ -70,6 +70,8 @@ def load_example(transcript: Path, task: str) -> WorkedExample | None:
         programs = {}
         for sub in plan.subtasks:
             tags = {"role": "coder", "task": other, "subtask": sub.name, "method": "rl-gpt", "iteration": "0"}
+            if "env" in entry.match:  # a transcript for several environments names each answer's
+                tags["env"] = entry.match["env"]
             answer = find_answer(entries, tags)
             if answer is not None:
                 programs[sub.name] = answer.response

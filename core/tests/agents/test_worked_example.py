@@ -53,6 +53,17 @@ def test_the_example_is_another_tasks_plan_with_its_programs(tmp_path):
     assert load_example(transcript(tmp_path), "other") is None
 
 
+def test_an_example_from_a_transcript_of_several_environments_keeps_its_programs(tmp_path):
+    entries = [
+        {"match": {"role": "planner", "env": "grid", "task": "other"}, "response": json.dumps(PLAN)},
+        {"match": {"role": "coder", "env": "maze", "task": "other", "subtask": "walk"}, "response": "no"},
+        {"match": {"role": "coder", "env": "grid", "task": "other", "subtask": "walk"}, "response": WALK},
+    ]
+    path = tmp_path / "several.jsonl"
+    path.write_text("".join(json.dumps(entry) + "\n" for entry in entries))
+    assert load_example(path, "reach").programs == {"walk": WALK}
+
+
 def test_the_prompts_show_the_example_the_exact_format_and_one_line_skills(tmp_path):
     example = load_example(transcript(tmp_path), "reach")
     system, user = planner_messages(PlanningContext(env=ENV, task=TASK), example)
