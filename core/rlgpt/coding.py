@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rlgpt.agents.base import Coder, CodeRequest, IterationFeedback
+from rlgpt.agents.feedback_tags import feedback_tags
 from rlgpt.agents.schemas import Plan, Subtask
 from rlgpt.code import DEFAULT_ALLOWED_MODULES, CodeRejected, DryRunSpec, Program, dry_run, extract_program
 from rlgpt.code.trace import MAX_CHARS
@@ -159,10 +160,10 @@ class ProgramWriter:
         )
         self.emit("coding", iteration=iteration, subtask=subtask.name, method=subtask.method)
         started, tokens = time.perf_counter(), record.llm.tokens
-        best, attempt = self._sample(iteration, request, coder, record), 0
+        best, attempt = self._sample(iteration, request, coder, record, feedback_tags(previous)), 0
         while best.rejection is not None and attempt < self.config.max_fixes:
             attempt += 1
-            tags = self.tags("coder", iteration, subtask.name, attempt)
+            tags = self.tags("coder", iteration, subtask.name, attempt) | feedback_tags(previous)
             answer = coder.fix(request, best.answer, best.repair_message(self.config.code.traces), tags)
             best = self._check(iteration, request, Candidate(best.sample, answer), attempt, record)
         if best.rejection is not None or best.program is None:
@@ -193,14 +194,20 @@ class ProgramWriter:
         return self.skills.recall(iteration, query, subtask.name)
 
     def _sample(
-        self, iteration: int, request: CodeRequest, coder: Coder, record: IterationRecord
+        self,
+        iteration: int,
+        request: CodeRequest,
+        coder: Coder,
+        record: IterationRecord,
+        feedback: dict[str, str],
     ) -> Candidate:
-        """The coder's first answer: the best of ``code.samples`` (one without sampling)."""
+        """The coder's first answer: the best of ``code.samples`` (one without sampling); ``feedback``:
+        the previous iteration's feedback as tags (:func:`~rlgpt.agents.feedback_tags.feedback_tags`)."""
         count = self.config.code.samples
         name = request.subtask.name
         candidates: list[Candidate] = []
         for index in range(count):
-            tags = self.tags("coder", iteration, name, 0)
+            tags = self.tags("coder", iteration, name, 0) | feedback
             if count > 1:
                 tags[SAMPLE_TAG] = str(index)
             answer = coder.write(request, tags)

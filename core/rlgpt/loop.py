@@ -36,6 +36,7 @@ from rlgpt.agents.base import (
     PlanningContext,
 )
 from rlgpt.agents.conversation import normalise_answer
+from rlgpt.agents.feedback_tags import feedback_tags, rollout_tags
 from rlgpt.agents.schemas import Critique, Plan
 from rlgpt.code.mutations import MutatingLLM
 from rlgpt.coding import ProgramWriter, SampledLLM
@@ -220,7 +221,8 @@ class Loop:
             self._emit("planning", iteration=iteration)
         planner = agents.planner if agents else None
         try:
-            plan = self.method.plan(context, planner, self._tags("planner", iteration))
+            tags = self._tags("planner", iteration) | feedback_tags(history[-1] if history else None)
+            plan = self.method.plan(context, planner, tags)
         except MalformedAnswer as exc:
             record.malformed("planner")
             record.summary = f"The planner's answer was unusable: {exc.error}"
@@ -596,7 +598,8 @@ class Loop:
         )
         self._emit("critiquing", iteration=iteration)
         try:
-            critique = critic.critique(context, self._tags("critic", iteration))
+            tags = self._tags("critic", iteration) | rollout_tags(record.subtask_success)
+            critique = critic.critique(context, tags)
         except MalformedAnswer as exc:
             record.malformed("critic")
             self._emit("critique_rejected", iteration=iteration, error=exc.error)

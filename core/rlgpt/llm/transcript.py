@@ -20,6 +20,11 @@ Rules:
   request's prompt (its messages' text): an answer is matched on what it answers (the
   critic's verdict a planner was shown, the statistics a critic was shown), not only on
   the request's position. Each string counts as one more named criterion.
+- Requests of later iterations also carry the earlier feedback as data
+  (:mod:`rlgpt.agents.feedback_tags`: ``feedback.verdict.<sub-task>``,
+  ``feedback.unreached.<sub-task>``, ``feedback.replan``; a critic's request
+  ``unreached.<sub-task>``): an entry that names them answers the feedback's meaning
+  whatever its wording, which ``"when"`` phrases cannot.
 - Among the entries that match, the one naming the most tags (and ``when`` strings) wins;
   a tie goes to the entry nearer the top of the file.
 - ``"response"`` (required) is returned verbatim, with no templating.
