@@ -4,8 +4,9 @@
 
 Every structure runs the same base config (``examples/crafter-stone-pickaxe.toml``: two iterations, the
 reference transcript) on the same seeds. The replayed answers after iteration 0 are matched on what they
-answer (the critic's verdict, the statistics it was shown), so only a structure with a critic can get the
-re-plan: the table shows the critic's real effect offline. Runs live in ``OUT/runs`` and a rerun skips
+answer, as data (:mod:`rlgpt.agents.feedback_tags`): the critic's verdict where a critic ran, the sub-task
+statistics every planner is shown otherwise, each answered as a capable planner would. The table is the
+effect of the structure on these replayed answers; the critic's effect on a live model is another matter. Runs live in ``OUT/runs`` and a rerun skips
 finished ones. ``--method rl-gpt`` trains the RL sub-task too (``--budget`` steps per iteration).
 """
 
