@@ -27,6 +27,7 @@ from rlgpt.agents.schemas import (
     critique_schema,
     plan_schema,
 )
+from rlgpt.agents.whole_task import WholeTaskPlanner
 from rlgpt.code import DEFAULT_ALLOWED_MODULES
 from rlgpt.hookspecs import hookimpl
 from rlgpt.llm.types import LLM, Image, Message, PythonBlock, SamplingParams
@@ -291,8 +292,9 @@ class OneAgent(_LLMAgent):
 
 @hookimpl
 def register_planners(register):
-    """The default slow agent."""
+    """The default slow agent, and the whole task as one program (no planner model)."""
     register(AgentSpec("default", DefaultPlanner, "RL-GPT slow agent: plan, code-or-RL per sub-task"))
+    register(AgentSpec("whole-task", WholeTaskPlanner, "no model: the whole task as one code sub-task"))
 
 
 @hookimpl

@@ -47,6 +47,17 @@ class WorkedExample:
                 return sub.name, self.programs[sub.name]
         return None
 
+    def nearest_program(self, method: str) -> tuple[str, str, str] | None:
+        """``(sub-task name, its method, program)``: a sub-task solved by ``method`` if the example has
+        one, else its first program of another method (a small model follows any shown program)."""
+        found = self.program_for(method)
+        if found is not None:
+            return found[0], method, found[1]
+        for sub in self.plan.subtasks:
+            if sub.name in self.programs:
+                return sub.name, sub.method, self.programs[sub.name]
+        return None
+
 
 def _steps(max_steps: int | None) -> dict[str, int]:
     return {} if max_steps is None else {"max_steps": max_steps}
@@ -87,9 +98,10 @@ def planner_example_text(example: WorkedExample | None) -> str:
 
 
 def coder_example_text(example: WorkedExample | None, method: str) -> str:
-    """The coder prompt's example: the example's program of a sub-task solved by ``method``, if any."""
-    found = example.program_for(method) if example is not None else None
+    """The coder prompt's example: the example's program of a sub-task solved by ``method``, else its
+    first program of another method (none without an example or programs)."""
+    found = example.nearest_program(method) if example is not None else None
     if found is None:
         return ""
-    subtask, program = found
-    return render("coder_example", subtask=subtask, method=method, task=example.task, program=program)
+    subtask, shown_method, program = found
+    return render("coder_example", subtask=subtask, method=shown_method, task=example.task, program=program)

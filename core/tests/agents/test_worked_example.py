@@ -47,6 +47,7 @@ def test_the_example_is_another_tasks_plan_with_its_programs(tmp_path):
     assert example.task == "other" and example.plan == Plan.model_validate(PLAN)
     assert example.programs == {"walk": WALK}
     assert example.program_for("code") == ("walk", WALK) and example.program_for("rl") is None
+    assert example.nearest_program("rl") == ("walk", "code", WALK), "no rl program: the code one is shown"
     lines = example.plan_text().splitlines()
     assert json.loads(lines[1].rstrip(",")) == PLAN["subtasks"][0]  # one sub-task a line, code ones bare
     assert json.loads(example.plan_text()) == PLAN
