@@ -93,7 +93,8 @@ def parse_json(text: str, schema: type[Model]) -> Model:
             "the JSON object is cut off: it opens with '{' but never closes; answer with one complete object"
         )
     try:
-        data = json.loads(candidate[start : end + 1])
+        # strict=False: a raw newline inside a string (llama.cpp servers' JSON grammars allow one) is no error
+        data = json.loads(candidate[start : end + 1], strict=False)
     except json.JSONDecodeError as exc:
         raise ValueError(f"invalid JSON: {exc}") from None
     except RecursionError:
@@ -146,7 +147,8 @@ def normalise_answer(text: str) -> str:
     start, end = candidate.find("{"), candidate.rfind("}")
     if 0 <= start < end:
         try:
-            return json.dumps(json.loads(candidate[start : end + 1]), sort_keys=True, separators=(",", ":"))
+            data = json.loads(candidate[start : end + 1], strict=False)
+            return json.dumps(data, sort_keys=True, separators=(",", ":"))
         except (ValueError, RecursionError):
             pass
     return " ".join(text.split())

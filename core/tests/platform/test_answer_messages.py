@@ -20,3 +20,8 @@ from rlgpt.agents.schemas import Critique
 def test_unreadable_json_answers_say_what_is_wrong(answer, expected):
     with pytest.raises(ValueError, match=expected):
         parse_json(answer, Critique)
+
+
+def test_a_raw_newline_inside_a_string_is_read_as_llama_cpp_servers_send_it():
+    critique = parse_json('{"planner_feedback": "keep it\nas it is", "replan": false}', Critique)
+    assert critique.planner_feedback == "keep it\nas it is"

@@ -271,7 +271,7 @@ def test_the_real_llama_cpp_python_server(tmp_path):
         small = JsonSchema("verdict", VERDICT)
         verdict = OpenAILLM("smollm2", base_url=base_url).complete(Request(MESSAGES, params, output=small))
         assert verdict.constraint == "json_object"
-        jsonschema.validate(json.loads(verdict.text), VERDICT)
+        jsonschema.validate(json.loads(verdict.text, strict=False), VERDICT)  # the agents read it so too
         write_act = (Message("user", "Write def act(env) returning env.step(0)."),)
         code = OpenAILLM("smollm2", base_url=base_url).complete(Request(write_act, params, output=CODE))
         assert code.constraint == "grammar" and re.fullmatch(CODE.pattern(), code.text), code.text
