@@ -19,14 +19,10 @@ CRITIQUE = Critique.model_validate(
         "replan": True,
     }
 )
-REWORDED = Critique.model_validate(
-    {
-        "verdicts": [
-            {"subtask": "wood", "verdict": "replan", "reason": "three logs are not enough"},
-            {"subtask": "pickaxe", "verdict": "ok", "reason": "works"},
-        ],
+REWORDED = CRITIQUE.model_copy(
+    update={
+        "verdicts": [v.model_copy(update={"reason": f"reworded: {v.subtask}"}) for v in CRITIQUE.verdicts],
         "planner_feedback": "Gather more timber first.",
-        "replan": True,
     }
 )
 

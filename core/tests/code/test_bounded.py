@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from rlgpt import PluginSelection
 from rlgpt.code import CodeRejected, compile_program, extract_program
 from rlgpt.code.bounded import InlineCall, function_node, memory_window, unbounded_reason
 from rlgpt.execution import CodeLimits, PlanRuntime
@@ -17,7 +16,7 @@ from rlgpt.llm.transcript import load_transcript
 from rlgpt.skills import observer
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "envs"))  # the code's child imports the skill API
-from ledger_env import LedgerSkills
+from ledger_env import LedgerSkills, ledger_runtime
 
 
 def reason(source: str, name: str = "done") -> str | None:
@@ -155,17 +154,8 @@ RL_PLAN = {
 
 
 def runtime(inline: bool, failure_log: str = "") -> PlanRuntime:
-    return PlanRuntime(
-        env_entry_point="ledger_env:make_ledger",
-        env_kwargs={},
-        skill_api="ledger_env:LedgerSkills",
-        task_ref=("ledger", "reach_end"),
-        plugins=PluginSelection(autoload=False),
-        plan=RL_PLAN,
-        programs={"walk": PROGRAM},
-        limits=CodeLimits(call_timeout_s=10.0, inline_bounded=inline),
-        failure_log=failure_log,
-    )
+    limits = CodeLimits(call_timeout_s=10.0, inline_bounded=inline)
+    return ledger_runtime(RL_PLAN, {"walk": PROGRAM}, limits, failure_log)
 
 
 def test_only_the_bounded_per_step_functions_run_inline_and_only_when_asked():

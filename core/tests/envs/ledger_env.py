@@ -6,6 +6,8 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
+from rlgpt import PluginSelection
+from rlgpt.execution import CodeLimits, PlanRuntime
 from rlgpt.skills import SkillAPI
 
 LENGTH = 6
@@ -67,3 +69,20 @@ class LedgerSkills(SkillAPI):
     def inventory(self) -> dict[str, int]:
         """The inventory (as the info holds it)."""
         return self.info["inventory"]
+
+
+def ledger_runtime(
+    plan: dict[str, Any], programs: dict[str, str], limits: CodeLimits, failure_log: str = ""
+) -> PlanRuntime:
+    """A plan over the ledger corridor, as the loop would build it (no plugins loaded)."""
+    return PlanRuntime(
+        env_entry_point="ledger_env:make_ledger",
+        env_kwargs={},
+        skill_api="ledger_env:LedgerSkills",
+        task_ref=("ledger", "reach_end"),
+        plugins=PluginSelection(autoload=False),
+        plan=plan,
+        programs=programs,
+        limits=limits,
+        failure_log=failure_log,
+    )

@@ -11,14 +11,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from rlgpt import PluginSelection
 from rlgpt.code import CodeRejected, compile_program, extract_program
 from rlgpt.envs import run_chain
 from rlgpt.execution import CodeLimits, PlanRuntime, signatures
 from rlgpt.skills import Actuator, read_only_view
 
 sys.path.insert(0, str(Path(__file__).parent))  # the code's child process imports the skill API from here
-from ledger_env import LedgerEnv, LedgerSkills, solved
+from ledger_env import LedgerEnv, LedgerSkills, ledger_runtime, solved
 
 FORGE = """
 def attempt(api, how):
@@ -69,16 +68,8 @@ RL_SUBTASK = {
 
 def forged_plan_runtime(isolation: str) -> PlanRuntime:
     plan = {"subtasks": [CODE_SUBTASK, RL_SUBTASK]}
-    return PlanRuntime(
-        env_entry_point="ledger_env:make_ledger",
-        env_kwargs={},
-        skill_api="ledger_env:LedgerSkills",
-        task_ref=("ledger", "reach_end"),
-        plugins=PluginSelection(autoload=False),
-        plan=plan,
-        programs={"right_and_forge": FORGE, "learn": FORGE},
-        limits=CodeLimits(call_timeout_s=10.0, isolation=isolation),
-    )
+    programs = {"right_and_forge": FORGE, "learn": FORGE}
+    return ledger_runtime(plan, programs, CodeLimits(call_timeout_s=10.0, isolation=isolation))
 
 
 @pytest.mark.parametrize("isolation", ["in-process", "process"])

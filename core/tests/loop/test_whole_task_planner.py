@@ -6,18 +6,9 @@ import json
 
 from rlgpt.agents.whole_task import WHOLE_TASK_DONE
 from rlgpt.loop import Loop
+from test_skills_in_the_loop import WALK_AND_CHOP
 
-WOOD = (
-    "def get_wood(api):\n"
-    "    while not api.next_to_tree() and not api.episode_over:\n"
-    "        dx, dy = api.tree_offset()\n"
-    "        if abs(dx) > 1 or (abs(dx) == 1 and dy != 0):\n"
-    "            api.move('right' if dx > 0 else 'left')\n"
-    "        else:\n"
-    "            api.move('down' if dy > 0 else 'up')\n"
-    "    api.chop()\n"
-    "    return True\n\n\n"
-)
+WOOD = WALK_AND_CHOP.split("def done(api):")[0]
 CRAFT = "    api.craft_plank()\n    return True\n"
 PLANK = WOOD.replace("get_wood", "make_plank").replace("    return True\n", CRAFT)
 PROGRAM = PLANK + "def done(api):\n    return api.inventory()['plank'] >= 1\n"
