@@ -6,8 +6,9 @@ Every structure runs the same base config (``examples/crafter-stone-pickaxe.toml
 reference transcript) on the same seeds. The replayed answers after iteration 0 are matched on what they
 answer, as data (:mod:`rlgpt.agents.feedback_tags`): the critic's verdict where a critic ran, the sub-task
 statistics every planner is shown otherwise, each answered as a capable planner would. The table is the
-effect of the structure on these replayed answers; the critic's effect on a live model is another matter. Runs live in ``OUT/runs`` and a rerun skips
-finished ones. ``--method rl-gpt`` trains the RL sub-task too (``--budget`` steps per iteration).
+effect of the structure on these replayed answers; the critic's effect on a live model is another
+matter. Runs live in ``OUT/runs`` and a rerun skips finished ones. ``--method rl-gpt`` trains the RL
+sub-task too (``--budget`` steps per iteration).
 """
 
 from __future__ import annotations
