@@ -170,7 +170,7 @@ def resume_hint(run_dir: Path) -> str:
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
 def test_a_signal_while_training_ends_the_run_cleanly_and_resume_trains_again(folder: Path, signum: int):
-    write_config(folder, timesteps=2048)
+    write_config(folder, timesteps=8192)  # long enough that the signal lands in training, checks inline
     run_dir = Path("runs") / NAME
     process = start(folder, "run", f"{NAME}.toml")
     ended, children = stop_when(process, folder / run_dir, "training", signum)
