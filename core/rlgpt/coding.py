@@ -160,10 +160,11 @@ class ProgramWriter:
         )
         self.emit("coding", iteration=iteration, subtask=subtask.name, method=subtask.method)
         started, tokens = time.perf_counter(), record.llm.tokens
-        best, attempt = self._sample(iteration, request, coder, record, feedback_tags(previous)), 0
+        feedback = feedback_tags(previous)
+        best, attempt = self._sample(iteration, request, coder, record, feedback), 0
         while best.rejection is not None and attempt < self.config.max_fixes:
             attempt += 1
-            tags = self.tags("coder", iteration, subtask.name, attempt) | feedback_tags(previous)
+            tags = self.tags("coder", iteration, subtask.name, attempt) | feedback
             answer = coder.fix(request, best.answer, best.repair_message(self.config.code.traces), tags)
             best = self._check(iteration, request, Candidate(best.sample, answer), attempt, record)
         if best.rejection is not None or best.program is None:

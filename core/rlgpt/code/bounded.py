@@ -53,7 +53,6 @@ BOUNDED_BUILTINS: frozenset[str] = frozenset(
     {
         "abs", "all", "any", "bool", "dict", "divmod", "enumerate", "float", "frozenset", "int", "isinstance",
         "len", "list", "max", "min", "reversed", "set", "sorted", "str", "sum", "tuple", "zip",
-        "True", "False", "None",
     }
 )  # fmt: skip
 """Builtins a bounded function may use (each linear in its input, ``sorted`` ``n log n``)."""
@@ -191,7 +190,7 @@ def _global_reason(name: str, module: Mapping[str, Any]) -> str | None:
     value = module[name]
     if value is math:
         return None
-    if isinstance(value, types.ModuleType | types.FunctionType) or callable(value):
+    if isinstance(value, types.ModuleType) or callable(value):
         return f"it uses `{name}`"
     if len(repr(value)) > MAX_CONSTANT_REPR:
         return f"it reads `{name}`, a large value"
