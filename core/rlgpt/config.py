@@ -201,7 +201,8 @@ class CodeConfig(_Strict):
         default=True,
         description="With isolation=process: call the read-only functions checked after every step (`done`, "
         "`reward`, `can_<action>`) in the stepping process when rlgpt.code.bounded proves them bounded "
-        "(no loops but one comprehension, no `*`/`**`/`%`, only the skill API and listed builtins), under "
+        "(no loops but one comprehension, no `**`/`%`, no `*` but by a float, only the skill API and listed "
+        "builtins), under "
         "the wall-clock limit and a memory window of `call_memory_mb`, which saves a round trip to the "
         "child per step; other functions stay in the child. false: every call in the child.",
     )
