@@ -175,8 +175,9 @@ class CodeConfig(_Strict):
     child process: wall clock, memory and C-level loops (``sum(range(10**12))``) are bounded.
     ``"in-process"`` calls them in the process that steps the environment under a timer that stops
     Python-level loops only (no memory limit, a C-level loop hangs the run): faster, for trusted code.
-    Under ``"process"``, ``inline_bounded`` lets the functions checked after every step run in the
-    stepping process when their syntax proves them bounded, with the same limits.
+    Under ``"process"``, ``inline_bounded`` lets the functions checked after every step, and coded
+    actions, run in the stepping process when their syntax proves them bounded (interruptible, for
+    actions), with the same limits.
     """
 
     macro_step_budget: int = Field(
@@ -199,12 +200,13 @@ class CodeConfig(_Strict):
     )
     inline_bounded: bool = Field(
         default=True,
-        description="With isolation=process: call the read-only functions checked after every step (`done`, "
-        "`reward`, `can_<action>`) in the stepping process when rlgpt.code.bounded proves them bounded "
-        "(no loops but one comprehension, no `**`/`%`, no `*` but by a float, only the skill API and listed "
-        "builtins), under "
-        "the wall-clock limit and a memory window of `call_memory_mb`, which saves a round trip to the "
-        "child per step; other functions stay in the child. false: every call in the child.",
+        description="With isolation=process: call generated functions in the stepping process when "
+        "rlgpt.code.bounded proves them safe there from their syntax, under the wall-clock limit and a "
+        "memory window of `call_memory_mb`, which saves the round trips to the child: the read-only checks "
+        "after every step (`done`, `reward`, `can_<action>`) when bounded (no loops but one comprehension, "
+        "no `**`/`%`, no `*` but by a float, only the skill API and listed builtins), coded actions when "
+        "interruptible (the same with Python-level loops, no `sorted`/`set`/`dict` of an iterable, `range` "
+        "only as a loop's iterable); other functions stay in the child. false: every call in the child.",
     )
     dry_run_timeout_s: float = Field(
         default=30.0, gt=0, description="CPU-time limit of a program's dry run before it is accepted."

@@ -20,7 +20,13 @@ import gymnasium as gym
 from rlgpt._imports import build_env, load_object
 from rlgpt.agents.schemas import Plan, Subtask
 from rlgpt.code import FunctionSignature, call_with_limits, compile_program, extract_program
-from rlgpt.code.bounded import InlineCall, function_node, memory_window_supported, unbounded_reason
+from rlgpt.code.bounded import (
+    InlineCall,
+    function_node,
+    memory_window_supported,
+    unbounded_reason,
+    uninterruptible_reason,
+)
 from rlgpt.code.host import CodeHost, HostLimits, log_call_failure
 from rlgpt.code.sandbox import CompiledProgram
 from rlgpt.envs import CodedActions, CodePolicy, DoneCondition, LearnedPolicy, ShapedReward, SubtaskChain
@@ -69,8 +75,9 @@ class CodeLimits:
     """``"process"``: each call in a supervised child (:class:`~rlgpt.code.host.CodeHost`);
     ``"in-process"``: :func:`~rlgpt.code.call_with_limits` here (Python-level loops only)."""
     inline_bounded: bool = True
-    """With ``"process"``: per-step read-only functions proven bounded (:mod:`rlgpt.code.bounded`)
-    are called here under the timer and a memory window instead of in the child."""
+    """With ``"process"``: per-step read-only functions proven bounded, and coded actions proven
+    interruptible by the timer (:mod:`rlgpt.code.bounded`), are called here under the timer and a
+    memory window instead of in the child."""
 
     def host_limits(self) -> HostLimits:
         """The per-call limits of the process that runs the code (:class:`~rlgpt.code.host.CodeHost`)."""
@@ -153,11 +160,15 @@ class PlanRuntime:
         return {name: self._inline(compiled, name) or host.function(name) for name in program.functions}
 
     def _inline(self, compiled: CompiledProgram, name: str) -> InlineCall | None:
-        """``name`` called in this process, when it is a per-step read-only function proven bounded."""
-        if not (self.limits.inline_bounded and is_per_step_function(name) and memory_window_supported()):
+        """``name`` called in this process when its syntax proves it safe there: a per-step read-only
+        function bounded (:func:`~rlgpt.code.bounded.unbounded_reason`), any other (a coded action,
+        a code sub-task's program) interruptible (:func:`~rlgpt.code.bounded.uninterruptible_reason`)."""
+        if not (self.limits.inline_bounded and memory_window_supported()):
             return None
         node = function_node(compiled.program.source, name)
-        if node is None or unbounded_reason(node, compiled.namespace) is not None:
+        acts = not is_per_step_function(name)
+        proof = uninterruptible_reason if acts else unbounded_reason
+        if node is None or proof(node, compiled.namespace) is not None:
             return None
         log = functools.partial(log_call_failure, self.failure_log) if self.failure_log else None
         return InlineCall(
@@ -165,6 +176,7 @@ class PlanRuntime:
             timeout_s=self.limits.call_timeout_s,
             memory_mb=self.limits.call_memory_mb,
             on_failure=log,
+            acts=acts,
         )
 
     def done_condition(self, subtask: Subtask) -> Callable[[SkillAPI], Any]:

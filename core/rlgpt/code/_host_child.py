@@ -14,26 +14,21 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import json
-import reprlib
 import resource
 import signal
 import sys
 from multiprocessing.connection import Connection
 from typing import Any
 
-import numpy as np
-
 from rlgpt._imports import load_object
 from rlgpt.code._dryrun_child import _address_space, _lower
 from rlgpt.code.errors import CodeRejected
 from rlgpt.code.extract import extract_program
-from rlgpt.code.host import CONTROL_EXCEPTIONS, encode_action
+from rlgpt.code.host import CONTROL_EXCEPTIONS, encode_action, encode_return
 from rlgpt.code.limits import call_with_limits
 from rlgpt.code.sandbox import compile_program
 from rlgpt.skills import Actuator
 
-_repr = reprlib.Repr()
-_repr.maxstring = _repr.maxother = 200
 _PR_SET_PDEATHSIG = 1
 
 
@@ -82,31 +77,11 @@ def main(argv: list[str]) -> int:
 def _call(function: Any, api: Any, args: tuple[Any, ...], timeout_s: float) -> dict[str, Any]:
     try:
         value = call_with_limits(function, api, *args, timeout_s=timeout_s)
-        return {"op": "return", **_encoded(function.__name__, value)}
+        return {"op": "return", **encode_return(function.__name__, value)}
     except CodeRejected as exc:
         return {"op": "error", "error": exc.to_dict()}
     except tuple(CONTROL_EXCEPTIONS.values()) as exc:
         return {"op": "control", "name": type(exc).__name__, "message": str(exc)}
-
-
-def _encoded(name: str, value: Any) -> dict[str, Any]:
-    """A return value as JSON: plain numbers as they are, anything else as its truth and ``repr``."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if value is None or isinstance(value, bool | float) or (isinstance(value, int) and abs(value) <= 2**53):
-        return {"value": value}
-    try:
-        truthy = bool(value)
-    except Exception as exc:
-        raise CodeRejected(
-            "runtime_error",
-            f"`{name}` returned a value that is neither true nor false: {type(exc).__name__}: {exc}",
-        ) from None
-    try:
-        text = _repr.repr(value)
-    except Exception:
-        text = f"<{type(value).__name__} too large to show>"
-    return {"truthy": truthy, "repr": text}
 
 
 def _remote_step(conn: Connection) -> Any:

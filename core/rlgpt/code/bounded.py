@@ -32,22 +32,54 @@ The proof is by a small language; anything outside it is "not proven":
 So no integer grows past a few hundred bits, Python-level work is one pass over what the skill API
 returned, and the one C-level way left to build something large (arrays broadcast against each
 other: ``list(zip(a)) + a``) meets the memory window as a ``memory`` failure.
+
+Coded actions (and code sub-tasks' programs) loop and step the environment, so they cannot be
+bounded; :func:`uninterruptible_reason` proves the weaker property the timer needs: every loop is
+a Python-level loop, which the timer stops between two bytecodes, and no single C-level operation
+does more than one pass over data the memory window already bounds. The language is the one above
+with these changes:
+
+- ``for`` (over anything; ``range(...)`` only here or as a comprehension's iterable, never handed
+  to a C function: ``sum(range(n))``), ``while``, ``break``, ``continue``, and ``name += <number>``
+  / ``name -= <number>``; any number of comprehensions and ``+``; ``sum`` of one iterable only
+  (``sum(lists, [])`` concatenates quadratically in C);
+- no ``sorted`` (``n log n`` over a list the size of the memory window is tens of seconds in C),
+  no ``set``/``frozenset``/``dict`` of an iterable (integers equal modulo the hash modulus make
+  each insertion scan all the others, in one C call), no ``divmod`` and ``//`` only by a number
+  (a loop of ``+`` grows integers to millions of bits, and their long division is quadratic).
+
+An action runs under :class:`InlineCall` with ``acts=True``: its actions are encoded as the code
+host encodes them (numbers and numeric arrays only), and each environment step runs outside the
+memory window (a step that allocates never fails for the code's sake; what it adds does not count
+against the code). What is left of the child's guarantee is a delay: a call can outlive its
+deadline by one C-level pass over at most ``memory_mb`` (seconds, not a hang).
 """
 
 from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import math
 import os
 import resource
 import time
 import types
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from rlgpt.code.errors import CodeRejected
+from rlgpt.code.host import (
+    HardFailures,
+    HostLimits,
+    decode_action,
+    decode_return,
+    encode_action,
+    encode_return,
+)
 from rlgpt.code.limits import call_with_limits
+from rlgpt.skills import actuator_of
 
 BOUNDED_BUILTINS: frozenset[str] = frozenset(
     {
@@ -76,7 +108,42 @@ MAX_COMPREHENSION_LOOPS = 1
 MAX_CONSTANT_REPR = 256
 """A module-level value a bounded function reads must print in at most this many characters."""
 
-_STATEMENTS = (ast.Return, ast.If, ast.Assign, ast.Pass, ast.Expr)
+_SUPERLINEAR_BUILTINS = frozenset({"sorted", "set", "frozenset", "dict", "divmod"})
+INTERRUPTIBLE_BUILTINS: frozenset[str] = (BOUNDED_BUILTINS - _SUPERLINEAR_BUILTINS) | {"range"}
+"""Builtins an interruptible function may use (``range`` only as a loop's iterable)."""
+
+MAX_ACTION_NODES = 2000
+
+
+@dataclass(frozen=True)
+class _Language:
+    """What a proof accepts: statements, builtins and the counted limits (``None``: none)."""
+
+    statements: tuple[type[ast.stmt], ...]
+    builtins: frozenset[str]
+    max_nodes: int
+    max_additions: int | None
+    max_comprehension_loops: int | None
+    loops: bool
+    """Python-level loops allowed: ``range`` only as an iterable, ``//`` only by a number."""
+
+
+_CHECKS = _Language(
+    statements=(ast.Return, ast.If, ast.Assign, ast.Pass, ast.Expr),
+    builtins=BOUNDED_BUILTINS,
+    max_nodes=MAX_NODES,
+    max_additions=MAX_ADDITIONS,
+    max_comprehension_loops=MAX_COMPREHENSION_LOOPS,
+    loops=False,
+)
+_ACTIONS = _Language(
+    statements=(*_CHECKS.statements, ast.For, ast.While, ast.Break, ast.Continue, ast.AugAssign),
+    builtins=INTERRUPTIBLE_BUILTINS,
+    max_nodes=MAX_ACTION_NODES,
+    max_additions=None,
+    max_comprehension_loops=None,
+    loops=True,
+)
 _FORBIDDEN_OPERATORS = (ast.Mult, ast.Pow, ast.LShift, ast.MatMult, ast.Mod)
 _ALLOWED_EXPRESSIONS = (
     ast.BoolOp, ast.BinOp, ast.UnaryOp, ast.IfExp, ast.Dict, ast.Set, ast.ListComp, ast.SetComp, ast.DictComp,
@@ -92,37 +159,57 @@ def unbounded_reason(function: ast.FunctionDef, module: Mapping[str, Any]) -> st
     :param function: the function's syntax tree (its first parameter is the skill API).
     :param module: the program's module-level names and their values (after loading).
     """
+    return _reason(function, module, _CHECKS)
+
+
+def uninterruptible_reason(function: ast.FunctionDef, module: Mapping[str, Any]) -> str | None:
+    """Why calls of ``function`` are not proven interruptible by the timer (``None``: they are).
+
+    Interruptible: every loop is Python-level and no C-level operation does more than one pass over
+    data the memory window bounds (the module doc lists the language).
+
+    :param function: the function's syntax tree (its first parameter is the skill API).
+    :param module: the program's module-level names and their values (after loading).
+    """
+    return _reason(function, module, _ACTIONS)
+
+
+def _reason(function: ast.FunctionDef, module: Mapping[str, Any], language: _Language) -> str | None:
     params = [a.arg for a in (*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs)]
     if not params or function.args.vararg or function.args.kwarg or function.decorator_list:
         return "it does not take the skill API alone"
     if function.args.defaults or any(function.args.kw_defaults):
         return "it has default values"
     nodes = list(ast.walk(ast.Module(body=function.body, type_ignores=[])))
-    if len(nodes) > MAX_NODES:
-        return f"it has more than {MAX_NODES} syntax nodes"
+    if len(nodes) > language.max_nodes:
+        return f"it has more than {language.max_nodes} syntax nodes"
     assigned = {node.id for node in nodes if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
-    shadowed = assigned & {params[0], "math", *BOUNDED_BUILTINS}
+    shadowed = assigned & {params[0], "math", *language.builtins}
     if shadowed:
         return f"it assigns to `{sorted(shadowed)[0]}`"
     locals_ = set(params) | assigned
+    iterables = {id(node.iter) for node in nodes if isinstance(node, ast.For | ast.comprehension)}
     additions = loops = 0
     for node in nodes[1:]:
         if isinstance(node, ast.stmt):
-            if not isinstance(node, _STATEMENTS):
-                return f"it uses `{type(node).__name__}`"
-            if isinstance(node, ast.Assign) and not all(_names_only(t) for t in node.targets):
-                return "it assigns to something other than a name"
+            reason = _statement_reason(node, language)
+            if reason:
+                return reason
             continue
         if not isinstance(node, _ALLOWED_EXPRESSIONS):
             return f"it uses `{type(node).__name__}`"
         if isinstance(node, ast.BinOp):
-            if isinstance(node.op, _FORBIDDEN_OPERATORS) and not _scaled_by_float(node):
-                return f"it uses the operator `{type(node.op).__name__}`"
+            reason = _operator_reason(node, language)
+            if reason:
+                return reason
             additions += isinstance(node.op, ast.Add)
         elif isinstance(node, ast.comprehension):
             loops += 1
         elif isinstance(node, ast.Call):
-            reason = _call_reason(node, params[0], locals_)
+            reason = _call_reason(node, params[0], locals_, language.builtins)
+            if reason:
+                return reason
+            reason = _loop_call_reason(node, iterables) if language.loops else None
             if reason:
                 return reason
         elif isinstance(node, ast.Attribute):
@@ -130,14 +217,55 @@ def unbounded_reason(function: ast.FunctionDef, module: Mapping[str, Any]) -> st
             if reason:
                 return reason
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in locals_:
-            reason = _global_reason(node.id, module)
+            reason = _global_reason(node.id, module, language.builtins)
             if reason:
                 return reason
-    if additions > MAX_ADDITIONS:
-        return f"it has more than {MAX_ADDITIONS} additions"
-    if loops > MAX_COMPREHENSION_LOOPS:
-        return f"it has more than {MAX_COMPREHENSION_LOOPS} comprehension loop"
+    if language.max_additions is not None and additions > language.max_additions:
+        return f"it has more than {language.max_additions} additions"
+    if language.max_comprehension_loops is not None and loops > language.max_comprehension_loops:
+        return f"it has more than {language.max_comprehension_loops} comprehension loop"
     return None
+
+
+def _loop_call_reason(node: ast.Call, iterables: set[int]) -> str | None:
+    """``range`` only as a loop's iterable; ``sum`` of one iterable (``sum(lists, [])`` is quadratic in C)."""
+    name = node.func.id if isinstance(node.func, ast.Name) else None
+    if name == "range" and id(node) not in iterables:
+        return "it uses `range` other than as a loop's iterable"
+    if name == "sum" and (len(node.args) != 1 or node.keywords):
+        return "it calls `sum` with a start value"
+    return None
+
+
+def _statement_reason(node: ast.stmt, language: _Language) -> str | None:
+    if not isinstance(node, language.statements):
+        return f"it uses `{type(node).__name__}`"
+    if isinstance(node, ast.Assign) and not all(_names_only(t) for t in node.targets):
+        return "it assigns to something other than a name"
+    if isinstance(node, ast.For) and not _names_only(node.target):
+        return "its loop assigns to something other than a name"
+    if isinstance(node, ast.AugAssign) and not (
+        isinstance(node.target, ast.Name)
+        and isinstance(node.op, ast.Add | ast.Sub)
+        and _is_number(node.value)
+    ):
+        return "it uses an augmented assignment other than `name += <number>` or `name -= <number>`"
+    return None
+
+
+def _operator_reason(node: ast.BinOp, language: _Language) -> str | None:
+    if isinstance(node.op, _FORBIDDEN_OPERATORS) and not _scaled_by_float(node):
+        return f"it uses the operator `{type(node.op).__name__}`"
+    if language.loops and isinstance(node.op, ast.FloorDiv) and not _is_number(node.right):
+        return "it uses `//` by something other than a number"
+    return None
+
+
+def _is_number(node: ast.expr) -> bool:
+    """A numeric literal, negated or not (never a bool)."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        node = node.operand
+    return isinstance(node, ast.Constant) and type(node.value) in (int, float)
 
 
 def _names_only(target: ast.expr) -> bool:
@@ -157,10 +285,10 @@ def _scaled_by_float(node: ast.BinOp) -> bool:
     )
 
 
-def _call_reason(node: ast.Call, api: str, locals_: set[str]) -> str | None:
+def _call_reason(node: ast.Call, api: str, locals_: set[str], builtins: frozenset[str]) -> str | None:
     func = node.func
     if isinstance(func, ast.Name):
-        if func.id in BOUNDED_BUILTINS and func.id not in locals_:
+        if func.id in builtins and func.id not in locals_:
             return None
         return f"it calls `{func.id}`"
     if isinstance(func, ast.Attribute):
@@ -182,8 +310,8 @@ def _attribute_reason(node: ast.Attribute, api: str, module: Mapping[str, Any]) 
     return f"it reads the attribute `{node.attr}`"
 
 
-def _global_reason(name: str, module: Mapping[str, Any]) -> str | None:
-    if name in BOUNDED_BUILTINS and name not in module:
+def _global_reason(name: str, module: Mapping[str, Any], builtins: frozenset[str]) -> str | None:
+    if name in builtins and name not in module:
         return None
     if name not in module:
         return f"it reads `{name}`, which the program does not define"
@@ -211,13 +339,23 @@ def memory_window_supported() -> bool:
 
 
 class InlineCall:
-    """A bounded read-only function called in this process, as :class:`~rlgpt.code.CodeHost` would call it.
+    """A proven function called in this process, as :class:`~rlgpt.code.CodeHost` would call it.
 
-    :param function: the compiled function (proven bounded by :func:`unbounded_reason`).
+    The call runs under :func:`~rlgpt.code.call_with_limits` and :func:`memory_window`; its return
+    value comes back as the host returns it (plain numbers, anything else as its truth and ``repr``),
+    and a function that fails hard (timeout, memory) ``disable_after`` times is disabled, as the host
+    disables it.
+
+    :param function: the compiled function (proven by :func:`unbounded_reason`, or by
+        :func:`uninterruptible_reason` when ``acts``).
     :param timeout_s: wall-clock limit of a call (:func:`~rlgpt.code.call_with_limits`).
     :param memory_mb: memory the call may add to what the process maps.
     :param on_failure: called with the function's name and the failure before it is raised
         (the run's log of failed calls, as the host keeps it).
+    :param acts: the function steps the environment (a coded action): each step's action is
+        encoded as the host encodes it, the step runs outside the memory window, and a call that
+        runs out of memory is not run again (it may have stepped).
+    :param disable_after: hard failures after which the function is disabled.
     """
 
     def __init__(
@@ -227,13 +365,20 @@ class InlineCall:
         timeout_s: float,
         memory_mb: int,
         on_failure: Callable[[str, CodeRejected], None] | None = None,
+        acts: bool = False,
+        disable_after: int = HostLimits.disable_after,
     ) -> None:
         self.function, self.timeout_s, self.memory_mb = function, timeout_s, memory_mb
-        self.on_failure = on_failure
+        self.on_failure, self.acts = on_failure, acts
+        self.hard_failures = HardFailures(disable_after)
         self.__name__ = self.__qualname__ = getattr(function, "__name__", "function")
 
     def __call__(self, *args: Any) -> Any:
+        name = self.__name__
+        self.hard_failures.check(name)
         try:
+            if self.acts:
+                return self._act(args)
             try:
                 return self._call(args, MAPPED_MAX_AGE_S)
             except CodeRejected as exc:
@@ -242,12 +387,36 @@ class InlineCall:
                 return self._call(args, 0.0)  # the process may have grown since it was last read
         except CodeRejected as exc:
             if self.on_failure is not None:
-                self.on_failure(self.__name__, exc)
+                self.on_failure(name, exc)
+            self.hard_failures.record(name, exc)
             raise
 
     def _call(self, args: tuple[Any, ...], max_age_s: float) -> Any:
         with memory_window(self.memory_mb, max_age_s):
-            return call_with_limits(self.function, *args, timeout_s=self.timeout_s)
+            value = call_with_limits(self.function, *args, timeout_s=self.timeout_s)
+        return decode_return(encode_return(self.__name__, value))
+
+    def _act(self, args: tuple[Any, ...]) -> Any:
+        actuator = actuator_of(args[0])
+        step = actuator.step
+        with memory_window(self.memory_mb) as window:
+            if step is not None:
+                actuator.step = functools.partial(_step_outside, window, step)
+            try:
+                value = call_with_limits(self.function, *args, timeout_s=self.timeout_s)
+            finally:
+                actuator.step = step
+        return decode_return(encode_return(self.__name__, value))
+
+
+def _step_outside(window: MemoryWindow, step: Callable[[Any], Any], action: Any) -> Any:
+    """Take ``step(action)`` for generated code: the action as the host would pass it, outside the window."""
+    try:
+        action = decode_action(encode_action(action))
+    except ValueError as exc:
+        raise TypeError(str(exc)) from None
+    with window.lifted():
+        return step(action)
 
 
 MAPPED_MAX_AGE_S = 0.25
@@ -272,8 +441,35 @@ def mapped_bytes(max_age_s: float = 0.0) -> int:
     return mapped
 
 
+class MemoryWindow:
+    """The address-space limit a :func:`memory_window` block runs under (``limit`` bytes)."""
+
+    def __init__(self, limit: int, saved: tuple[int, int]) -> None:
+        self.limit, self.saved = limit, saved
+
+    def apply(self) -> None:
+        """Set the process's limit to the window (never above the limit it replaced)."""
+        limit = self.limit
+        for previous in self.saved:
+            if previous != resource.RLIM_INFINITY:
+                limit = min(limit, previous)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, self.saved[1]))
+
+    @contextlib.contextmanager
+    def lifted(self) -> Iterator[None]:
+        """Run the block (an environment step) under the limit the window replaced; what the process
+        maps more after it widens the window, so the code is not charged for it."""
+        before = mapped_bytes()
+        resource.setrlimit(resource.RLIMIT_AS, self.saved)
+        try:
+            yield
+        finally:
+            self.limit += max(mapped_bytes() - before, 0)
+            self.apply()
+
+
 @contextlib.contextmanager
-def memory_window(memory_mb: int, max_age_s: float = 0.0) -> Iterator[None]:
+def memory_window(memory_mb: int, max_age_s: float = 0.0) -> Iterator[MemoryWindow]:
     """Lower this process's address-space limit to what it maps plus ``memory_mb`` while the block runs.
 
     An allocation past it raises :class:`MemoryError` (numpy's included) inside the block; the
@@ -281,13 +477,9 @@ def memory_window(memory_mb: int, max_age_s: float = 0.0) -> Iterator[None]:
     maps may be (:func:`mapped_bytes`).
     """
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    window = mapped_bytes(max_age_s) + memory_mb * 2**20
-    if hard != resource.RLIM_INFINITY:
-        window = min(window, hard)
-    if soft != resource.RLIM_INFINITY:
-        window = min(window, soft)
-    resource.setrlimit(resource.RLIMIT_AS, (window, hard))
+    window = MemoryWindow(mapped_bytes(max_age_s) + memory_mb * 2**20, (soft, hard))
+    window.apply()
     try:
-        yield
+        yield window
     finally:
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))

@@ -27,6 +27,7 @@ import contextlib
 import json
 import os
 import pickle
+import reprlib
 import signal
 import socket
 import subprocess
@@ -53,6 +54,8 @@ HARD_FAILURES = ("timeout", "memory", "crashed")
 LOAD_TIMEOUT_S = 60.0
 """How long a new child may take to import the skill API and load the program."""
 _NUMERIC_KINDS = "biuf"
+_repr = reprlib.Repr()
+_repr.maxstring = _repr.maxother = 200
 
 
 @dataclass(frozen=True)
@@ -96,8 +99,7 @@ class CodeHost:
         self.skill_api = skill_api
         self.limits = limits
         self.failure_log = failure_log
-        self.failures: Counter[str] = Counter()
-        self._disabled: dict[str, CodeRejected] = {}
+        self.hard_failures = HardFailures(limits.disable_after)
         self._workers: list[_Worker] = []
         self._depth = 0
 
@@ -116,8 +118,7 @@ class CodeHost:
         :raises CodeRejected: the code failed (``runtime_error``, ``timeout``, ``memory``, ``crashed``).
         :raises StepBudgetExceeded | EpisodeOver | ReadOnlySkills: as in the calling process.
         """
-        if name in self._disabled:
-            raise self._disabled[name]
+        self.hard_failures.check(name)
         if len(self._workers) <= self._depth:
             self._workers.append(_Worker(self))
         worker = self._workers[self._depth]
@@ -126,13 +127,7 @@ class CodeHost:
             return worker.call(name, actuator_of(api), args)
         except CodeRejected as exc:
             self._log_failure(name, exc)
-            if exc.reason in HARD_FAILURES:
-                self.failures[name] += 1
-                if self.failures[name] >= self.limits.disable_after:
-                    self._disabled[name] = CodeRejected(
-                        exc.reason,
-                        f"`{name}` is disabled after {self.failures[name]} failures; the last: {exc.message}",
-                    )
+            self.hard_failures.record(name, exc)
             raise
         finally:
             self._depth -= 1
@@ -141,10 +136,42 @@ class CodeHost:
         if self.failure_log:
             log_call_failure(self.failure_log, name, exc)
 
+    @property
+    def failures(self) -> Counter[str]:
+        """Hard failures (timeout, memory, crash) per function so far."""
+        return self.hard_failures.counts
+
     def close(self) -> None:
         """Stop the children (a later call starts new ones)."""
         for worker in self._workers:
             worker.close()
+
+
+class HardFailures:
+    """Counts each function's hard failures (timeout, memory, crash) and disables it after ``disable_after``.
+
+    A disabled function fails at once with the same named reason, so a program that hangs on every
+    second call cannot stall training.
+    """
+
+    def __init__(self, disable_after: int) -> None:
+        self.disable_after = disable_after
+        self.counts: Counter[str] = Counter()
+        self._disabled: dict[str, CodeRejected] = {}
+
+    def check(self, name: str) -> None:
+        """Raise the disabling failure when ``name`` is disabled."""
+        if name in self._disabled:
+            raise self._disabled[name]
+
+    def record(self, name: str, exc: CodeRejected) -> None:
+        """Count ``exc`` when it is a hard failure; disable ``name`` at the limit."""
+        if exc.reason not in HARD_FAILURES:
+            return
+        self.counts[name] += 1
+        if self.counts[name] >= self.disable_after:
+            message = f"`{name}` is disabled after {self.counts[name]} failures; the last: {exc.message}"
+            self._disabled[name] = CodeRejected(exc.reason, message)
 
 
 def log_call_failure(path: str, name: str, exc: CodeRejected) -> None:
@@ -181,9 +208,7 @@ class _Worker:
             if op == "step":
                 self._send(conn, _step(actuator, reply.get("action")))
             elif op == "return":
-                if "value" in reply:
-                    return reply["value"]
-                return _Opaque(bool(reply.get("truthy")), str(reply.get("repr", "")))
+                return decode_return(reply)
             elif op == "control" and reply.get("name") in CONTROL_EXCEPTIONS:
                 raise CONTROL_EXCEPTIONS[reply["name"]](str(reply.get("message", "")))
             elif op == "error":
@@ -263,6 +288,36 @@ class _Worker:
                 f"(limit {self.limits.memory_mb} MB); do not build large lists, strings or numbers",
             )
         raise CodeRejected("crashed", f"`{name}`: the code's process died (exit status {returncode})")
+
+
+def encode_return(name: str, value: Any) -> dict[str, Any]:
+    """A return value as JSON data: plain numbers as they are, anything else as its truth and ``repr``.
+
+    :raises CodeRejected: ``runtime_error`` when the value is neither true nor false.
+    """
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or isinstance(value, bool | float) or (isinstance(value, int) and abs(value) <= 2**53):
+        return {"value": value}
+    try:
+        truthy = bool(value)
+    except Exception as exc:
+        raise CodeRejected(
+            "runtime_error",
+            f"`{name}` returned a value that is neither true nor false: {type(exc).__name__}: {exc}",
+        ) from None
+    try:
+        text = _repr.repr(value)
+    except Exception:
+        text = f"<{type(value).__name__} too large to show>"
+    return {"truthy": truthy, "repr": text}
+
+
+def decode_return(data: dict[str, Any]) -> Any:
+    """What the caller of a generated function gets for :func:`encode_return`'s ``data``."""
+    if "value" in data:
+        return data["value"]
+    return _Opaque(bool(data.get("truthy")), str(data.get("repr", "")))
 
 
 @dataclass(frozen=True)

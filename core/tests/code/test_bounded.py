@@ -158,10 +158,10 @@ def runtime(inline: bool, failure_log: str = "") -> PlanRuntime:
     return ledger_runtime(RL_PLAN, {"walk": PROGRAM}, limits, failure_log)
 
 
-def test_only_the_bounded_per_step_functions_run_inline_and_only_when_asked():
+def test_only_proven_functions_run_inline_and_only_when_asked():
     functions = runtime(inline=True).functions(runtime(True).parsed_plan.subtasks[0])
     kinds = {name: isinstance(fn, InlineCall) for name, fn in functions.items()}
-    assert kinds == {"right_twice": False, "done": True, "can_right_twice": True, "reward": False}
+    assert kinds == {"right_twice": True, "done": True, "can_right_twice": True, "reward": False}
     hosted = runtime(inline=False).functions(runtime(False).parsed_plan.subtasks[0])
     assert not any(isinstance(fn, InlineCall) for fn in hosted.values())
 
@@ -179,7 +179,7 @@ def rollout(inline: bool) -> list[tuple]:
     return steps
 
 
-def test_a_training_env_steps_the_same_with_its_checks_inline_or_hosted():
+def test_a_training_env_steps_the_same_with_its_checks_and_actions_inline_or_hosted():
     assert rollout(inline=True) == rollout(inline=False)
 
 
