@@ -22,8 +22,8 @@ from rlgpt.agents.schemas import Plan, Subtask
 from rlgpt.code import FunctionSignature, call_with_limits, compile_program, extract_program
 from rlgpt.code.bounded import (
     InlineCall,
-    function_node,
     memory_window_supported,
+    program_functions,
     unbounded_reason,
     uninterruptible_reason,
 )
@@ -165,10 +165,15 @@ class PlanRuntime:
         a code sub-task's program) interruptible (:func:`~rlgpt.code.bounded.uninterruptible_reason`)."""
         if not (self.limits.inline_bounded and memory_window_supported()):
             return None
-        node = function_node(compiled.program.source, name)
-        acts = not is_per_step_function(name)
-        proof = uninterruptible_reason if acts else unbounded_reason
-        if node is None or proof(node, compiled.namespace) is not None:
+        program = program_functions(compiled.program.source)
+        node, acts = program.get(name), not is_per_step_function(name)
+        if node is None:
+            return None
+        if acts:
+            reason = uninterruptible_reason(node, compiled.namespace, program)
+        else:
+            reason = unbounded_reason(node, compiled.namespace)
+        if reason is not None:
             return None
         log = functools.partial(log_call_failure, self.failure_log) if self.failure_log else None
         return InlineCall(

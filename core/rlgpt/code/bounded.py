@@ -42,7 +42,11 @@ with these changes:
 - ``for`` (over anything; ``range(...)`` only here or as a comprehension's iterable, never handed
   to a C function: ``sum(range(n))``), ``while``, ``break``, ``continue``, and ``name += <number>``
   / ``name -= <number>``; any number of comprehensions and ``+``; ``sum`` of one iterable only
-  (``sum(lists, [])`` concatenates quadratically in C);
+  (``sum(lists, [])`` concatenates quadratically in C); ``*`` by any number literal (linear in the
+  other operand); ``%`` by a number literal when no string of the program holds ``%`` (a remainder,
+  never a format's padding); ``round`` to a literal number of digits (at most 20); calls of the
+  program's other functions when they are proven too, take the skill API first and no call chain
+  comes back to itself; literal default values;
 - no ``sorted`` (``n log n`` over a list the size of the memory window is tens of seconds in C),
   no ``set``/``frozenset``/``dict`` of an iterable (integers equal modulo the hash modulus make
   each insertion scan all the others, in one C call), no ``divmod`` and ``//`` only by a number
@@ -109,10 +113,14 @@ MAX_CONSTANT_REPR = 256
 """A module-level value a bounded function reads must print in at most this many characters."""
 
 _SUPERLINEAR_BUILTINS = frozenset({"sorted", "set", "frozenset", "dict", "divmod"})
-INTERRUPTIBLE_BUILTINS: frozenset[str] = (BOUNDED_BUILTINS - _SUPERLINEAR_BUILTINS) | {"range"}
-"""Builtins an interruptible function may use (``range`` only as a loop's iterable)."""
+INTERRUPTIBLE_BUILTINS: frozenset[str] = (BOUNDED_BUILTINS - _SUPERLINEAR_BUILTINS) | {"range", "round"}
+"""Builtins an interruptible function may use (``range`` only as a loop's iterable, ``round`` to at
+most :data:`MAX_ROUND_DIGITS` digits given as a number)."""
+MAX_ROUND_DIGITS = 20
 
 MAX_ACTION_NODES = 2000
+MAX_LITERAL = 2**32
+"""Largest integer literal an interruptible function may multiply, divide or add by (``x * 3``)."""
 
 
 @dataclass(frozen=True)
@@ -159,10 +167,12 @@ def unbounded_reason(function: ast.FunctionDef, module: Mapping[str, Any]) -> st
     :param function: the function's syntax tree (its first parameter is the skill API).
     :param module: the program's module-level names and their values (after loading).
     """
-    return _reason(function, module, _CHECKS)
+    return _Proof(module, _CHECKS, {}).reason(function)
 
 
-def uninterruptible_reason(function: ast.FunctionDef, module: Mapping[str, Any]) -> str | None:
+def uninterruptible_reason(
+    function: ast.FunctionDef, module: Mapping[str, Any], program: Mapping[str, ast.FunctionDef] | None = None
+) -> str | None:
     """Why calls of ``function`` are not proven interruptible by the timer (``None``: they are).
 
     Interruptible: every loop is Python-level and no C-level operation does more than one pass over
@@ -170,61 +180,103 @@ def uninterruptible_reason(function: ast.FunctionDef, module: Mapping[str, Any])
 
     :param function: the function's syntax tree (its first parameter is the skill API).
     :param module: the program's module-level names and their values (after loading).
+    :param program: the program's top-level functions (:func:`program_functions`): ``function`` may
+        call those that are proven too, passing the skill API on, as long as none calls itself.
     """
-    return _reason(function, module, _ACTIONS)
+    return _Proof(module, _ACTIONS, program or {}).reason(function)
 
 
-def _reason(function: ast.FunctionDef, module: Mapping[str, Any], language: _Language) -> str | None:
-    params = [a.arg for a in (*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs)]
-    if not params or function.args.vararg or function.args.kwarg or function.decorator_list:
-        return "it does not take the skill API alone"
-    if function.args.defaults or any(function.args.kw_defaults):
-        return "it has default values"
-    nodes = list(ast.walk(ast.Module(body=function.body, type_ignores=[])))
-    if len(nodes) > language.max_nodes:
-        return f"it has more than {language.max_nodes} syntax nodes"
-    assigned = {node.id for node in nodes if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
-    shadowed = assigned & {params[0], "math", *language.builtins}
-    if shadowed:
-        return f"it assigns to `{sorted(shadowed)[0]}`"
-    locals_ = set(params) | assigned
-    iterables = {id(node.iter) for node in nodes if isinstance(node, ast.For | ast.comprehension)}
-    additions = loops = 0
-    for node in nodes[1:]:
-        if isinstance(node, ast.stmt):
-            reason = _statement_reason(node, language)
+def program_functions(source: str) -> dict[str, ast.FunctionDef]:
+    """The top-level functions of ``source`` by name."""
+    return {node.name: node for node in ast.parse(source).body if isinstance(node, ast.FunctionDef)}
+
+
+class _Proof:
+    """One proof over a program: each helper is proven once, and a helper that reaches itself is recursion."""
+
+    def __init__(
+        self, module: Mapping[str, Any], language: _Language, program: Mapping[str, ast.FunctionDef]
+    ) -> None:
+        self.module, self.language, self.program = module, language, program
+        self.formats = _formats_anywhere(module, program)
+        self._proven: dict[str, str | None] = {}
+        self._underway: set[str] = set()
+
+    def reason(self, function: ast.FunctionDef) -> str | None:
+        """Why ``function`` is not proven (``None``: it is)."""
+        self._underway.add(function.name)
+        try:
+            return self._reason(function)
+        finally:
+            self._underway.discard(function.name)
+
+    def _helper_reason(self, node: ast.Call, api: str) -> str | None:
+        """A call of another function of the program: the skill API passed on, the helper proven."""
+        name = node.func.id  # type: ignore[attr-defined]
+        first = node.args[0] if node.args else None
+        if not (isinstance(first, ast.Name) and first.id == api) or any(
+            isinstance(arg, ast.Starred) for arg in node.args
+        ) or any(keyword.arg is None for keyword in node.keywords):
+            return f"it calls `{name}` without passing the skill API first"
+        if name in self._underway:
+            return f"it calls `{name}` recursively"
+        if name not in self._proven:
+            self._proven[name] = self.reason(self.program[name])
+        helper = self._proven[name]
+        return f"it calls `{name}`, and {helper}" if helper else None
+
+    def _reason(self, function: ast.FunctionDef) -> str | None:
+        language, module = self.language, self.module
+        params = [a.arg for a in (*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs)]
+        if not params or function.args.vararg or function.args.kwarg or function.decorator_list:
+            return "it does not take the skill API alone"
+        defaults = [d for d in (*function.args.defaults, *function.args.kw_defaults) if d is not None]
+        if defaults and not (language.loops and all(isinstance(d, ast.Constant) for d in defaults)):
+            return "it has default values"
+        nodes = list(ast.walk(ast.Module(body=function.body, type_ignores=[])))
+        if len(nodes) > language.max_nodes:
+            return f"it has more than {language.max_nodes} syntax nodes"
+        assigned = {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        shadowed = assigned & {params[0], "math", *language.builtins, *self.program}
+        if shadowed:
+            return f"it assigns to `{sorted(shadowed)[0]}`"
+        locals_ = set(params) | assigned
+        iterables = {id(node.iter) for node in nodes if isinstance(node, ast.For | ast.comprehension)}
+        helpers = {
+            id(node.func)
+            for node in nodes
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in self.program
+        }
+        additions = loops = 0
+        for node in nodes[1:]:
+            if isinstance(node, ast.stmt):
+                reason = _statement_reason(node, language)
+            elif not isinstance(node, _ALLOWED_EXPRESSIONS):
+                reason = f"it uses `{type(node).__name__}`"
+            elif isinstance(node, ast.BinOp):
+                reason = _operator_reason(node, language, self.formats)
+                additions += isinstance(node.op, ast.Add)
+            elif isinstance(node, ast.comprehension):
+                reason, loops = None, loops + 1
+            elif isinstance(node, ast.Call) and id(node.func) in helpers:
+                reason = self._helper_reason(node, params[0])
+            elif isinstance(node, ast.Call):
+                reason = _call_reason(node, params[0], locals_, language.builtins)
+                if not reason and language.loops:
+                    reason = _loop_call_reason(node, iterables)
+            elif isinstance(node, ast.Attribute):
+                reason = _attribute_reason(node, params[0], module)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in locals_:
+                reason = None if id(node) in helpers else _global_reason(node.id, module, language.builtins)
+            else:
+                reason = None
             if reason:
                 return reason
-            continue
-        if not isinstance(node, _ALLOWED_EXPRESSIONS):
-            return f"it uses `{type(node).__name__}`"
-        if isinstance(node, ast.BinOp):
-            reason = _operator_reason(node, language)
-            if reason:
-                return reason
-            additions += isinstance(node.op, ast.Add)
-        elif isinstance(node, ast.comprehension):
-            loops += 1
-        elif isinstance(node, ast.Call):
-            reason = _call_reason(node, params[0], locals_, language.builtins)
-            if reason:
-                return reason
-            reason = _loop_call_reason(node, iterables) if language.loops else None
-            if reason:
-                return reason
-        elif isinstance(node, ast.Attribute):
-            reason = _attribute_reason(node, params[0], module)
-            if reason:
-                return reason
-        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in locals_:
-            reason = _global_reason(node.id, module, language.builtins)
-            if reason:
-                return reason
-    if language.max_additions is not None and additions > language.max_additions:
-        return f"it has more than {language.max_additions} additions"
-    if language.max_comprehension_loops is not None and loops > language.max_comprehension_loops:
-        return f"it has more than {language.max_comprehension_loops} comprehension loop"
-    return None
+        if language.max_additions is not None and additions > language.max_additions:
+            return f"it has more than {language.max_additions} additions"
+        if language.max_comprehension_loops is not None and loops > language.max_comprehension_loops:
+            return f"it has more than {language.max_comprehension_loops} comprehension loop"
+        return None
 
 
 def _loop_call_reason(node: ast.Call, iterables: set[int]) -> str | None:
@@ -234,7 +286,17 @@ def _loop_call_reason(node: ast.Call, iterables: set[int]) -> str | None:
         return "it uses `range` other than as a loop's iterable"
     if name == "sum" and (len(node.args) != 1 or node.keywords):
         return "it calls `sum` with a start value"
+    if name == "round" and (node.keywords or not (len(node.args) == 1 or _small_digits(node.args[1:]))):
+        return f"it calls `round` with digits other than a number up to {MAX_ROUND_DIGITS}"
     return None
+
+
+def _small_digits(args: list[ast.expr]) -> bool:
+    """``round``'s digits: one integer literal of at most :data:`MAX_ROUND_DIGITS` either way."""
+    if len(args) != 1 or not _is_number(args[0]):
+        return False
+    digits = args[0].operand if isinstance(args[0], ast.UnaryOp) else args[0]
+    return type(digits.value) is int and abs(digits.value) <= MAX_ROUND_DIGITS  # type: ignore[attr-defined]
 
 
 def _statement_reason(node: ast.stmt, language: _Language) -> str | None:
@@ -253,19 +315,31 @@ def _statement_reason(node: ast.stmt, language: _Language) -> str | None:
     return None
 
 
-def _operator_reason(node: ast.BinOp, language: _Language) -> str | None:
-    if isinstance(node.op, _FORBIDDEN_OPERATORS) and not _scaled_by_float(node):
+def _operator_reason(node: ast.BinOp, language: _Language, formats: bool) -> str | None:
+    by_number = language.loops and (
+        (isinstance(node.op, ast.Mult) and (_is_number(node.left) or _is_number(node.right)))
+        or (isinstance(node.op, ast.Mod) and _is_number(node.right) and not formats)
+    )
+    if isinstance(node.op, _FORBIDDEN_OPERATORS) and not (by_number or _scaled_by_float(node)):
         return f"it uses the operator `{type(node.op).__name__}`"
     if language.loops and isinstance(node.op, ast.FloorDiv) and not _is_number(node.right):
         return "it uses `//` by something other than a number"
     return None
 
 
+def _formats_anywhere(module: Mapping[str, Any], program: Mapping[str, ast.FunctionDef]) -> bool:
+    """Whether the program holds a string with ``%`` (``x % 5`` might pad a format, not take a remainder)."""
+    constants = [n.value for f in program.values() for n in ast.walk(f) if isinstance(n, ast.Constant)]
+    return any(isinstance(value, str) and "%" in value for value in (*constants, *module.values()))
+
+
 def _is_number(node: ast.expr) -> bool:
-    """A numeric literal, negated or not (never a bool)."""
+    """A numeric literal, negated or not: a float, or an integer of at most 32 bits (never a bool)."""
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
         node = node.operand
-    return isinstance(node, ast.Constant) and type(node.value) in (int, float)
+    if not isinstance(node, ast.Constant):
+        return False
+    return type(node.value) is float or (type(node.value) is int and abs(node.value) <= MAX_LITERAL)
 
 
 def _names_only(target: ast.expr) -> bool:

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from rlgpt.code import CodeRejected, compile_program, extract_program
-from rlgpt.code.bounded import InlineCall, function_node, uninterruptible_reason
+from rlgpt.code.bounded import InlineCall, program_functions, uninterruptible_reason
 from rlgpt.execution import CodeLimits, is_per_step_function
 from rlgpt.llm.transcript import load_transcript
 from rlgpt.skills import Actuator, StepBudgetExceeded
@@ -23,7 +23,8 @@ TRANSCRIPTS = Path(__file__).parents[3] / "examples" / "transcripts"
 
 def reason(source: str, name: str = "act") -> str | None:
     compiled = compile_program(extract_program(source, {}))
-    return uninterruptible_reason(function_node(source, name), compiled.namespace)
+    program = program_functions(source)
+    return uninterruptible_reason(program[name], compiled.namespace, program)
 
 
 INTERRUPTIBLE = {
@@ -39,6 +40,15 @@ INTERRUPTIBLE = {
         "def act(api):\n    cells = [c for c in api.info['trail'] if c > 0]\n"
         "    near = {c: c + 1 for c in cells}\n    return len(near) > 0 and sum(cells) // 2 > 0\n"
     ),
+    "helpers": (
+        "def step_right(api, times=2):\n    for _ in range(times):\n        api.right()\n\n"
+        "def twice(api):\n    step_right(api)\n    step_right(api, 1)\n\n"
+        "def act(api):\n    twice(api)\n    step_right(api, times=3)\n    return True\n"
+    ),
+    "scaled and rounded": (
+        "def act(api):\n    x = api.obs[0] * 2\n    return round(x, 3) + round(x) + [0] * 3\n"
+    ),
+    "remainder": "def act(api):\n    for i in range(8):\n        if i % 4 == 0:\n            api.right()\n",
     # the timer stops the first, the memory window the second
     "endless loop": "def act(api):\n    while True:\n        pass\n",
     "doubling loop": "def act(api):\n    a = [1]\n    while True:\n        a = a + a\n",
@@ -69,7 +79,29 @@ UNINTERRUPTIBLE = {
         "def act(api):\n    a = [0]\n    for a[0] in range(3):\n        pass\n    return a\n"
     ),
     "repetition": "def act(api):\n    return len('x' * 10**10)\n",
-    "helper": "def helper(api):\n    return 1\n\ndef act(api):\n    return helper(api)\n",
+    "recursion": "def act(api):\n    return act(api)\n",
+    "recursion through helpers": (
+        "def ping(api):\n    return pong(api)\n\ndef pong(api):\n    return ping(api)\n\n"
+        "def act(api):\n    return ping(api)\n"
+    ),
+    "helper given something else": (
+        "def helper(api):\n    return api.sort()\n\ndef act(api):\n    return helper([2, 1])\n"
+    ),
+    "helper passed along": (
+        "def helper(api):\n    return 1\n\ndef act(api):\n    f = helper\n    return f(api)\n"
+    ),
+    "unproven helper": (
+        "def helper(api):\n    return sorted(api.info['trail'])\n\ndef act(api):\n    return helper(api)\n"
+    ),
+    "percent padding": "def act(api):\n    f = '%99999999' + 'd'\n    return len(f % 1)\n",
+    "percent padding from the module": "F = '%99999999d'\n\ndef act(api):\n    return len(F % 1)\n",
+    "multiply by a huge literal": (
+        "def act(api):\n    x = 3\n    while True:\n        x = x * " + "9" * 4000 + "\n"
+    ),
+    "remainder by a value": "def act(api):\n    return 7 % api.obs[0]\n",
+    "mutable default": "def act(api, n=[0, 0]):\n    return n\n",
+    "round to many digits": "def act(api):\n    return round(5, -10000000)\n",
+    "multiply by a value": "def act(api):\n    n = api.info['trail']\n    return n * api.obs[0]\n",
     "lambda": "def act(api):\n    f = lambda: 1\n    return f()\n",
     "shadowed range": "def act(api):\n    range = api.right\n    for _ in range(3):\n        pass\n",
     "module": "import random\n\ndef act(api):\n    return random.random()\n",
@@ -97,9 +129,10 @@ def test_the_reference_coded_actions_of_crafter_are_mostly_proven_interruptible(
             if is_per_step_function(name):
                 continue
             total += 1
-            if uninterruptible_reason(function_node(program.source, name), compiled.namespace) is None:
+            functions = program_functions(program.source)
+            if uninterruptible_reason(functions[name], compiled.namespace, functions) is None:
                 proven.add(name)
-    # the wood-pickaxe plan's RL actions all run inline; what stays hosted calls a helper or `append`
+    # the wood-pickaxe plan's RL actions all run inline; what stays hosted calls `append` or `keep_alive`
     assert {"chop_nearest_tree", "look_for_tree", "mine_nearest_stone", "look_for_stone"} <= proven
     assert total >= 20 and len(proven) >= 10
 
