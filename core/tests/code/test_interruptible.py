@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from rlgpt.code import CodeRejected, compile_program, extract_program
 from rlgpt.code.bounded import InlineCall, program_functions, uninterruptible_reason
+from rlgpt.envs import run_chain
 from rlgpt.execution import CodeLimits, is_per_step_function
 from rlgpt.llm.transcript import load_transcript
 from rlgpt.skills import Actuator, StepBudgetExceeded
@@ -250,3 +251,33 @@ def test_proven_actions_run_inline_and_the_rest_in_the_child_only_when_asked():
         functions = plan.coded_actions(plan.parsed_plan.subtasks[0])
         kinds = {name: isinstance(fn, InlineCall) for name, fn in functions.items()}
         assert kinds == {"right_twice": inline, "right_until": False}
+
+
+CODE_PROGRAM = """
+def walk(api):
+    for _ in range(2):
+        if api.episode_over:
+            break
+        api.right()
+    return True
+
+
+def done(api):
+    return api.info["trail"][-1] >= 3
+"""
+CODE_PLAN = {
+    "subtasks": [{"name": "walk", "description": "Walk.", "method": "code", "done_condition": "cell 3"}]
+}
+
+
+def test_a_code_sub_task_plays_the_same_with_its_program_inline_or_hosted():
+    outcomes = []
+    for inline in (True, False):
+        plan = ledger_runtime(CODE_PLAN, {"walk": CODE_PROGRAM}, CodeLimits(inline_bounded=inline))
+        assert isinstance(plan.functions(plan.parsed_plan.subtasks[0])["walk"], InlineCall) is inline
+        env = plan.make_env()
+        obs, info = env.reset(seed=0)
+        chain = run_chain(env, [plan.policy(0, default_steps=10, predictors={})], obs, info)
+        outcome = chain.outcomes[0]
+        outcomes.append((outcome.reached, outcome.stop, outcome.steps, list(env.trail), chain.terminated))
+    assert outcomes[0] == outcomes[1] and outcomes[0][0] and outcomes[0][3] == [0, 1, 2, 3, 4]
