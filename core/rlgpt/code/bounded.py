@@ -183,7 +183,7 @@ def uninterruptible_reason(
     :param program: the program's top-level functions (:func:`program_functions`): ``function`` may
         call those that are proven too, passing the skill API on, as long as none calls itself.
     """
-    return _Proof(module, _ACTIONS, program or {}).reason(function)
+    return _Proof(module, _ACTIONS, program or {function.name: function}).reason(function)
 
 
 def program_functions(source: str) -> dict[str, ast.FunctionDef]:
@@ -330,7 +330,12 @@ def _operator_reason(node: ast.BinOp, language: _Language, formats: bool) -> str
 def _formats_anywhere(module: Mapping[str, Any], program: Mapping[str, ast.FunctionDef]) -> bool:
     """Whether the program holds a string with ``%`` (``x % 5`` might pad a format, not take a remainder)."""
     constants = [n.value for f in program.values() for n in ast.walk(f) if isinstance(n, ast.Constant)]
-    return any(isinstance(value, str) and "%" in value for value in (*constants, *module.values()))
+    values = [
+        v
+        for k, v in module.items()
+        if not k.startswith("__") and not callable(v) and not isinstance(v, types.ModuleType)
+    ]
+    return any("%" in (c if isinstance(c, str) else repr(c)) for c in (*constants, *values))
 
 
 def _is_number(node: ast.expr) -> bool:

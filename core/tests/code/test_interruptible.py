@@ -99,6 +99,7 @@ UNINTERRUPTIBLE = {
     "multiply by a huge literal": (
         "def act(api):\n    x = 3\n    while True:\n        x = x * " + "9" * 4000 + "\n"
     ),
+    "percent padding from a module list": "F = ['%99999999d']\n\ndef act(api):\n    return len(F[0] % 1)\n",
     "remainder by a value": "def act(api):\n    return 7 % api.obs[0]\n",
     "mutable default": "def act(api, n=[0, 0]):\n    return n\n",
     "round to many digits": "def act(api):\n    return round(5, -10000000)\n",
