@@ -56,7 +56,9 @@ An action runs under :class:`InlineCall` with ``acts=True``: its actions are enc
 host encodes them (numbers and numeric arrays only), and each environment step runs outside the
 memory window (a step that allocates never fails for the code's sake; what it adds does not count
 against the code). What is left of the child's guarantee is a delay: a call can outlive its
-deadline by one C-level pass over at most ``memory_mb`` (seconds, not a hang).
+deadline by one C-level pass over at most ``memory_mb`` (seconds, not a hang). The window is the
+process's: another thread that allocates while a call runs (a progress display) shares what the code
+leaves of it.
 """
 
 from __future__ import annotations
