@@ -67,6 +67,12 @@ def folder(tmp_path: Path) -> Path:
     return tmp_path
 
 
+LONG_EVALUATION = 300
+"""Evaluation episodes of the tests that stop a run while it evaluates: enough that the signal, sent half a
+second after evaluation starts, finds it underway (with its coded actions inline, 30 episodes of the test
+env can end sooner)."""
+
+
 def write_config(
     folder: Path, *, method: str = "rl-gpt", timesteps: int = 256, episodes: int = 3, name: str = NAME
 ) -> Path:
@@ -188,7 +194,7 @@ def test_a_signal_while_training_ends_the_run_cleanly_and_resume_trains_again(fo
 
 
 def test_ctrl_c_while_evaluating_ends_the_run_cleanly_and_resume_reuses_the_checkpoint(folder: Path):
-    write_config(folder, episodes=30)
+    write_config(folder, episodes=LONG_EVALUATION)
     run_dir = Path("runs") / NAME
     ended, children = stop_when(
         start(folder, "run", f"{NAME}.toml"), folder / run_dir, "evaluating", signal.SIGINT
@@ -205,7 +211,7 @@ def test_ctrl_c_while_evaluating_ends_the_run_cleanly_and_resume_reuses_the_chec
 
 
 def test_a_corrupt_checkpoint_is_named_and_its_subtask_trained_again(folder: Path):
-    write_config(folder, episodes=30)
+    write_config(folder, episodes=LONG_EVALUATION)
     run_dir = folder / "runs" / NAME
     ended, _ = stop_when(start(folder, "run", f"{NAME}.toml"), run_dir, "evaluating", signal.SIGTERM)
     assert ended.returncode == 143
@@ -279,7 +285,7 @@ def test_a_full_disk_ends_the_run_cleanly_and_resume_finishes_it(folder: Path):
 
 
 def test_a_moved_run_folder_uses_its_own_checkpoints(folder: Path):
-    write_config(folder, episodes=30)
+    write_config(folder, episodes=LONG_EVALUATION)
     old = folder / "runs" / NAME
     stop_when(start(folder, "run", f"{NAME}.toml"), old, "evaluating", signal.SIGINT)
     (trained,) = events(old, "trained")
@@ -298,7 +304,7 @@ def test_a_moved_run_folder_uses_its_own_checkpoints(folder: Path):
 
 
 def test_an_absolute_checkpoint_path_of_an_earlier_version_is_found_in_a_moved_run_folder(folder: Path):
-    write_config(folder, episodes=30)
+    write_config(folder, episodes=LONG_EVALUATION)
     old = folder / "runs" / NAME
     stop_when(start(folder, "run", f"{NAME}.toml"), old, "evaluating", signal.SIGINT)
     lines = (old / EVENTS_FILE).read_text().splitlines()
