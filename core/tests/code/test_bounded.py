@@ -16,7 +16,7 @@ from rlgpt.llm.transcript import load_transcript
 from rlgpt.skills import observer
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "envs"))  # the code's child imports the skill API
-from ledger_env import LedgerSkills, ledger_runtime
+from ledger_env import LedgerSkills, ledger_runtime, walk_plan
 
 
 def reason(source: str, name: str = "done") -> str | None:
@@ -140,17 +140,7 @@ def reward(api):
         total = total + cell
     return 0.01 * total
 """
-RL_PLAN = {
-    "subtasks": [
-        {
-            "name": "walk",
-            "description": "Walk right.",
-            "method": "rl",
-            "done_condition": "at cell 4",
-            "coded_actions": [{"name": "right_twice", "description": "two steps right"}],
-        }
-    ]
-}
+RL_PLAN = walk_plan("right_twice")
 
 
 def runtime(inline: bool, failure_log: str = "") -> PlanRuntime:

@@ -17,7 +17,7 @@ from rlgpt.llm.transcript import load_transcript
 from rlgpt.skills import Actuator, StepBudgetExceeded
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "envs"))  # the code's child imports the skill API
-from ledger_env import LedgerEnv, LedgerSkills, ledger_runtime
+from ledger_env import LedgerEnv, LedgerSkills, ledger_runtime, walk_plan
 
 TRANSCRIPTS = Path(__file__).parents[3] / "examples" / "transcripts"
 
@@ -229,20 +229,7 @@ def right_until(api):
 def done(api):
     return api.info["trail"][-1] >= 4
 """
-RL_PLAN = {
-    "subtasks": [
-        {
-            "name": "walk",
-            "description": "Walk right.",
-            "method": "rl",
-            "done_condition": "at cell 4",
-            "coded_actions": [
-                {"name": "right_twice", "description": "two steps right"},
-                {"name": "right_until", "description": "right to the end"},
-            ],
-        }
-    ]
-}
+RL_PLAN = walk_plan("right_twice", "right_until")
 
 
 def test_proven_actions_run_inline_and_the_rest_in_the_child_only_when_asked():

@@ -71,6 +71,19 @@ class LedgerSkills(SkillAPI):
         return self.info["inventory"]
 
 
+def walk_plan(*coded_actions: str) -> dict[str, Any]:
+    """One RL sub-task, walk right to cell 4, whose action space adds ``coded_actions``."""
+    actions = [{"name": name, "description": name.replace("_", " ")} for name in coded_actions]
+    subtask = {
+        "name": "walk",
+        "description": "Walk right.",
+        "method": "rl",
+        "done_condition": "at cell 4",
+        "coded_actions": actions,
+    }
+    return {"subtasks": [subtask]}
+
+
 def ledger_runtime(
     plan: dict[str, Any], programs: dict[str, str], limits: CodeLimits, failure_log: str = ""
 ) -> PlanRuntime:
