@@ -8,6 +8,7 @@ and every call runs in a supervised child process under wall-clock and memory li
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import functools
 from collections.abc import Callable
@@ -157,15 +158,22 @@ class PlanRuntime:
                 for name in program.functions
             }
         host = CodeHost(program.source, self.skill_api, self.limits.host_limits(), self.failure_log or None)
-        return {name: self._inline(compiled, name) or host.function(name) for name in program.functions}
+        if not (self.limits.inline_bounded and memory_window_supported()):
+            return {name: host.function(name) for name in program.functions}
+        syntax = program_functions(program.source)  # parsed once for every function's proof
+        return {
+            name: self._inline(compiled, syntax, name) or host.function(name) for name in program.functions
+        }
 
-    def _inline(self, compiled: CompiledProgram, name: str) -> InlineCall | None:
+    def _inline(
+        self, compiled: CompiledProgram, program: dict[str, ast.FunctionDef], name: str
+    ) -> InlineCall | None:
         """``name`` called in this process when its syntax proves it safe there: a per-step read-only
         function bounded (:func:`~rlgpt.code.bounded.unbounded_reason`), any other (a coded action,
-        a code sub-task's program) interruptible (:func:`~rlgpt.code.bounded.uninterruptible_reason`)."""
-        if not (self.limits.inline_bounded and memory_window_supported()):
-            return None
-        program = program_functions(compiled.program.source)
+        a code sub-task's program) interruptible (:func:`~rlgpt.code.bounded.uninterruptible_reason`).
+
+        :param program: the program's top-level functions (:func:`~rlgpt.code.bounded.program_functions`).
+        """
         node, acts = program.get(name), not is_per_step_function(name)
         if node is None:
             return None

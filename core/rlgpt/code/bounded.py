@@ -408,10 +408,7 @@ def _global_reason(name: str, module: Mapping[str, Any], builtins: frozenset[str
 
 def function_node(source: str, name: str) -> ast.FunctionDef | None:
     """The top-level function ``name`` of ``source`` (``None`` when it defines none)."""
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.FunctionDef) and node.name == name:
-            return node
-    return None
+    return program_functions(source).get(name)
 
 
 def memory_window_supported() -> bool:
