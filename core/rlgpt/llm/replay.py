@@ -101,7 +101,7 @@ class ReplayLLM:
         near = closest_miss(self.entries, tags)
         if near is not None:
             differing = {key: value for key, value in near.match.items() if str(tags.get(key)) != value}
-            message += f" (closest: line {near.line}, which wants {format_tags(differing)})"
+            message += f" (closest: {near.where}, which wants {format_tags(differing)})"
         return message
 
 

@@ -29,6 +29,10 @@ Rules:
   a tie goes to the entry nearer the top of the file.
 - ``"response"`` (required) is returned verbatim, with no templating.
 - ``"comment"`` (optional, a string) is for readers and ignored.
+- A line ``{"include": "other.jsonl"}`` (a path relative to this file) puts that file's
+  entries at this place: a transcript that changes a few answers of another names them
+  first and includes the other at the end, so its own entries win the ties. A file that
+  includes itself, directly or through others, is an error.
 - Any other key is an error, as is a line that is not a JSON object.
 """
 
@@ -36,7 +40,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -55,12 +59,19 @@ class TranscriptEntry:
     :param response: the answer returned.
     :param line: 1-based line number in the file (for messages).
     :param when: strings the request's prompt must all contain.
+    :param source: the file the entry is written in when it came from an included transcript.
     """
 
     match: Mapping[str, str]
     response: str
     line: int
     when: tuple[str, ...] = ()
+    source: str = ""
+
+    @property
+    def where(self) -> str:
+        """``line N``, or ``FILE:N`` for an entry of an included transcript (for messages)."""
+        return f"{self.source}:{self.line}" if self.source else f"line {self.line}"
 
     def matches(self, tags: Mapping[str, object], prompt: str = "") -> bool:
         """Whether every tag this entry names is in ``tags`` with the same value as text, and the
@@ -80,8 +91,15 @@ class TranscriptEntry:
 
 
 def load_transcript(path: Path) -> tuple[TranscriptEntry, ...]:
-    """Parse the transcript at ``path``; :class:`TranscriptError` names the bad line and the fix."""
-    entries = []
+    """Parse the transcript at ``path`` with what it includes; :class:`TranscriptError` names the bad
+    line and the fix."""
+    return tuple(_load(Path(path), including=()))
+
+
+def _load(path: Path, including: tuple[Path, ...]) -> list[TranscriptEntry]:
+    """The entries of ``path`` in file order, included files spliced in; ``including`` are the files
+    whose includes led here (a cycle is an error)."""
+    entries: list[TranscriptEntry] = []
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
@@ -101,8 +119,31 @@ def load_transcript(path: Path) -> tuple[TranscriptEntry, ...]:
                 f"{path}:{number}: not valid JSON ({error.msg}); each line must be one object like "
                 '{"match": {"role": "planner"}, "response": "..."} or a comment starting with #'
             ) from None
-        entries.append(_parse_entry(data, path, number))
-    return tuple(entries)
+        if isinstance(data, dict) and "include" in data:
+            entries.extend(_included(data, path, number, including))
+            continue
+        entry = _parse_entry(data, path, number)
+        if including:
+            entry = replace(entry, source=str(path))
+        entries.append(entry)
+    return entries
+
+
+def _included(
+    data: dict[str, Any], path: Path, line: int, including: tuple[Path, ...]
+) -> list[TranscriptEntry]:
+    """The entries of the file an ``{"include": ...}`` line names."""
+    where = f"{path}:{line}"
+    name = data["include"]
+    if set(data) != {"include"} or not isinstance(name, str) or not name:
+        raise TranscriptError(f'{where}: an include line is exactly {{"include": "other.jsonl"}}')
+    target = (path.parent / name).resolve()
+    chain = (*including, path.resolve())
+    if target in chain:
+        raise TranscriptError(f"{where}: {name} includes this file again; remove one of the includes")
+    if not target.is_file():
+        raise TranscriptError(f"{where}: included transcript {name} not found (looked at {target})")
+    return _load(target, chain)
 
 
 def _parse_entry(data: Any, path: Path, line: int) -> TranscriptEntry:
