@@ -8,7 +8,8 @@
 # The rate is per mutation site: at 0.1 the reference eat_cow programs (25 sites in rl-gpt's, 33 in
 # pure-code's longer one) get 2.5 and 3.3 mistakes on average.
 # Each level's controls run right after it. Finished trials and controls are skipped, so the script resumes. Settings come from the environment:
-#   OUT (folder), RATES, TASKS, SEEDS, BUDGET (PPO steps per trial), RLGPT (the rlgpt command).
+#   OUT (folder), RATES, TASKS, SEEDS, BUDGET (PPO steps per trial), RLGPT (the rlgpt command),
+#   TRANSCRIPT (the reference answers; crafter-basic-keep-do.jsonl is the plan that keeps "do").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-benchmarks/results/quality-crafter-basic-20k}
@@ -18,11 +19,13 @@ SEEDS=${SEEDS:-0,1,2,3,4}
 BUDGET=${BUDGET:-20000}
 RLGPT=${RLGPT:-.venv/bin/rlgpt}
 PYTHON=${PYTHON:-.venv/bin/python}
+TRANSCRIPT=${TRANSCRIPT:-examples/transcripts/crafter-basic.jsonl}
 export RLGPT_LOAD_PLUGINS=${RLGPT_LOAD_PLUGINS:-crafter,sb3} OMP_NUM_THREADS=1
 
 for rate in $RATES; do
     "$RLGPT" bench --config benchmarks/crafter-basic-long.toml --tasks "$TASKS" --methods rl-gpt,pure-code \
-        --seeds "$SEEDS" --budget "$BUDGET" --set "code.mutation_rate=$rate" --out "$OUT/m$rate"
+        --seeds "$SEEDS" --budget "$BUDGET" --set "code.mutation_rate=$rate" \
+        --set "llm.options.transcript=$TRANSCRIPT" --out "$OUT/m$rate"
     "$PYTHON" -m rlgpt.bench.controls "$OUT/m$rate"
 done
 # pure-rl writes no code: one run, in the folder of programs as written (its line is flat in code quality)
