@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# The imperfect-code experiment: success against code quality on Crafter's basic skill level.
+# The imperfect-code experiment: success against code quality (Crafter's basic skill level by default).
 #
 # Each level degrades every program the coder writes with the mutations of rlgpt.code.mutations at one
 # rate (0 = the reference programs as written). Per level: rl-gpt (the programs as coded actions beside
-# the kept moves, PPO on top) and pure-code (the programs alone), then the controls of every rl-gpt
-# trial (its plan with the coded actions chosen by fixed rules); pure-rl needs no code and runs once, last.
-# The rate is per mutation site: at 0.1 the reference eat_cow programs (25 sites in rl-gpt's, 33 in
-# pure-code's longer one) get 2.5 and 3.3 mistakes on average.
-# Each level's controls run right after it. Finished trials and controls are skipped, so the script resumes. Settings come from the environment:
-#   OUT (folder), RATES, TASKS, SEEDS, BUDGET (PPO steps per trial), RLGPT (the rlgpt command),
-#   TRANSCRIPT (the reference answers; crafter-basic-keep-do.jsonl is the plan that keeps "do").
+# the kept primitives, the learner on top) and pure-code (the programs alone), then the controls of every
+# rl-gpt trial (its plan with the coded actions chosen by fixed rules); pure-rl needs no code and runs
+# once, last. The rate is per mutation site: at 0.1 the reference eat_cow programs (25 sites in rl-gpt's,
+# 33 in pure-code's longer one) get 2.5 and 3.3 mistakes on average.
+# Each level's controls run right after it. Finished trials and controls are skipped, so the script
+# resumes. Settings come from the environment:
+#   OUT (folder), RATES, TASKS, SEEDS, BUDGET (learner steps per trial), RLGPT (the rlgpt command),
+#   CONFIG (the base run config, e.g. examples/furniture-insert-one-leg.toml), PLUGINS (the
+#   plugins it needs), TRANSCRIPT (other reference answers than the config's; crafter-basic-keep-do.jsonl
+#   is the basic-level plan that keeps "do").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-benchmarks/results/quality-crafter-basic-20k}
@@ -17,19 +20,20 @@ RATES=${RATES:-"0 0.1 0.2"}
 TASKS=${TASKS:-eat_cow}
 SEEDS=${SEEDS:-0,1,2,3,4}
 BUDGET=${BUDGET:-20000}
+CONFIG=${CONFIG:-benchmarks/crafter-basic-long.toml}
 RLGPT=${RLGPT:-.venv/bin/rlgpt}
 PYTHON=${PYTHON:-.venv/bin/python}
-TRANSCRIPT=${TRANSCRIPT:-examples/transcripts/crafter-basic.jsonl}
-export RLGPT_LOAD_PLUGINS=${RLGPT_LOAD_PLUGINS:-crafter,sb3} OMP_NUM_THREADS=1
+export RLGPT_LOAD_PLUGINS=${PLUGINS:-crafter,sb3} OMP_NUM_THREADS=1
+answers=()
+[ -z "${TRANSCRIPT:-}" ] || answers=(--set "llm.options.transcript=$TRANSCRIPT")
 
 for rate in $RATES; do
-    "$RLGPT" bench --config benchmarks/crafter-basic-long.toml --tasks "$TASKS" --methods rl-gpt,pure-code \
-        --seeds "$SEEDS" --budget "$BUDGET" --set "code.mutation_rate=$rate" \
-        --set "llm.options.transcript=$TRANSCRIPT" --out "$OUT/m$rate"
+    "$RLGPT" bench --config "$CONFIG" --tasks "$TASKS" --methods rl-gpt,pure-code --seeds "$SEEDS" \
+        --budget "$BUDGET" --set "code.mutation_rate=$rate" "${answers[@]}" --out "$OUT/m$rate"
     "$PYTHON" -m rlgpt.bench.controls "$OUT/m$rate"
 done
 # pure-rl writes no code: one run, in the folder of programs as written (its line is flat in code quality)
 first=${RATES%% *}
-"$RLGPT" bench --config benchmarks/crafter-basic-long.toml --tasks "$TASKS" --methods pure-rl \
+"$RLGPT" bench --config "$CONFIG" --tasks "$TASKS" --methods pure-rl \
     --seeds "$SEEDS" --budget "$BUDGET" --set "code.mutation_rate=$first" --out "$OUT/m$first"
 "$PYTHON" -m rlgpt.bench.quality $(for rate in $RATES; do echo "$OUT/m$rate"; done) --out "$OUT"
