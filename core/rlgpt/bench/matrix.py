@@ -21,6 +21,7 @@ from typing import Any
 import rlgpt
 from rlgpt.agents.conversation import prompt_version
 from rlgpt.config import LLM_ROLES, ConfigError, LLMConfig, RunConfig, validate_against_registry
+from rlgpt.llm.transcript import transcript_digest
 from rlgpt.methods import Method
 from rlgpt.plugins import Registry, UnknownPluginError, unknown_name_message
 
@@ -191,9 +192,9 @@ def config_hash(config: RunConfig, *, uses_agents: bool) -> str:
 
 
 def _pop_transcript_digest(options: dict[str, Any]) -> str:
-    """Remove a replay transcript's path from ``options``; the sha256 of its content, read afresh (an
-    edited transcript makes new trials)."""
-    return hashlib.sha256(Path(options.pop("transcript")).read_bytes()).hexdigest()
+    """Remove a replay transcript's path from ``options``; the sha256 of its content and of the
+    transcripts it includes, read afresh (an edited transcript makes new trials)."""
+    return transcript_digest(Path(options.pop("transcript")))
 
 
 REPORTING_MODULES = frozenset(

@@ -38,6 +38,7 @@ Rules:
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -144,6 +145,28 @@ def _included(
     if not target.is_file():
         raise TranscriptError(f"{where}: included transcript {name} not found (looked at {target})")
     return _load(target, chain)
+
+
+def transcript_digest(path: Path) -> str:
+    """sha256 of what a transcript answers: its bytes, and the digests of the transcripts it includes
+    (a transcript that includes none: the sha256 of its bytes). A file met twice counts once."""
+    return _digest(Path(path).resolve(), seen=set())
+
+
+def _digest(path: Path, seen: set[Path]) -> str:
+    seen.add(path)
+    text = path.read_bytes()
+    digest = hashlib.sha256(text)
+    for raw in text.decode("utf-8", errors="replace").splitlines():
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError:
+            continue
+        name = data.get("include") if isinstance(data, dict) else None
+        target = (path.parent / name).resolve() if isinstance(name, str) and name else None
+        if target is not None and target not in seen and target.is_file():
+            digest.update(_digest(target, seen).encode())
+    return digest.hexdigest()
 
 
 def _parse_entry(data: Any, path: Path, line: int) -> TranscriptEntry:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from rlgpt.llm import LLMError, ReplayLLM, Request, user
-from rlgpt.llm.transcript import TranscriptError, find_answer, load_transcript
+from rlgpt.llm.transcript import TranscriptError, find_answer, load_transcript, transcript_digest
 
 
 def test_own_entries_win_ties_over_the_included_ones(write_transcript) -> None:
@@ -56,3 +58,14 @@ def test_bad_includes_name_the_line_and_the_fix(write_transcript, files, fragmen
         load_transcript(paths["a.jsonl"])
     assert fragment in str(caught.value)
     assert ".jsonl:1: " in str(caught.value)
+
+
+def test_the_digest_changes_with_an_included_file_and_is_the_file_hash_without_includes(
+    write_transcript,
+) -> None:
+    base = write_transcript({"match": {"role": "coder"}, "response": "base code"}, name="base.jsonl")
+    variant = write_transcript({"include": "base.jsonl"}, name="variant.jsonl")
+    assert transcript_digest(base) == hashlib.sha256(base.read_bytes()).hexdigest()
+    before = transcript_digest(variant)
+    write_transcript({"match": {"role": "coder"}, "response": "edited code"}, name="base.jsonl")
+    assert transcript_digest(variant) != before, "editing the included answers makes new trials"
