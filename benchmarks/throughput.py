@@ -51,6 +51,7 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 from rlgpt.config import load_config
 from rlgpt.loop import Loop
+from rlgpt.subtask_training import SubtaskTrainer
 
 ROOT = Path(__file__).resolve().parents[1]
 VARIANTS: dict[str, list[str]] = {
@@ -112,24 +113,24 @@ def crafter_worlds(stock: bool) -> Iterator[Worlds]:
 
 @contextlib.contextmanager
 def profiled_training(profiler: cProfile.Profile | None) -> Iterator[None]:
-    """Profile the loop's training phase (``Loop._train``) with ``profiler`` while the block runs."""
+    """Profile the loop's training phase (``SubtaskTrainer.train``) with ``profiler`` while the block runs."""
     if profiler is None:
         yield
         return
-    original = Loop._train
+    original = SubtaskTrainer.train
 
-    def train(self: Loop, *args: object, **kwargs: object) -> object:
+    def train(self: SubtaskTrainer, *args: object, **kwargs: object) -> object:
         profiler.enable()
         try:
             return original(self, *args, **kwargs)
         finally:
             profiler.disable()
 
-    Loop._train = train
+    SubtaskTrainer.train = train
     try:
         yield
     finally:
-        Loop._train = original
+        SubtaskTrainer.train = original
 
 
 def run(config: Path, method: str, budget: int, variant: str, out: Path, profile: bool) -> dict:

@@ -17,12 +17,10 @@ written as events and told to observers (plugins, and the console).
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 import hashlib
 import json
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,12 +43,10 @@ from rlgpt.envs import run_chain
 from rlgpt.execution import (
     CodeLimits,
     PlanRuntime,
-    build_training_env,
     class_path,
 )
 from rlgpt.frames import RGB_ARRAY, png_frame, renders_rgb
 from rlgpt.interrupts import is_storage_error
-from rlgpt.learning import Learner
 from rlgpt.llm import build_llm
 from rlgpt.llm.cache import default_cache_path
 from rlgpt.llm.roles import RoleRouter
@@ -62,7 +58,7 @@ from rlgpt.recording import RecordingLLM
 from rlgpt.rollouts import EvaluationTally, call_failure_lines, summarise, training_lines
 from rlgpt.runs import EventLog, RunDirectory, RunDirectoryError
 from rlgpt.skill_memory import SkillMemory
-from rlgpt.specs import LearnerSpec
+from rlgpt.subtask_training import SubtaskTrainer
 from rlgpt.textbound import bound_text, bound_values
 from rlgpt.tracking import Tracker
 
@@ -187,7 +183,9 @@ class Loop:
             programs = self._write_programs(iteration, plan, agents, previous, record)
             runtime = self._runtime(plan, programs)
             self._count_call_failures(record, "before")
-            predictors = self._train(iteration, runtime, record)
+            predictors = self._trainer.train(
+                iteration, runtime, record, _fingerprint(runtime.parsed_plan, runtime.programs)
+            )
             self._count_call_failures(record, "train")
             evaluation = self._evaluate(runtime, predictors, record)
             self._count_call_failures(record, "eval")
@@ -283,6 +281,22 @@ class Loop:
 
     # ------------------------------------------------------------------ train
 
+    @functools.cached_property
+    def _trainer(self) -> SubtaskTrainer:
+        """Trains the RL sub-tasks, reusing what earlier processes trained (:mod:`rlgpt.subtask_training`)."""
+        return SubtaskTrainer(
+            config=self.config,
+            registry=self.registry,
+            method=self.method,
+            env=self.env_spec,
+            task=self.task,
+            run_dir=self.run_dir,
+            tracker=self.tracker,
+            emit=self._emit,
+            done_before=self._done_before,
+            progress_bar=self.progress_bar,
+        )
+
     def _runtime(self, plan: Plan, programs: dict[str, str]) -> PlanRuntime:
         return PlanRuntime(
             env_entry_point=self.env_spec.entry_point,
@@ -304,70 +318,6 @@ class Loop:
             plugins=self.plugins,
             failure_log=str(self.run_dir.path / CALL_FAILURES_FILE),
         )
-
-    def _train(self, iteration: int, runtime: PlanRuntime, record: IterationRecord) -> dict[str, Any]:
-        """Train the RL sub-tasks in plan order; returns ``name -> predict``."""
-        rl_indices = [i for i, s in enumerate(runtime.parsed_plan.subtasks) if self.method.trains(s)]
-        if not rl_indices:
-            return {}
-        spec = self.registry.learner(self.config.learner.name)
-        budget = max(1, self.config.learner.total_timesteps // len(rl_indices))
-        predictors: dict[str, Any] = {}
-        checkpoints: dict[str, str] = {}
-        for index in rl_indices:
-            name = runtime.parsed_plan.subtasks[index].name
-            self._note_missing_coded_actions(iteration, runtime, index)
-            digest = _fingerprint(runtime.parsed_plan, runtime.programs)
-            reused = self._reuse_training(iteration, name, digest, spec)
-            if reused is not None:
-                checkpoints[name], predictors[name], timesteps = reused
-                self._count_reused_curve(record, iteration, name)
-                record.env_steps["train"] += timesteps
-                continue
-            current = dataclasses.replace(runtime, checkpoints=dict(checkpoints))  # the ones trained so far
-            env_fn = functools.partial(build_training_env, current, index, self.task.max_episode_steps)
-            self._emit("training", iteration=iteration, subtask=name, learner=spec.name, timesteps=budget)
-            checkpoint_dir = self.run_dir.subdir(f"checkpoints/iter-{iteration}/{name}")
-            tracking = self.tracker.learner_options(spec, iteration, name)
-            learner = spec.factory(
-                env_fn,
-                seed=self.config.seed + iteration,
-                n_envs=self.config.learner.n_envs,
-                checkpoint_dir=checkpoint_dir,
-                **{**self.config.learner.hyperparameters, **tracking},
-            )
-            with learner:  # closing frees the training envs; predict needs none
-                done = self._resume_training(learner, iteration, name, digest)
-                continues = self.method.continues_learning and not done
-                earlier = self._earlier_checkpoint(iteration, name) if continues else None
-                if earlier is not None:  # one learner across iterations: policy and optimiser carry on
-                    self._continue_from(learner, earlier, iteration, name)
-                periodic = self._periodic_checkpoints(iteration, name, digest, done)
-                result = learner.learn(max(1, budget - done), progress_bar=self.progress_bar, **periodic)
-                checkpoint = result.checkpoint or learner.save(checkpoint_dir / "policy.zip")
-            checkpoints[name] = str(checkpoint)
-            predictors[name] = learner.predict
-            record.env_steps["train"] += done + result.timesteps
-            record.train_fps = result.fps
-            record.count_training(name, [e.success for e in result.episodes])
-            self.run_dir.write_json(
-                _curve_file(iteration, name),
-                {
-                    "subtask": name,
-                    "timesteps": result.timesteps,
-                    "episodes": [e.__dict__ for e in result.episodes],
-                },
-            )
-            self._emit(
-                "trained",
-                iteration=iteration,
-                subtask=name,
-                timesteps=done + result.timesteps,
-                fps=result.fps,
-                checkpoint=self.run_dir.relative(checkpoint),
-                digest=digest,
-            )
-        return predictors
 
     def _count_call_failures(self, record: IterationRecord, phase: str) -> None:
         """Count the calls of generated code that failed since the last count (any process)."""
@@ -405,106 +355,6 @@ class Loop:
             ):
                 return event
         return None
-
-    def _earlier_checkpoint(self, iteration: int, subtask: str) -> Path | None:
-        """The checkpoint the previous iteration trained for ``subtask``, if it trained one."""
-        events = self.run_dir.read_events().of_kind("trained")
-        found = [e for e in events if e.get("iteration") == iteration - 1 and e.get("subtask") == subtask]
-        stored = found[-1].get("checkpoint") if found else None
-        return self.run_dir.stored_path(stored) if stored else None
-
-    def _resume_training(self, learner: Learner, iteration: int, subtask: str, digest: str) -> int:
-        """Load the latest periodic checkpoint an earlier process wrote while training ``subtask`` (same
-        plan and programs) and return the primitive steps it had trained; 0 when there is none or it
-        cannot be loaded (then the training starts over)."""
-        saved = self._done_before("training_checkpoint", iteration, subtask, digest=digest)
-        if saved is None:
-            return 0
-        path = self.run_dir.stored_path(str(saved.get("checkpoint", "")))
-        try:
-            learner.load(path)
-        except Exception as exc:  # missing, truncated, another learner's: whatever fails, start over
-            self._checkpoint_unusable(iteration, subtask, path, exc, "training it from the start")
-            return 0
-        done = int(saved.get("timesteps", 0))
-        self._emit(
-            "training_resumed",
-            iteration=iteration,
-            subtask=subtask,
-            checkpoint=self.run_dir.relative(path),
-            timesteps=done,
-        )
-        return done
-
-    def _periodic_checkpoints(self, iteration: int, subtask: str, digest: str, done: int) -> dict[str, Any]:
-        """``learn``'s keywords for ``learner.checkpoint_every``: each periodic checkpoint becomes a
-        ``training_checkpoint`` event (its path relative to the run, the sub-task's steps so far, which
-        count ``done`` from an earlier process), for :meth:`_resume_training`. None when it is unset."""
-        every = self.config.learner.checkpoint_every
-        if every is None:
-            return {}
-
-        def saved(path: Path, steps: int) -> None:
-            self._emit(
-                "training_checkpoint",
-                iteration=iteration,
-                subtask=subtask,
-                checkpoint=self.run_dir.relative(path),
-                timesteps=done + steps,
-                digest=digest,
-            )
-
-        return {"checkpoint_every": every, "on_checkpoint": saved}
-
-    def _reuse_training(
-        self, iteration: int, subtask: str, digest: str, spec: LearnerSpec
-    ) -> tuple[str, Callable[..., Any], int] | None:
-        """``(checkpoint, predict, timesteps)`` of what an earlier process trained for ``subtask`` with
-        the same plan and programs; ``None`` when it trained nothing or its checkpoint cannot be loaded
-        (then the sub-task is trained again)."""
-        trained = self._done_before("trained", iteration, subtask, digest=digest)
-        if trained is None or spec.load_policy is None:
-            return None
-        path = self.run_dir.stored_path(str(trained.get("checkpoint", "")))
-        try:
-            predict = spec.load_policy(path)
-        except Exception as exc:  # missing, truncated, another learner's: whatever fails, train again
-            self._checkpoint_unusable(iteration, subtask, path, exc, "training it again")
-            return None
-        stored = self.run_dir.relative(path)
-        self._emit("training_reused", iteration=iteration, subtask=subtask, checkpoint=stored)
-        return str(path), predict, int(trained.get("timesteps", 0))
-
-    def _count_reused_curve(self, record: IterationRecord, iteration: int, subtask: str) -> None:
-        """Count the training episodes of a reused checkpoint from its curve file (unreadable: none)."""
-        try:
-            curve = json.loads((self.run_dir.path / _curve_file(iteration, subtask)).read_text("utf-8"))
-            successes = [episode.get("success") for episode in curve["episodes"]]
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            return
-        record.count_training(subtask, successes)
-
-    def _continue_from(self, learner: Any, checkpoint: Path, iteration: int, subtask: str) -> None:
-        """Load the previous iteration's ``checkpoint`` into ``learner``; one that cannot be loaded is
-        named and the learner starts afresh."""
-        try:
-            learner.load(checkpoint)
-        except Exception as exc:  # missing, truncated, another learner's: whatever fails, start afresh
-            self._checkpoint_unusable(iteration, subtask, checkpoint, exc, "training a new policy")
-
-    def _checkpoint_unusable(
-        self, iteration: int, subtask: str, path: Path, exc: Exception, instead: str
-    ) -> None:
-        """Name a checkpoint that cannot be loaded (an event; the console prints it as a warning)."""
-        error = f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else type(exc).__name__
-        self._emit(
-            "checkpoint_unusable",
-            iteration=iteration,
-            subtask=subtask,
-            checkpoint=self.run_dir.relative(path),
-            error=bound_text(error, 300),
-            instead=instead,
-        )
 
     # ------------------------------------------------------------------ evaluate
 
@@ -695,24 +545,6 @@ class Loop:
             options["examples"] = str(settings.examples)
         return options
 
-    def _note_missing_coded_actions(self, iteration: int, runtime: PlanRuntime, index: int) -> None:
-        """Say so when an RL sub-task trains without its coded actions (its program was rejected).
-
-        It still trains, on its kept primitives, until the task's success: that is what the
-        learner can do without the program, and the record says so.
-        """
-        subtask = runtime.parsed_plan.subtasks[index]
-        if not subtask.coded_actions or subtask.name in runtime.programs:
-            return
-        self._emit(
-            "coded_actions_missing",
-            iteration=iteration,
-            subtask=subtask.name,
-            coded_actions=[action.name for action in subtask.coded_actions],
-            trains_on=list(subtask.primitives) or list(self.env_spec.primitive_actions),
-            done_condition="the task's success",
-        )
-
     def _tags(
         self, role: str, iteration: int, subtask: str | None = None, attempt: int = 0
     ) -> dict[str, str]:
@@ -764,11 +596,6 @@ def _fingerprint(plan: Plan, programs: dict[str, str]) -> str:
         "programs": {name: normalised_digest(source) for name, source in sorted(programs.items())},
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-
-
-def _curve_file(iteration: int, subtask: str) -> str:
-    """Where the learning curve of ``subtask``'s training in ``iteration`` is written in the run."""
-    return f"curves/iter-{iteration}-{subtask}.json"
 
 
 def _progress(log: EventLog) -> tuple[list[IterationRecord], RunSummary | None]:
