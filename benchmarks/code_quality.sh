@@ -5,8 +5,9 @@
 # rate (0 = the reference programs as written). Per level: rl-gpt (the programs as coded actions beside
 # the kept primitives, the learner on top) and pure-code (the programs alone), then the controls of every
 # rl-gpt trial (its plan with the coded actions chosen by fixed rules); pure-rl needs no code and runs
-# once, last. The rate is per mutation site: at 0.1 the reference eat_cow programs (25 sites in rl-gpt's,
-# 33 in pure-code's longer one) get 2.5 and 3.3 mistakes on average.
+# once, with the first level, in the same command (so that level's results.md has every method).
+# The rate is per mutation site: at 0.1 the reference eat_cow programs (25 sites in rl-gpt's, 33 in
+# pure-code's longer one) get 2.5 and 3.3 mistakes on average.
 # Each level's controls run right after it. Finished trials and controls are skipped, so the script
 # resumes. Settings come from the environment:
 #   OUT (folder), RATES, TASKS, SEEDS, BUDGET (learner steps per trial), RLGPT (the rlgpt command),
@@ -27,13 +28,12 @@ export RLGPT_LOAD_PLUGINS=${PLUGINS:-crafter,sb3} OMP_NUM_THREADS=1
 answers=()
 [ -z "${TRANSCRIPT:-}" ] || answers=(--set "llm.options.transcript=$TRANSCRIPT")
 
+# pure-rl writes no code: it runs once, at the first level (its line is flat in code quality)
+methods=rl-gpt,pure-code,pure-rl
 for rate in $RATES; do
-    "$RLGPT" bench --config "$CONFIG" --tasks "$TASKS" --methods rl-gpt,pure-code --seeds "$SEEDS" \
+    "$RLGPT" bench --config "$CONFIG" --tasks "$TASKS" --methods "$methods" --seeds "$SEEDS" \
         --budget "$BUDGET" --set "code.mutation_rate=$rate" "${answers[@]}" --out "$OUT/m$rate"
     "$PYTHON" -m rlgpt.bench.controls "$OUT/m$rate"
+    methods=rl-gpt,pure-code
 done
-# pure-rl writes no code: one run, in the folder of programs as written (its line is flat in code quality)
-first=${RATES%% *}
-"$RLGPT" bench --config "$CONFIG" --tasks "$TASKS" --methods pure-rl \
-    --seeds "$SEEDS" --budget "$BUDGET" --set "code.mutation_rate=$first" --out "$OUT/m$first"
 "$PYTHON" -m rlgpt.bench.quality $(for rate in $RATES; do echo "$OUT/m$rate"; done) --out "$OUT"
