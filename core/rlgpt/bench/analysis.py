@@ -26,6 +26,8 @@ from pathlib import Path
 from statistics import fmean
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from rlgpt.bench.controls import (
     FINAL,
     STOCHASTIC,
@@ -35,7 +37,15 @@ from rlgpt.bench.controls import (
     load_controls,
     with_local_run_dir,
 )
-from rlgpt.bench.stats import Estimate, bootstrap, difference_over_seeds, iqm, paired_difference, seed_means
+from rlgpt.bench.stats import (
+    Estimate,
+    bootstrap,
+    difference_over_seeds,
+    iqm,
+    paired_difference,
+    score_over_seeds,
+    seed_means,
+)
 from rlgpt.bench.tables import episode_successes
 from rlgpt.bench.trial import FINISHED
 
@@ -49,9 +59,12 @@ OPEN_GAME = "open_game"
 
 def achievement_score(rates: dict[str, float], names: Sequence[str]) -> float:
     """Crafter's score (Hafner 2021): ``exp(mean(ln(1 + 100 * rate))) - 1`` over ``names``, in percent."""
-    import math
+    return float(crafter_scores(np.array([rates.get(name, 0.0) for name in names])))
 
-    return math.exp(fmean(math.log(1 + 100 * rates.get(name, 0.0)) for name in names)) - 1
+
+def crafter_scores(rates: np.ndarray) -> np.ndarray:
+    """Crafter's score of success rates along the last axis (one per achievement), in percent."""
+    return np.exp(np.mean(np.log1p(100 * np.asarray(rates, dtype=float)), axis=-1)) - 1
 
 
 def _policy(controls: Sequence[dict[str, Any]], policy: str) -> list[list[int]]:
@@ -196,8 +209,8 @@ class TaskAnalysis:
     def _achievements_markdown(self) -> list[str]:
         rows = []
         names: list[str] = []
-        for method, controls in self.controls.items():
-            final = [c["policies"].get(TRAINED) or c["policies"][FINAL] for c in controls]
+        for method in self.controls:
+            final = self._finals(method)
             if not final:
                 continue
             names = sorted({n for f in final for n in f.get("achievement_names", [])}) or names
@@ -210,14 +223,37 @@ class TaskAnalysis:
         lines = [
             "Achievements unlocked by the final policies (share of re-evaluated episodes, all seeds):",
             "",
-            "| method | " + " | ".join(shown) + (" | Crafter score |" if score else " |"),
-            "|---|" + "---|" * (len(shown) + score),
+            "| method | "
+            + " | ".join(shown)
+            + (" | Crafter score | Crafter score over seeds |" if score else " |"),
+            "|---|" + "---|" * (len(shown) + 2 * score),
         ]
         for method, rates in rows:
             cells = " | ".join(f"{rates.get(n, 0):.2f}" for n in shown)
-            tail = f" | {achievement_score(rates, names):.1f} |" if score else " |"
+            tail = " |"
+            if score:
+                over_seeds = score_over_seeds(self._unlocked(method, names), crafter_scores)
+                tail = f" | {achievement_score(rates, names):.1f} | {over_seeds.format(digits=1)} |"
             lines.append(f"| {method} | {cells}{tail}")
+        if score:
+            lines += [
+                "",
+                "The Crafter score is computed from the success rates of all episodes pooled, as the Crafter "
+                "paper does; over seeds, it is each seed's score averaged, with a two-level bootstrap "
+                "interval (seeds, then episodes within each).",
+            ]
         return [*lines, ""]
+
+    def _finals(self, method: str) -> list[dict[str, Any]]:
+        """Per seed, the re-evaluation of ``method``'s final policy (the trained one where there is one)."""
+        return [c["policies"].get(TRAINED) or c["policies"][FINAL] for c in self.controls[method]]
+
+    def _unlocked(self, method: str, names: Sequence[str]) -> list[np.ndarray]:
+        """Per seed, an ``(episodes, names)`` 0/1 matrix: which achievements each episode unlocked."""
+        return [
+            np.array([[name in episode for name in names] for episode in final["achievements"]])
+            for final in self._finals(method)
+        ]
 
 
 def analyses(out: Path, registry: Registry | None = None) -> list[TaskAnalysis]:
@@ -257,6 +293,9 @@ def summary_markdown(tasks: Sequence[TaskAnalysis]) -> list[str]:
 def write_analysis(out: Path, registry: Registry | None = None) -> Path:
     """Write ``analysis.md`` (and ``learning_curves.png``) into ``out``; returns the markdown's path.
 
+    The curves are read from the trials' run directories, which a committed results folder does not
+    keep: without any of them, an existing plot is left as it is instead of being redrawn empty.
+
     :param registry: the plugins the trials ran with, for their methods (the installed ones by default).
     """
     out = Path(out)
@@ -285,7 +324,12 @@ def write_analysis(out: Path, registry: Registry | None = None) -> Path:
     path.write_text("\n".join(lines).rstrip("\n") + "\n", encoding="utf-8")
     from rlgpt.bench.plots import plot_learning_curves
 
-    plot_learning_curves(_trials(out), out / CURVES_FILE)
+    trials = _trials(out)
+    if (
+        any(t.get("run_dir") and Path(t["run_dir"], "curves").is_dir() for t in trials)
+        or not (out / CURVES_FILE).exists()
+    ):
+        plot_learning_curves(trials, out / CURVES_FILE)
     return path
 
 

@@ -93,6 +93,36 @@ def bootstrap(
     return Estimate(point, float(low), float(high), len(seeds))
 
 
+def score_over_seeds(
+    per_seed: Sequence[np.ndarray],
+    score: Callable[[np.ndarray], np.ndarray],
+    *,
+    resamples: int = RESAMPLES,
+    rng_seed: int = 0,
+) -> Estimate:
+    """The mean over seeds of a score computed from each seed's episodes, with a two-level interval.
+
+    For scores that are not a mean of per-episode values (Crafter's score, a geometric mean of
+    success rates): each seed's episodes are resampled, the score recomputed, then seeds resampled.
+
+    :param per_seed: one ``(episodes, outcomes)`` 0/1 matrix per seed (e.g. achievement unlocked).
+    :param score: maps ``(..., outcomes)`` rates to ``(...)`` scores (vectorised over leading axes).
+    """
+    seeds = [np.asarray(matrix, dtype=float) for matrix in per_seed if len(matrix)]
+    if not seeds:
+        raise ValueError("score of no seeds")
+    point = float(np.mean([score(matrix.mean(axis=0)) for matrix in seeds]))
+    rng = np.random.default_rng(rng_seed)
+    k = len(seeds)
+    # inner level: each seed's score on resampled episodes, (k, resamples)
+    inner = np.stack([score(m[rng.integers(len(m), size=(resamples, len(m)))].mean(axis=1)) for m in seeds])
+    chosen = rng.integers(k, size=(resamples, k))
+    samples = inner[chosen, np.arange(resamples)[:, None]].mean(axis=1)
+    tail = (1 - LEVEL) / 2 * 100
+    low, high = np.percentile(samples, [tail, 100 - tail])
+    return Estimate(point, float(low), float(high), k)
+
+
 def paired_difference(
     first: Sequence[Sequence[float]], second: Sequence[Sequence[float]], **kwargs: int
 ) -> Estimate:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from rlgpt.bench.stats import Estimate, bootstrap, iqm, paired_difference
+from rlgpt.bench.stats import Estimate, bootstrap, iqm, paired_difference, score_over_seeds
 
 
 def test_iqm_trims_a_quarter_from_each_end() -> None:
@@ -54,3 +54,20 @@ def test_difference_over_seeds_pairs_seeds_but_not_episodes() -> None:
     assert difference_over_seeds(low, low).value == 0.0
     with pytest.raises(ValueError, match="differ in number"):
         difference_over_seeds(high, low[:3])
+
+
+def test_a_score_over_seeds_averages_each_seeds_own_score_with_a_two_level_interval() -> None:
+    def share_unlocked(rates: np.ndarray) -> np.ndarray:
+        return rates.mean(axis=-1)
+
+    always = np.ones((20, 3))
+    never = np.zeros((20, 3))
+    same = score_over_seeds([always, always, always], share_unlocked)
+    assert (same.value, same.low, same.high, same.seeds) == (1.0, 1.0, 1.0, 3)
+    split = score_over_seeds([always, never], share_unlocked)
+    assert split.value == 0.5 and split.low == 0.0 and split.high == 1.0, "two disagreeing seeds: wide"
+    half = np.tile([[1.0, 0.0, 0.0], [0.0, 0.0, 0.0]], (10, 1))  # one outcome in half of the episodes
+    noisy = score_over_seeds([half] * 5, share_unlocked)
+    assert noisy.value == pytest.approx(1 / 6) and noisy.low < 1 / 6 < noisy.high, "episodes resampled too"
+    with pytest.raises(ValueError):
+        score_over_seeds([], share_unlocked)
