@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import json
 import re
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from rlgpt.llm import (
     output_kinds,
     user,
 )
+from rlgpt.llm.transcript import load_transcript
 
 EMPTY = {"type": "object", "properties": {}, "required": [], "additionalProperties": False}
 SCHEMA = JsonSchema("plan", EMPTY)
@@ -107,10 +107,10 @@ TRANSCRIPTS = Path(__file__).parents[3] / "examples" / "transcripts"
 def test_every_reference_program_fits_the_constrained_code_language():
     """A constrained backend can write what the reference answers do: each program, with its helpers moved
     after the required functions, fits the language."""
-    programs = []
+    programs = {}  # a transcript that includes another repeats its answers: each program once
     for transcript in sorted(TRANSCRIPTS.glob("*.jsonl")):
-        entries = [json.loads(line) for line in transcript.read_text().splitlines() if line.startswith("{")]
-        programs += [e["response"] for e in entries if e["match"].get("role") == "coder"]
+        entries = load_transcript(transcript)
+        programs |= dict.fromkeys(e.response for e in entries if e.match.get("role") == "coder")
     assert len(programs) >= 40
     for program in programs:
         required, reordered = helpers_last(program)
