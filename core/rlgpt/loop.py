@@ -182,10 +182,9 @@ class Loop:
             previous = history[-1] if history else None
             programs = self._write_programs(iteration, plan, agents, previous, record)
             runtime = self._runtime(plan, programs)
+            digest = _fingerprint(plan, programs)  # what training reuse is keyed on, and the dead-loop check
             self._count_call_failures(record, "before")
-            predictors = self._trainer.train(
-                iteration, runtime, record, _fingerprint(runtime.parsed_plan, runtime.programs)
-            )
+            predictors = self._trainer.train(iteration, runtime, record, digest)
             self._count_call_failures(record, "train")
             evaluation = self._evaluate(runtime, predictors, record)
             self._count_call_failures(record, "eval")
@@ -197,7 +196,7 @@ class Loop:
             )
             critique = self._critique(iteration, plan, agents, record, evaluation.frames)
             record.critique = bound_values(critique.model_dump()) if critique else None
-            record.fingerprint = _fingerprint(plan, programs) if agents else ""  # no agents: no choices
+            record.fingerprint = digest if agents else ""  # no agents: no choices
             record.plan = plan.model_dump()
             record.programs = programs
         self._detect_dead_loop(record, earlier)
