@@ -1,9 +1,9 @@
 """``analysis.md`` and ``learning_curves.png``: methods compared over seeds, with controls.
 
 Built from a results folder's ``trials/`` and the per-episode re-evaluations in ``controls/``
-(:mod:`rlgpt.bench.controls`). Methods are whatever the trials ran (built-in or a plugin's), in the
-order the bench finished their first trial; what is shown for a method follows from what its
-trials did. Per environment and task:
+(written by :mod:`rlgpt.bench.controls`, read through :mod:`rlgpt.bench.control_records`). Methods
+are whatever the trials ran (built-in or a plugin's), in the order the bench finished their first
+trial; what is shown for a method follows from what its trials did. Per environment and task:
 
 * success of each method's final policy (the loop's own evaluation): the mean over seeds of each
   seed's success rate, with a two-level bootstrap interval over seeds (:mod:`rlgpt.bench.stats`)
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rlgpt.bench.controls import (
+from rlgpt.bench.control_records import (
     FINAL,
     STOCHASTIC,
     TRAINED,

@@ -48,6 +48,23 @@ import numpy as np
 from rich.console import Console
 
 from rlgpt.agents.schemas import Plan
+from rlgpt.bench.analysis import write_analysis
+from rlgpt.bench.control_records import (
+    ALWAYS,
+    CONTROLS_DIR,
+    FINAL,
+    MIDPOINT,
+    RANDOM,
+    RANDOM_PARAMETERS,
+    STOCHASTIC,
+    TRAINED,
+    continues_learning,
+    control_label,
+    final_policy_steps,
+    load_controls,
+    run_dir_of,
+    with_local_run_dir,
+)
 from rlgpt.bench.matrix import NO_LLM
 from rlgpt.bench.trial import FINISHED, write_json
 from rlgpt.envs import run_chain
@@ -55,19 +72,29 @@ from rlgpt.envs import run_chain
 if TYPE_CHECKING:
     from rlgpt.plugins import Registry
 
-CONTROLS_DIR = "controls"
-TRAINED = "trained"
-STOCHASTIC = "trained_stochastic"
-RANDOM = "random"
-ALWAYS = "always:"
-MIDPOINT = ALWAYS + "midpoint"
-"""The single-action control of a continuous sub-task: the centre of its action box."""
-RANDOM_PARAMETERS = "@random"
-"""Suffix of the continuous control that always picks one coded action with uniform parameters."""
-
-FINAL = "final"
-"""The final policy of a trial without controls (pure RL's trained one, pure code's programs),
-re-evaluated with ``--all-methods`` for the achievements (and the Crafter score) of every method."""
+__all__ = [  # the read-side names live in rlgpt.bench.control_records and stay importable from here
+    "ALWAYS",
+    "CONTROLS_DIR",
+    "FINAL",
+    "MIDPOINT",
+    "RANDOM",
+    "RANDOM_PARAMETERS",
+    "STOCHASTIC",
+    "TRAINED",
+    "TrialControls",
+    "continues_learning",
+    "control_label",
+    "evaluation_world",
+    "final_policy_steps",
+    "has_controls",
+    "load_controls",
+    "main",
+    "rl_subtasks",
+    "run_controls",
+    "run_dir_of",
+    "unsupported",
+    "with_local_run_dir",
+]
 
 Predictors = Callable[[int], dict[str, Callable[..., Any]]]
 """A control: ``predictors(episode)`` -> RL sub-task name -> ``predict(obs, action_masks=None)``."""
@@ -90,29 +117,6 @@ def has_controls(result: dict[str, Any]) -> bool:
     records = result.get("records") or [{}]
     subtasks = rl_subtasks(records[-1].get("plan"))
     return bool(subtasks) and (result["llm"] != NO_LLM or any(s.get("coded_actions") for s in subtasks))
-
-
-def continues_learning(result: dict[str, Any], registry: Registry | None = None) -> bool:
-    """Whether a trial's learner carried on across iterations (``Method.continues_learning``).
-
-    The trial's method is looked up in ``registry`` (the installed plugins' by default); a method
-    not registered there is taken to continue when no LLM wrote its plans and every iteration
-    kept the same plan, as pure RL does.
-    """
-    from rlgpt.plugins import get_registry
-
-    methods = (registry or get_registry()).methods
-    if result["method"] in methods:
-        return methods[result["method"]].continues_learning
-    plans = [record.get("plan") for record in result["records"]]
-    return result["llm"] == NO_LLM and all(plan == plans[0] for plan in plans)
-
-
-def final_policy_steps(result: dict[str, Any], registry: Registry | None = None) -> int:
-    """Env steps a trial's final policy trained on: its last iteration's, or every iteration's when
-    one learner continued across them (:func:`continues_learning`)."""
-    records = result["records"] if continues_learning(result, registry) else result["records"][-1:]
-    return sum(int(r["env_steps"].get("train", 0)) for r in records)
 
 
 def unsupported(space: gym.Space) -> str | None:
@@ -173,16 +177,6 @@ class _BoxMacro:
         action[self.selectors :] = low[self.selectors :]
         action[self.chosen] = high[self.chosen]
         return np.asarray(action, dtype=self.space.dtype)
-
-
-def control_label(name: str) -> str:
-    """How a report names control ``name`` (``always:reach@random`` -> "always reach, random parameters")."""
-    if name == RANDOM:
-        return "uniform random over allowed actions"
-    label = name.replace(ALWAYS, "always ")
-    if label.endswith(RANDOM_PARAMETERS):
-        return label.removesuffix(RANDOM_PARAMETERS) + ", random parameters"
-    return label
 
 
 def _stochastic(predict: Callable[..., Any]) -> Callable[..., Any]:
@@ -377,20 +371,6 @@ def _shared_names(names: dict[str, list[str]]) -> list[str]:
     return list(dict.fromkeys(name for actions in names.values() for name in actions))
 
 
-def run_dir_of(out: Path, result: dict[str, Any]) -> Path:
-    """A trial's run directory: ``runs/<id>`` of the results folder ``out`` when it is there (the folder may
-    have been moved or copied since the trial ran), else the path recorded when it ran."""
-    local = Path(out) / "runs" / result["id"]
-    return local if local.is_dir() else Path(result["run_dir"])
-
-
-def with_local_run_dir(out: Path, result: dict[str, Any]) -> dict[str, Any]:
-    """``result`` with its ``run_dir`` where it is now (:func:`run_dir_of`), for readers of its files."""
-    if "run_dir" not in result:
-        return result
-    return {**result, "run_dir": str(run_dir_of(out, result))}
-
-
 def _checkpoints(run_dir: Path, iteration: int, recorded: Path) -> dict[str, Path]:
     """RL sub-task name -> its checkpoint of ``iteration`` (from the run's ``trained`` events).
 
@@ -413,12 +393,6 @@ def _rebased(path: Path, recorded: Path, run_dir: Path) -> Path:
     if not path.is_absolute():
         return run_dir / path
     return run_dir / path.relative_to(recorded) if path.is_relative_to(recorded) else path
-
-
-def load_controls(out: Path) -> dict[str, dict[str, Any]]:
-    """Trial id -> its controls, for every ``controls/*.json`` of a results folder."""
-    folder = Path(out) / CONTROLS_DIR
-    return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))}
 
 
 def run_controls(
@@ -473,8 +447,6 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     run_controls(args.out, all_methods=args.all_methods)
-    from rlgpt.bench.analysis import write_analysis
-
     print(write_analysis(args.out))
     return 0
 

@@ -28,7 +28,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from rlgpt.bench.controls import with_local_run_dir
+from rlgpt.bench.control_records import with_local_run_dir
 from rlgpt.bench.matrix import NO_LLM, REPLAY
 from rlgpt.bench.stats import Estimate, bootstrap
 from rlgpt.bench.tables import DEAD_LOOP, episode_successes, last_record

@@ -199,7 +199,9 @@ def _pop_transcript_digest(options: dict[str, Any]) -> str:
 
 REPORTING_MODULES = frozenset(
     f"bench/{name}.py"
-    for name in ("analysis", "controls", "llm_analysis", "plots", "quality", "stats", "tables")
+    for name in (
+        "analysis", "control_records", "controls", "llm_analysis", "plots", "quality", "stats", "tables"
+    )
 )
 """Modules that only read finished trials: editing them changes no trial's outcome, so no trial id."""
 

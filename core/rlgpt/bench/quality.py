@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rlgpt.bench.analysis import TaskAnalysis, analyses
-from rlgpt.bench.controls import control_label
+from rlgpt.bench.control_records import control_label
 from rlgpt.bench.matrix import NO_LLM, REPLAY
 from rlgpt.bench.stats import Estimate
 
