@@ -13,7 +13,8 @@
 #   OUT (folder), RATES, TASKS, SEEDS, BUDGET (learner steps per trial), RLGPT (the rlgpt command),
 #   CONFIG (the base run config, e.g. examples/furniture-insert-one-leg.toml), PLUGINS (the
 #   plugins it needs), TRANSCRIPT (other reference answers than the config's; crafter-basic-keep-do.jsonl
-#   is the basic-level plan that keeps "do").
+#   is the basic-level plan that keeps "do"), PURE_RL (0 to leave pure-rl out, when its line is measured
+#   elsewhere).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-benchmarks/results/quality-crafter-basic-20k}
@@ -29,7 +30,8 @@ answers=()
 [ -z "${TRANSCRIPT:-}" ] || answers=(--set "llm.options.transcript=$TRANSCRIPT")
 
 # pure-rl writes no code: it runs once, at the first level (its line is flat in code quality)
-methods=rl-gpt,pure-code,pure-rl
+methods=rl-gpt,pure-code
+[ "${PURE_RL:-1}" = 0 ] || methods=$methods,pure-rl
 for rate in $RATES; do
     "$RLGPT" bench --config "$CONFIG" --tasks "$TASKS" --methods "$methods" --seeds "$SEEDS" \
         --budget "$BUDGET" --set "code.mutation_rate=$rate" "${answers[@]}" --out "$OUT/m$rate"
