@@ -1,5 +1,7 @@
 """Every learner of the plugin passes the core's learner contract."""
 
+from typing import ClassVar
+
 from rlgpt.testing import LearnerContract
 
 
@@ -8,6 +10,15 @@ class TestPPOContract(LearnerContract):
 
     learner_name = "ppo"
     action_space = "discrete"
+
+
+class TestPPOContinuousContract(LearnerContract):
+    """PPO on continuous actions (a Box, with a selector per coded action); on-policy, it needs a
+    larger budget than SAC to reach the goal."""
+
+    learner_name = "ppo"
+    action_space = "continuous"
+    learning_budgets: ClassVar[dict[str, int]] = {"continuous": 6_000}
 
 
 class TestSACContract(LearnerContract):

@@ -12,7 +12,7 @@ import pytest
 import torch
 from gymnasium import spaces
 from rlgpt.testing import Corridor, FixedEpisodes, Reach
-from rlgpt_sb3 import ppo, sac
+from rlgpt_sb3 import dqn, ppo, sac
 from rlgpt_sb3.vec import policy_for
 from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv
 
@@ -47,7 +47,7 @@ def test_train_freq_from_a_config_list() -> None:
 
 @pytest.mark.parametrize(
     ("factory", "env_fn", "hint"),
-    [(ppo, Reach, "use learner 'sac'"), (sac, Corridor, "use learner 'ppo'")],
+    [(dqn, Reach, "use learner 'sac'"), (sac, Corridor, "use learner 'ppo'")],
 )
 def test_wrong_action_space_is_a_clear_error(factory, env_fn, hint) -> None:
     with pytest.raises(ValueError, match=hint):

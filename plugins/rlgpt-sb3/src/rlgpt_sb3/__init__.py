@@ -1,6 +1,6 @@
-"""rlgpt learners from stable-baselines3: ``ppo`` (discrete, macro-aware budgets, masks), ``sac``
-(continuous), ``dqn``, ``a2c`` and ``td3``; :func:`sb3_learner` makes any SB3 or sb3-contrib
-algorithm a learner.
+"""rlgpt learners from stable-baselines3: ``ppo`` (discrete with macro-aware budgets and masks, or
+continuous), ``sac`` (continuous), ``dqn``, ``a2c`` and ``td3``; :func:`sb3_learner` makes any SB3 or
+sb3-contrib algorithm a learner.
 
 The learner class is :class:`rlgpt_sb3.SB3Learner`; importing this package does not load torch.
 """

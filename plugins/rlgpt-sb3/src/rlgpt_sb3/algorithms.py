@@ -177,8 +177,10 @@ MASKABLE_PPO_ALGORITHM = Algorithm(
 PPO_ALGORITHM = Algorithm(
     name="ppo",
     class_name="PPO",
-    action_spaces=frozenset({"discrete"}),
-    description="PPO (stable-baselines3) for discrete actions, including primitives plus coded macro actions",
+    action_spaces=frozenset({"discrete", "continuous"}),
+    description="PPO (stable-baselines3) for discrete actions (primitives plus coded macro actions) or "
+    "continuous ones (a Box with a selector per coded action: its policy-gradient update needs no gradient "
+    "through the selectors' argmax, which SAC's and TD3's do)",
     defaults=_PPO_DEFAULTS,
     masked=MASKABLE_PPO_ALGORITHM,
 )

@@ -48,7 +48,7 @@ class LearnerFactory:
 
 
 ppo = LearnerFactory(PPO_ALGORITHM)
-"""PPO learner for discrete action spaces (primitives plus coded macro actions)."""
+"""PPO learner for discrete action spaces (primitives plus coded macro actions) or continuous ones."""
 sac = LearnerFactory(SAC_ALGORITHM)
 """SAC learner for continuous ``Box`` action spaces."""
 dqn = LearnerFactory(DQN_ALGORITHM)
