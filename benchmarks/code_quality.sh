@@ -13,8 +13,9 @@
 #   OUT (folder), RATES, TASKS, SEEDS, BUDGET (learner steps per trial), RLGPT (the rlgpt command),
 #   CONFIG (the base run config, e.g. examples/furniture-insert-one-leg.toml), PLUGINS (the
 #   plugins it needs), TRANSCRIPT (other reference answers than the config's; crafter-basic-keep-do.jsonl
-#   is the basic-level plan that keeps "do"), PURE_RL (0 to leave pure-rl out, when its line is measured
-#   elsewhere).
+#   is the basic-level plan that keeps "do"), LEARNER (another learner than the config's, with its own
+#   default hyperparameters, e.g. ppo on the furniture), PURE_RL (0 to leave pure-rl out, when its line
+#   is measured elsewhere).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-benchmarks/results/quality-crafter-basic-20k}
@@ -26,15 +27,16 @@ CONFIG=${CONFIG:-benchmarks/crafter-basic-long.toml}
 RLGPT=${RLGPT:-.venv/bin/rlgpt}
 PYTHON=${PYTHON:-.venv/bin/python}
 export RLGPT_LOAD_PLUGINS=${PLUGINS:-crafter,sb3} OMP_NUM_THREADS=1
-answers=()
-[ -z "${TRANSCRIPT:-}" ] || answers=(--set "llm.options.transcript=$TRANSCRIPT")
+overrides=()
+[ -z "${TRANSCRIPT:-}" ] || overrides=(--set "llm.options.transcript=$TRANSCRIPT")
+[ -z "${LEARNER:-}" ] || overrides+=(--set "learner.name=$LEARNER")
 
 # pure-rl writes no code: it runs once, at the first level (its line is flat in code quality)
 methods=rl-gpt,pure-code
 [ "${PURE_RL:-1}" = 0 ] || methods=$methods,pure-rl
 for rate in $RATES; do
     "$RLGPT" bench --config "$CONFIG" --tasks "$TASKS" --methods "$methods" --seeds "$SEEDS" \
-        --budget "$BUDGET" --set "code.mutation_rate=$rate" "${answers[@]}" --out "$OUT/m$rate"
+        --budget "$BUDGET" --set "code.mutation_rate=$rate" "${overrides[@]}" --out "$OUT/m$rate"
     "$PYTHON" -m rlgpt.bench.controls "$OUT/m$rate"
     methods=rl-gpt,pure-code
 done
