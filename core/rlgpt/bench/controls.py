@@ -22,7 +22,10 @@ evaluation worlds, with each RL sub-task driven by:
 * ``always:<action>@random`` (``Box``): that coded action in every step, with parameters drawn
   uniformly from the primitive box (the macro with no learned parameters).
 
-A sub-task whose action space is neither gets a one-line message and no untrained controls.
+Every policy's evaluation also counts what it chose in each step (``choices``: RL sub-task ->
+primitive or coded action -> steps), so a report can say whether a trained policy uses its coded
+actions at all. A sub-task whose action space is neither gets a one-line message and no untrained
+controls.
 Trials without a plan to keep fixed (pure RL on the primitives, or nothing trained) get none; with
 ``--all-methods`` their final policies are re-evaluated too (``final``), so every method's
 achievements (and, on ``open_game``, the Crafter score) can be reported. Results go to
@@ -39,6 +42,7 @@ import functools
 import json
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -67,7 +71,7 @@ from rlgpt.bench.control_records import (
 )
 from rlgpt.bench.matrix import NO_LLM
 from rlgpt.bench.trial import FINISHED, write_json
-from rlgpt.envs import run_chain
+from rlgpt.envs import CodedActions, run_chain
 
 if TYPE_CHECKING:
     from rlgpt.plugins import Registry
@@ -247,13 +251,35 @@ class TrialControls:
         }
         return {**controls, **self._untrained(self._spaces())}
 
-    def _spaces(self) -> dict[str, gym.Space]:
-        """RL sub-task name -> its action space (the primitives it keeps and its coded actions)."""
+    @functools.cached_property
+    def _views(self) -> dict[str, CodedActions]:
+        """RL sub-task name -> its action view (the primitives it keeps and its coded actions)."""
         env = self.runtime.make_env()
         try:
-            return {s.name: self.runtime.view(s, env).action_space for s in self.rl_subtasks}
+            return {s.name: self.runtime.view(s, env) for s in self.rl_subtasks}
         finally:
             env.close()
+
+    def _spaces(self) -> dict[str, gym.Space]:
+        """RL sub-task name -> its action space."""
+        return {name: view.action_space for name, view in self._views.items()}
+
+    def _counting(
+        self, subtask: str, predict: Callable[..., Any], counts: Counter[str]
+    ) -> Callable[..., Any]:
+        """``predict`` that also counts what each of its actions chooses in ``subtask``'s action space:
+        a primitive (by its name in a discrete space) or a coded action."""
+        view, names = self._views[subtask], self.env_spec.primitive_actions
+
+        def counted(obs: Any, *args: Any, **kwargs: Any) -> Any:
+            action = predict(obs, *args, **kwargs)
+            choice = view.choice_name(action)
+            if choice.startswith("primitive:"):
+                choice = names[int(choice.removeprefix("primitive:"))]
+            counts[choice] += 1
+            return action
+
+        return counted
 
     def _untrained(self, spaces: dict[str, gym.Space]) -> dict[str, Predictors]:
         """The untrained controls of these sub-task action spaces (one environment: one kind of space)."""
@@ -325,15 +351,22 @@ class TrialControls:
         primitives = [names[i] for i in kept] if kept is not None else list(names)
         return primitives + list(self.runtime.coded_actions(subtask))
 
-    def evaluate(self, predictors: Predictors) -> dict[str, list[Any]]:
-        """Per-episode success, env steps and achievements on the trial's evaluation worlds."""
+    def evaluate(self, predictors: Predictors) -> dict[str, Any]:
+        """Per-episode success, env steps and achievements on the trial's evaluation worlds, and what the
+        policies chose in every step of every episode (``choices``: RL sub-task -> action -> count)."""
         default_steps = self.task.max_episode_steps
         n = len(self.runtime.parsed_plan.subtasks)
         env = self.runtime.make_env()
-        out: dict[str, list[Any]] = {"success": [], "steps": [], "achievements": [], "achievement_names": []}
+        out: dict[str, Any] = {"success": [], "steps": [], "achievements": [], "achievement_names": []}
+        choices: dict[str, Counter[str]] = {name: Counter() for name in self._views}
         try:
             for episode in range(self.episodes):
-                policies = [self.runtime.policy(i, default_steps, predictors(episode)) for i in range(n)]
+                counted = {
+                    name: self._counting(name, predict, choices[name])
+                    for name, predict in predictors(episode).items()
+                    if name in choices
+                }
+                policies = [self.runtime.policy(i, default_steps, counted) for i in range(n)]
                 obs, info = env.reset(seed=evaluation_world(self.config.seed, episode))
                 chain = run_chain(env, policies, obs, info)
                 out["success"].append(int(bool(self.task.success(chain.info))))
@@ -343,6 +376,7 @@ class TrialControls:
                 out["achievement_names"] = sorted(set(out["achievement_names"]) | set(unlocked))
         finally:
             env.close()
+        out["choices"] = {name: dict(counts.most_common()) for name, counts in choices.items()}
         return out
 
     def run(self) -> dict[str, Any]:

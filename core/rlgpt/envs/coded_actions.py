@@ -197,6 +197,14 @@ class CodedActions(gym.Wrapper):
             info["stuck"] = True
         return self._obs, 0.0, False, stuck, info
 
+    def choice_name(self, action: Any) -> str:
+        """What ``action`` chooses, named as :meth:`action_names` names it (``primitive:<i>`` for a kept
+        primitive of a discrete space, ``primitive`` for a continuous one, else the coded action)."""
+        choice, primitive, _ = self._decode(action)
+        if choice is not None:
+            return self.macro_names[choice]
+        return "primitive" if self.continuous else f"primitive:{primitive}"
+
     def action_names(self) -> list[str]:
         """Human-readable name of each action index (primitive indices as ``primitive:<i>``)."""
         if self.continuous:

@@ -48,6 +48,10 @@ def test_controls_reproduce_the_loop_and_the_analysis_reports_what_rl_adds(tmp_p
     assert rl["reproduces_loop"] and rl["episodes"] == 4 and rl["final_policy_steps"] >= 256
     assert set(rl["policies"]) == {"trained", "trained_stochastic", "random", "always:craft_planks"}
     assert all(len(p["success"]) == 4 for p in rl["policies"].values())
+    always = rl["policies"]["always:craft_planks"]["choices"]
+    assert list(always) == ["build"] and list(always["build"]) == ["craft_planks"], always
+    primitives = set(rl["policies"]["random"]["choices"]["build"]) - {"craft_planks"}
+    assert primitives and all(not name.startswith("primitive") for name in primitives), "named primitives"
     assert set(controls) == {"build_house-rl-gpt-s0", "build_house-rl-gpt-s1"}
     assert run_controls(out, log=lambda line: None) == 0, "a rerun skips trials already done"
     assert run_controls(out, log=lambda line: None, all_methods=True) == 2, "now the pure-code trials"

@@ -108,8 +108,15 @@ def test_a_continuous_env_gets_uniform_midpoint_and_per_coded_action_controls(tm
     # which learned nothing but "pick the macro"
     assert controls["policies"]["always:head_to_target"]["success"] == [1, 1, 1]
     assert controls["policies"]["always:head_to_target@random"]["success"] == [1, 1, 1]
+    # every step's choice is counted: the macro control only ever picks its coded action, the midpoint
+    # (all selectors equal) the primitive
+    assert set(controls["policies"]["always:head_to_target"]["choices"]["reach"]) == {"head_to_target"}
+    assert set(controls["policies"]["always:midpoint"]["choices"]["reach"]) == {"primitive"}
+    trained = controls["policies"]["trained"]["choices"]["reach"]
+    assert set(trained) <= {"primitive", "head_to_target"} and sum(trained.values()) >= 3
     text = (out / ANALYSIS_FILE).read_text()
     assert "RL adds (rl-gpt)" in text and "| always midpoint |" in text and "**RL adds**" in text
+    assert "What the trained policy chose, over every step of every evaluation episode: determin" in text
     assert "| always head_to_target, random parameters |" in text
 
 

@@ -50,6 +50,7 @@ def test_kept_primitives_shrink_the_space_and_map_indices():
     env.reset(seed=0)
     assert env.action_space.n == 3
     assert env.action_names() == ["primitive:5", "primitive:6", "go"]
+    assert [env.choice_name(action) for action in range(3)] == env.action_names()
     with pytest.raises(ValueError, match="outside"):
         CodedActions(make_env(), GridcraftSkills, {}, keep_primitives=[99])
 
@@ -184,6 +185,8 @@ def test_continuous_actions_become_parameterised_primitives():
 
     env = CodedActions(Reach(), SkillAPI, {"push_twice": push_twice})
     assert env.action_space.shape == (4,)
+    assert env.choice_name(np.array([0.5, 0.0, -1.0, 1.0])) == "push_twice"
+    assert env.choice_name(np.array([0.5, 0.0, 0.2, 0.1])) == "primitive"
     env.reset()
     obs, *_, info = env.step(np.array([0.5, 0.0, -1.0, 1.0], np.float32))
     assert info["macro"] == "push_twice" and info["macro_steps"] == 2
