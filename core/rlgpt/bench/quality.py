@@ -18,6 +18,7 @@ Run ``python -m rlgpt.bench.quality DIR [DIR ...] --out FOLDER``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -47,6 +48,11 @@ class Level:
     coder: str
     tasks: tuple[TaskAnalysis, ...]
 
+    @property
+    def live(self) -> bool:
+        """Whether a live LLM wrote the programs (not replayed reference answers)."""
+        return self.coder != NO_LLM and not self.coder.startswith(f"{REPLAY}:")
+
 
 def read_level(out: Path) -> Level:
     """The level of one results folder, from its trials' configs.
@@ -66,9 +72,17 @@ def read_level(out: Path) -> Level:
         )
     rate = rates.pop()
     coder = coders.pop() if coders else NO_LLM
-    live = coder != NO_LLM and not coder.startswith(f"{REPLAY}:")
-    label = coder if live and rate == 0 else f"mutation {rate:g}" + (f" ({coder})" if live else "")
-    return Level(label, rate, coder, tasks)
+    level = Level("", rate, coder, tasks)
+    label = f"mutation {rate:g}" + (f" ({coder})" if level.live else "")
+    if level.live and rate == 0:
+        label = coder
+    return dataclasses.replace(level, label=label)
+
+
+def ordered(levels: Sequence[Level]) -> list[Level]:
+    """Levels as tables and figures show them: the replayed programs by mutation rate, then the live
+    coders' programs (in the order given)."""
+    return sorted(levels, key=lambda level: (level.live, level.rate))
 
 
 def _row(task: TaskAnalysis | None, methods: Sequence[str]) -> dict[str, Estimate | str | None]:
@@ -181,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="where quality.md and the figures go")
     args = parser.parse_args(argv)
     try:
-        levels = sorted((read_level(folder) for folder in args.levels), key=lambda level: level.rate)
+        levels = ordered([read_level(folder) for folder in args.levels])
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import matplotlib.image
-from rlgpt.bench.quality import main
+from rlgpt.bench.quality import Level, main, ordered
 
 
 def test_levels_are_read_from_each_folders_trials_and_tabled_and_plotted(
@@ -51,3 +51,15 @@ def test_a_folder_mixing_levels_or_without_trials_is_a_one_line_error(
         )
     assert main([str(out), "--out", str(tmp_path / "q")]) == 2
     assert "give one results folder per level" in capsys.readouterr().err
+
+
+def test_live_coders_levels_come_after_the_degraded_reference_programs() -> None:
+    live = Level("qwen", 0.0, "llama-cpp:qwen2.5-coder-1.5b (planner, critic: replay:reference)", ())
+    reference = [Level(f"mutation {rate:g}", rate, "replay:reference", ()) for rate in (0.2, 0.0, 0.1)]
+    assert live.live and not any(level.live for level in reference)
+    assert [level.label for level in ordered([live, *reference])] == [
+        "mutation 0",
+        "mutation 0.1",
+        "mutation 0.2",
+        "qwen",
+    ]
