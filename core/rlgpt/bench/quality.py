@@ -73,9 +73,10 @@ def read_level(out: Path) -> Level:
     rate = rates.pop()
     coder = coders.pop() if coders else NO_LLM
     level = Level("", rate, coder, tasks)
-    label = f"mutation {rate:g}" + (f" ({coder})" if level.live else "")
+    model = coder.split(" (")[0]  # without the roles on other LLMs: the coder's model names the level
+    label = f"mutation {rate:g}" + (f" ({model}, live)" if level.live else "")
     if level.live and rate == 0:
-        label = coder
+        label = f"{model} (live)"
     return dataclasses.replace(level, label=label)
 
 
@@ -165,10 +166,22 @@ def plot_quality(levels: Sequence[Level], out: Path) -> list[Path]:
                     ax.axhline(only.value, linestyle=":", color=f"C{i}", label=f"{line} (one level)")
                     ax.axhspan(only.low, only.high, color=f"C{i}", alpha=0.1)
                     continue
+                # a line through the degraded reference programs; a live coder's level is a point of its own
+                curve = [(x, e) for x, e in zip(xs, estimates, strict=True) if not levels[x].live]
                 style = "--" if line == BEST_CONTROL else "-"
-                ax.plot(xs, [e.value for e in estimates], style, marker="o", color=f"C{i}", label=line)
-                lows, highs = [e.low for e in estimates], [e.high for e in estimates]
-                ax.fill_between(xs, lows, highs, color=f"C{i}", alpha=0.15)
+                if curve:
+                    ax.plot([x for x, _ in curve], [e.value for _, e in curve], style, color=f"C{i}")
+                    lows, highs = [e.low for _, e in curve], [e.high for _, e in curve]
+                    ax.fill_between([x for x, _ in curve], lows, highs, color=f"C{i}", alpha=0.15)
+                ax.errorbar(
+                    xs,
+                    [e.value for e in estimates],
+                    yerr=[[e.value - e.low for e in estimates], [e.high - e.value for e in estimates]],
+                    fmt="o",
+                    color=f"C{i}",
+                    capsize=3,
+                    label=line,
+                )
             ax.set_xticks(range(len(levels)), [level.label for level in levels], rotation=20, fontsize=8)
             ax.set_ylim(-0.02, 1.02)
             ax.set_title(task_id)
