@@ -18,7 +18,6 @@ Run ``python -m rlgpt.bench.quality DIR [DIR ...] --out FOLDER``.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -51,7 +50,11 @@ class Level:
     @property
     def live(self) -> bool:
         """Whether a live LLM wrote the programs (not replayed reference answers)."""
-        return self.coder != NO_LLM and not self.coder.startswith(f"{REPLAY}:")
+        return _live(self.coder)
+
+
+def _live(coder: str) -> bool:
+    return coder != NO_LLM and not coder.startswith(f"{REPLAY}:")
 
 
 def read_level(out: Path) -> Level:
@@ -72,12 +75,11 @@ def read_level(out: Path) -> Level:
         )
     rate = rates.pop()
     coder = coders.pop() if coders else NO_LLM
-    level = Level("", rate, coder, tasks)
     model = coder.split(" (")[0]  # without the roles on other LLMs: the coder's model names the level
-    label = f"mutation {rate:g}" + (f" ({model}, live)" if level.live else "")
-    if level.live and rate == 0:
+    label = f"mutation {rate:g}" + (f" ({model}, live)" if _live(coder) else "")
+    if _live(coder) and rate == 0:
         label = f"{model} (live)"
-    return dataclasses.replace(level, label=label)
+    return Level(label, rate, coder, tasks)
 
 
 def ordered(levels: Sequence[Level]) -> list[Level]:
