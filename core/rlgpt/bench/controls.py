@@ -273,10 +273,7 @@ class TrialControls:
 
         def counted(obs: Any, *args: Any, **kwargs: Any) -> Any:
             action = predict(obs, *args, **kwargs)
-            choice = view.choice_name(action)
-            if choice.startswith("primitive:"):
-                choice = names[int(choice.removeprefix("primitive:"))]
-            counts[choice] += 1
+            counts[view.choice_name(action, names)] += 1
             return action
 
         return counted

@@ -197,13 +197,16 @@ class CodedActions(gym.Wrapper):
             info["stuck"] = True
         return self._obs, 0.0, False, stuck, info
 
-    def choice_name(self, action: Any) -> str:
-        """What ``action`` chooses, named as :meth:`action_names` names it (``primitive:<i>`` for a kept
-        primitive of a discrete space, ``primitive`` for a continuous one, else the coded action)."""
+    def choice_name(self, action: Any, primitive_names: Sequence[str] | None = None) -> str:
+        """What ``action`` chooses: the coded action's name, ``primitive`` in a continuous space, and
+        a kept primitive of a discrete space as :meth:`action_names` names it (``primitive:<i>``), or
+        as ``primitive_names[i]`` when the environment's primitive names are given."""
         choice, primitive, _ = self._decode(action)
         if choice is not None:
             return self.macro_names[choice]
-        return "primitive" if self.continuous else f"primitive:{primitive}"
+        if self.continuous:
+            return "primitive"
+        return primitive_names[primitive] if primitive_names is not None else f"primitive:{primitive}"
 
     def action_names(self) -> list[str]:
         """Human-readable name of each action index (primitive indices as ``primitive:<i>``)."""

@@ -51,6 +51,8 @@ def test_kept_primitives_shrink_the_space_and_map_indices():
     assert env.action_space.n == 3
     assert env.action_names() == ["primitive:5", "primitive:6", "go"]
     assert [env.choice_name(action) for action in range(3)] == env.action_names()
+    names = [f"p{i}" for i in range(8)]
+    assert [env.choice_name(action, names) for action in range(3)] == ["p5", "p6", "go"]
     with pytest.raises(ValueError, match="outside"):
         CodedActions(make_env(), GridcraftSkills, {}, keep_primitives=[99])
 
