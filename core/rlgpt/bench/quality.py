@@ -168,22 +168,28 @@ def plot_quality(levels: Sequence[Level], out: Path) -> list[Path]:
                     ax.axhline(only.value, linestyle=":", color=f"C{i}", label=f"{line} (one level)")
                     ax.axhspan(only.low, only.high, color=f"C{i}", alpha=0.1)
                     continue
-                # a line through the degraded reference programs; a live coder's level is a point of its own
+                # a line and band through the degraded reference programs; a live coder's level is a
+                # point of its own with an error bar
                 curve = [(x, e) for x, e in zip(xs, estimates, strict=True) if not levels[x].live]
+                live = [(x, e) for x, e in zip(xs, estimates, strict=True) if levels[x].live]
                 style = "--" if line == BEST_CONTROL else "-"
+                label: str | None = line
                 if curve:
-                    ax.plot([x for x, _ in curve], [e.value for _, e in curve], style, color=f"C{i}")
+                    cxs = [x for x, _ in curve]
+                    ax.plot(cxs, [e.value for _, e in curve], style, marker="o", color=f"C{i}", label=label)
                     lows, highs = [e.low for _, e in curve], [e.high for _, e in curve]
-                    ax.fill_between([x for x, _ in curve], lows, highs, color=f"C{i}", alpha=0.15)
-                ax.errorbar(
-                    xs,
-                    [e.value for e in estimates],
-                    yerr=[[e.value - e.low for e in estimates], [e.high - e.value for e in estimates]],
-                    fmt="o",
-                    color=f"C{i}",
-                    capsize=3,
-                    label=line,
-                )
+                    ax.fill_between(cxs, lows, highs, color=f"C{i}", alpha=0.15)
+                    label = None
+                if live:
+                    ax.errorbar(
+                        [x for x, _ in live],
+                        [e.value for _, e in live],
+                        yerr=[[e.value - e.low for _, e in live], [e.high - e.value for _, e in live]],
+                        fmt="o",
+                        color=f"C{i}",
+                        capsize=3,
+                        label=label,
+                    )
             ax.set_xticks(range(len(levels)), [level.label for level in levels], rotation=20, fontsize=8)
             ax.set_ylim(-0.02, 1.02)
             ax.set_title(task_id)
