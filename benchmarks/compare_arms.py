@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from pathlib import Path
 
 from rlgpt.bench.stats import bootstrap, difference_over_seeds
+from rlgpt.bench.trial import FINISHED
 
 Trials = dict[tuple[str, int], dict]
 
@@ -25,7 +27,7 @@ Trials = dict[tuple[str, int], dict]
 def finished_trials(folder: Path) -> Trials:
     """(task, seed) -> the finished trial of ``folder``'s ``results.json``."""
     data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
-    return {(t["task"], t["seed"]): t for t in data["trials"] if t["status"] == "ok" and t["records"]}
+    return {(t["task"], t["seed"]): t for t in data["trials"] if t["status"] == FINISHED and t["records"]}
 
 
 def episodes(record: dict) -> list[int]:
@@ -79,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     arms = [finished_trials(f) for f in folders]
     tasks = list(dict.fromkeys(task for task, _ in arms[0]))
-    command = "python benchmarks/compare_arms.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    command = "python benchmarks/compare_arms.py " + shlex.join(sys.argv[1:] if argv is None else argv)
     text = [f"# {labels[0]} against {labels[1]}", "", f"Command: `{command.strip()}`", ""]
     for task in tasks:
         text += task_table(task, arms, labels)

@@ -9,6 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from compare_arms import main  # noqa: E402
+from rlgpt.bench.trial import FINISHED  # noqa: E402
 
 
 def record(successes: int, episodes: int = 10) -> dict:
@@ -19,7 +20,7 @@ def write_folder(folder: Path, trials: dict[int, list[int]], task: str = "collec
     """A results.json with one finished trial per seed, its iterations' success counts as given."""
     folder.mkdir(parents=True)
     rows = [
-        {"task": task, "seed": seed, "status": "ok", "records": [record(n) for n in counts]}
+        {"task": task, "seed": seed, "status": FINISHED, "records": [record(n) for n in counts]}
         for seed, counts in trials.items()
     ]
     rows.append({"task": task, "seed": 9, "status": "failed", "records": []})
