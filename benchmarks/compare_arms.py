@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 from rlgpt.bench.stats import bootstrap, difference_over_seeds
+from rlgpt.bench.tables import episode_successes
 from rlgpt.bench.trial import FINISHED
 
 Trials = dict[tuple[str, int], dict]
@@ -28,11 +29,6 @@ def finished_trials(folder: Path) -> Trials:
     """(task, seed) -> the finished trial of ``folder``'s ``results.json``."""
     data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
     return {(t["task"], t["seed"]): t for t in data["trials"] if t["status"] == FINISHED and t["records"]}
-
-
-def episodes(record: dict) -> list[int]:
-    """Per-episode success (1/0) of one iteration record, from its counts."""
-    return [1] * record["successes"] + [0] * (record["episodes"] - record["successes"])
 
 
 def _rate(record: dict) -> str:
@@ -52,8 +48,8 @@ def task_table(task: str, arms: list[Trials], labels: list[str]) -> list[str]:
             records = arm[(task, seed)]["records"]
             cells += [_rate(records[0]), f"{_rate(records[-1])} ({len(records)})"]
         lines.append(f"| {seed} | " + " | ".join(cells) + " |")
-    first = [[episodes(arm[(task, s)]["records"][0]) for s in seeds] for arm in arms]
-    last = [[episodes(arm[(task, s)]["records"][-1]) for s in seeds] for arm in arms]
+    first = [[episode_successes(arm[(task, s)]["records"][0]) for s in seeds] for arm in arms]
+    last = [[episode_successes(arm[(task, s)]["records"][-1]) for s in seeds] for arm in arms]
     means = []
     for f, last_arm in zip(first, last, strict=True):
         means += [bootstrap(f).format(), bootstrap(last_arm).format()]

@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 from rlgpt.bench.stats import bootstrap
+from rlgpt.bench.tables import episode_successes
 from rlgpt.config import load_config
 from rlgpt.loop import Loop
 
@@ -47,11 +48,6 @@ def run_one(
     return [e["record"] for e in events if e["kind"] == "iteration_end"]
 
 
-def episodes(record: dict) -> list[int]:
-    """Per-episode success of an iteration, from its counts."""
-    return [1] * record["successes"] + [0] * (record["episodes"] - record["successes"])
-
-
 def table(results: dict[str, list[list[dict]]]) -> list[str]:
     """One row per structure: first and last iteration success over seeds, and how often the plan changed."""
     lines = [
@@ -59,8 +55,8 @@ def table(results: dict[str, list[list[dict]]]) -> list[str]:
         "|---|---|---|---|---|",
     ]
     for agents, runs in results.items():
-        first = bootstrap([episodes(r[0]) for r in runs])
-        last = bootstrap([episodes(r[-1]) for r in runs])
+        first = bootstrap([episode_successes(r[0]) for r in runs])
+        last = bootstrap([episode_successes(r[-1]) for r in runs])
         changed = sum(
             len({json.dumps(x["plan"], sort_keys=True) for x in r if x.get("plan")}) > 1 for r in runs
         )

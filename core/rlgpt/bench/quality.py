@@ -76,8 +76,9 @@ def read_level(out: Path) -> Level:
     rate = rates.pop()
     coder = coders.pop() if coders else NO_LLM
     model = coder.split(" (")[0]  # without the roles on other LLMs: the coder's model names the level
-    label = f"mutation {rate:g}" + (f" ({model}, live)" if _live(coder) else "")
-    if _live(coder) and rate == 0:
+    live = _live(coder)
+    label = f"mutation {rate:g}" + (f" ({model}, live)" if live else "")
+    if live and rate == 0:
         label = f"{model} (live)"
     return Level(label, rate, coder, tasks)
 
