@@ -15,7 +15,8 @@
 #   plugins it needs), TRANSCRIPT (other reference answers than the config's; crafter-basic-keep-do.jsonl
 #   is the basic-level plan that keeps "do"), LEARNER (another learner than the config's, with its own
 #   default hyperparameters, e.g. ppo on the furniture), PURE_RL (0 to leave pure-rl out, when its line
-#   is measured elsewhere).
+#   is measured elsewhere), VALIDATION (N > 0: the controls also report what validating each trained
+#   policy against its coded actions alone on N other worlds would deploy, rlgpt.policy_selection).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-benchmarks/results/quality-crafter-basic-20k}
@@ -37,7 +38,7 @@ methods=rl-gpt,pure-code
 for rate in $RATES; do
     "$RLGPT" bench --config "$CONFIG" --tasks "$TASKS" --methods "$methods" --seeds "$SEEDS" \
         --budget "$BUDGET" --set "code.mutation_rate=$rate" "${overrides[@]}" --out "$OUT/m$rate"
-    "$PYTHON" -m rlgpt.bench.controls "$OUT/m$rate"
+    "$PYTHON" -m rlgpt.bench.controls "$OUT/m$rate" --validation-episodes "${VALIDATION:-0}"
     methods=rl-gpt,pure-code
 done
 "$PYTHON" -m rlgpt.bench.quality $(for rate in $RATES; do echo "$OUT/m$rate"; done) --out "$OUT"

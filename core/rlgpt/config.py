@@ -150,6 +150,10 @@ class EvaluationConfig(_Strict):
     solves its training episodes while sampling can loop when greedy; every iteration records the
     training success (:data:`rlgpt.metrics.TRAINING_SUCCESS_WINDOW`) beside the evaluation's, and
     ``deterministic = false`` evaluates sampled actions instead.
+
+    ``validation_episodes``: a trained policy can lose to its own coded actions run alone; with N > 0
+    the loop validates it against them on N other worlds first and evaluates the better one
+    (:mod:`rlgpt.policy_selection`).
     """
 
     episodes: int = Field(default=10, ge=1, description="Evaluation episodes per iteration.")
@@ -165,6 +169,15 @@ class EvaluationConfig(_Strict):
         description="Trained policies act greedily; `false` samples their actions. Each iteration records "
         f"the training success (last {TRAINING_SUCCESS_WINDOW} training episodes per RL sub-task) beside the "
         "evaluation's: training that succeeds where greedy evaluation fails means the greedy policy loops.",
+    )
+    validation_episodes: int = Field(
+        default=0,
+        ge=0,
+        le=999,
+        description="After training, run the plan this many times on validation worlds (not the "
+        "evaluation's) with the trained policy and with each coded action alone (`always:<action>`), and "
+        "evaluate the one that succeeds most, ties to the trained policy (rlgpt.policy_selection); 0: "
+        "always the trained policy.",
     )
 
 

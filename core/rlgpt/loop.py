@@ -39,27 +39,26 @@ from rlgpt.agents.schemas import Critique, Plan
 from rlgpt.code.mutations import MutatingLLM
 from rlgpt.coding import ProgramWriter, SampledLLM
 from rlgpt.config import LLM_ROLES, LLMConfig, RunConfig, validate_against_registry
-from rlgpt.envs import run_chain
 from rlgpt.execution import (
     CodeLimits,
     PlanRuntime,
     class_path,
 )
-from rlgpt.frames import RGB_ARRAY, png_frame, renders_rgb
 from rlgpt.interrupts import is_storage_error
 from rlgpt.llm import build_llm
 from rlgpt.llm.cache import default_cache_path
 from rlgpt.llm.roles import RoleRouter
 from rlgpt.llm.types import LLM, LLMError
 from rlgpt.metrics import IterationRecord, RunSummary
-from rlgpt.observers import ConsoleObserver, Observers, episode_progress
+from rlgpt.observers import ConsoleObserver, Observers
+from rlgpt.plan_evaluation import PlanEvaluator
 from rlgpt.plugins import Registry, get_registry
 from rlgpt.recording import RecordingLLM
-from rlgpt.rollouts import EvaluationTally, call_failure_lines, summarise, training_lines
+from rlgpt.rollouts import call_failure_lines, selection_lines, summarise, training_lines
 from rlgpt.runs import EventLog, RunDirectory, RunDirectoryError
 from rlgpt.skill_memory import SkillMemory
 from rlgpt.subtask_training import SubtaskTrainer
-from rlgpt.textbound import bound_text, bound_values
+from rlgpt.textbound import bound_values
 from rlgpt.tracking import Tracker
 
 FINAL_STATUSES = ("target_reached", "max_iterations", "dead_loop")
@@ -184,14 +183,17 @@ class Loop:
             runtime = self._runtime(plan, programs)
             digest = _fingerprint(plan, programs)  # what training reuse is keyed on, and the dead-loop check
             self._count_call_failures(record, "before")
-            predictors = self._trainer.train(iteration, runtime, record, digest)
+            trained = self._trainer.train(iteration, runtime, record, digest)
             self._count_call_failures(record, "train")
-            evaluation = self._evaluate(runtime, predictors, record)
+            predictors = self._evaluator.deployed(runtime, trained, record)
+            self._count_call_failures(record, "validation")
+            evaluation = self._evaluator.evaluate(runtime, predictors, record)
             self._count_call_failures(record, "eval")
             self._skill_memory.keep(iteration, plan, programs, evaluation.reached_by_acting(record.episodes))
             record.summary = (
                 summarise(plan, evaluation, record.episodes)
                 + training_lines(record, self.config.evaluation.deterministic)
+                + selection_lines(record)
                 + call_failure_lines(record)
             )
             critique = self._critique(iteration, plan, agents, record, evaluation.frames)
@@ -357,72 +359,21 @@ class Loop:
 
     # ------------------------------------------------------------------ evaluate
 
-    def _evaluate(
-        self, runtime: PlanRuntime, predictors: dict[str, Any], record: IterationRecord
-    ) -> EvaluationTally:
-        episodes = self.config.evaluation.episodes
-        default_steps = self.task.max_episode_steps
-        deterministic = self.config.evaluation.deterministic
-        if not deterministic:  # sample the trained policies' actions, as they acted in training
-            predictors = {name: functools.partial(p, deterministic=False) for name, p in predictors.items()}
-        policies = [
-            runtime.policy(i, default_steps, predictors) for i in range(len(runtime.parsed_plan.subtasks))
-        ]
-        env = runtime.make_env(self._frame_render_mode)
-        frame = functools.partial(png_frame, env) if self._frame_render_mode else None
-        evaluation = EvaluationTally()
-        self._emit("evaluating", iteration=record.iteration, episodes=episodes, deterministic=deterministic)
-        with episode_progress(self.console, episodes, enabled=self.progress_bar) as advance:
-            for episode in range(episodes):
-                obs, info = env.reset(seed=10_000 + 1_000 * self.config.seed + episode)
-                chain = run_chain(env, policies, obs, info)
-                evaluation.steps += chain.steps
-                evaluation.successes += int(self._solved(chain.info, evaluation))
-                state = functools.partial(self.env_spec.describe, chain.obs, chain.info)
-                for outcome in chain.outcomes:
-                    evaluation.add(outcome, state, frame)
-                advance()
-        env.close()
-        self._write_frames(record.iteration, runtime.parsed_plan, evaluation)
-        record.episodes, record.successes = episodes, evaluation.successes
-        record.env_steps["eval"] += evaluation.steps
-        record.subtask_success = {
-            s.name: evaluation.reached[s.name] / episodes for s in runtime.parsed_plan.subtasks
-        }
-        self._emit("evaluated", iteration=record.iteration, successes=evaluation.successes, episodes=episodes)
-        return evaluation
-
     @functools.cached_property
-    def _frame_render_mode(self) -> str | None:
-        """``"rgb_array"`` when evaluation renders frames: asked for and listed in the env's render modes."""
-        if not self.config.evaluation.frames:
-            return None
-        env = self.env_spec.make(**self._env_kwargs())
-        renders = renders_rgb(env)
-        env.close()
-        return RGB_ARRAY if renders else None
-
-    def _write_frames(self, iteration: int, plan: Plan, evaluation: EvaluationTally) -> None:
-        """Write the frames of failed sub-tasks as ``frames/iter-<i>-<sub-task>.png``, in plan order."""
-        files = {}
-        for subtask in plan.subtasks:
-            if subtask.name in evaluation.frames:
-                path = f"frames/iter-{iteration}-{subtask.name}.png"
-                self.run_dir.write_bytes(path, evaluation.frames[subtask.name])
-                files[subtask.name] = path
-        if files:
-            self._emit("frames", iteration=iteration, files=files)
+    def _evaluator(self) -> PlanEvaluator:
+        """Validates and evaluates each iteration's plan (:mod:`rlgpt.plan_evaluation`)."""
+        return PlanEvaluator(
+            config=self.config,
+            env=self.env_spec,
+            task=self.task,
+            run_dir=self.run_dir,
+            emit=self._emit,
+            env_kwargs=self._env_kwargs(),
+            console=self.console,
+            progress_bar=self.progress_bar,
+        )
 
     # ------------------------------------------------------------------ critique
-
-    def _solved(self, info: dict[str, Any], evaluation: EvaluationTally) -> bool:
-        """The task's success predicate on an episode's last ``info``; raising counts as not solved."""
-        try:
-            return bool(self.task.success(info))
-        except Exception as exc:
-            error = f"task {self.task.id!r}: success(info) raised {type(exc).__name__}: {exc}"
-            evaluation.task_errors[bound_text(error, 500)] += 1
-            return False
 
     def _critique(
         self,

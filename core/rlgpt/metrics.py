@@ -72,6 +72,9 @@ class IterationRecord:
     program_costs: dict[str, dict[str, float]] = field(default_factory=dict)
     """Sub-task -> what its accepted program cost to write: LLM ``tokens`` and wall-clock ``seconds``
     (every sample, fix and dry run of it included)."""
+    selection: dict[str, Any] | None = None
+    """What validation chose (:meth:`rlgpt.policy_selection.Selection.to_dict`), when the run validates
+    its trained policies (``evaluation.validation_episodes``); None otherwise."""
 
     @property
     def success_rate(self) -> float:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from rlgpt.agents.schemas import Plan
 from rlgpt.envs import SubtaskOutcome
 from rlgpt.metrics import IterationRecord
+from rlgpt.policy_selection import Selection
 
 
 @dataclass
@@ -103,12 +104,18 @@ def training_lines(record: IterationRecord, deterministic: bool) -> str:
     return f"\n- training (the learner's exploring actions): {trained}; evaluation used {acting}"
 
 
+def selection_lines(record: IterationRecord) -> str:
+    """What validation chose (``evaluation.validation_episodes``), for the summary the critic and the
+    next planner read."""
+    return f"\n- {Selection(**record.selection).summary()}" if record.selection else ""
+
+
 def call_failure_lines(record: IterationRecord) -> str:
     """Failed calls per phase, for the summary the critic and the next planner read."""
     lines = []
     for phase, counts in record.call_failures.items():
         if counts:
-            where = "in training" if phase == "train" else "in evaluation"
+            where = {"train": "in training", "validation": "in validation"}.get(phase, "in evaluation")
             listed = ", ".join(f"{key} x{n}" for key, n in sorted(counts.items()))
             lines.append(f"\n- failed calls of generated code {where}: {listed}")
     return "".join(lines)

@@ -32,6 +32,7 @@ import numpy as np
 
 from rlgpt.bench.control_records import (
     FINAL,
+    SELECTED,
     STOCHASTIC,
     TRAINED,
     control_label,
@@ -154,7 +155,7 @@ class TaskAnalysis:
         controls = self._trained_controls(method)
         if not controls:
             return {}
-        names = [n for n in controls[0]["policies"] if n not in (TRAINED, STOCHASTIC, FINAL)]
+        names = [n for n in controls[0]["policies"] if n not in (TRAINED, STOCHASTIC, SELECTED, FINAL)]
         shared = [n for n in names if all(n in c["policies"] for c in controls)]
         return {name: bootstrap(_policy(controls, name)) for name in shared}
 
@@ -166,6 +167,16 @@ class TaskAnalysis:
         best = max(estimates, key=lambda name: estimates[name].value)
         controls = self._trained_controls(method)
         return best, paired_difference(_policy(controls, TRAINED), _policy(controls, best))
+
+    def validated(self, method: str) -> tuple[Estimate, Estimate] | None:
+        """What validation after the run would have deployed (``controls --validation-episodes``): its
+        success over seeds, and it minus the best control (paired); None unless every seed has it."""
+        adds = self.rl_adds(method)
+        controls = self._trained_controls(method)
+        if adds is None or not all(SELECTED in c["policies"] for c in controls):
+            return None
+        selected = _policy(controls, SELECTED)
+        return bootstrap(selected), paired_difference(selected, _policy(controls, adds[0]))
 
     def markdown(self) -> list[str]:
         """This task's section of ``analysis.md``."""
@@ -223,16 +234,39 @@ class TaskAnalysis:
                 + ".",
             ]
         best, difference = adds
-        verdict = (
-            "above zero beyond its interval" if difference.low > 0 else "not above zero beyond its interval"
-        )
         lines += [
             "",
             f"**RL adds** (trained minus the best control, `{best}`, paired episode by episode): "
-            f"{difference.format(signed=True)}, {verdict}.",
+            f"{difference.format(signed=True)}, {_verdict(difference)}.",
             "",
         ]
-        return lines
+        return lines + self._selection_markdown(method, best)
+
+    def _selection_markdown(self, method: str, best: str) -> list[str]:
+        """What validation chose, per seed: in the loop (its ``trained`` row is what it deployed) or
+        after the run (``controls --validation-episodes``, the ``selected`` policy)."""
+        selections = [c["selection"] for c in self._trained_controls(method) if c.get("selection")]
+        if not selections:
+            return []
+        episodes = selections[0]["episodes"]
+        chosen = Counter(s["chosen"] for s in selections)
+        picks = ", ".join(f"{name} on {n}" for name, n in chosen.most_common())
+        validated = self.validated(method)
+        if validated is None:  # the loop validated: the trained row above is what it deployed
+            return [
+                f"The loop validated the trained policy against its coded actions alone on {episodes} other "
+                f"worlds per seed and deployed: {picks} (of {len(selections)} seeds); the rows above "
+                "labelled trained are what it deployed.",
+                "",
+            ]
+        success, difference = validated
+        return [
+            "**Validated** (after the run, the trained policy or a coded action alone, whichever solved "
+            f"more of {episodes} other worlds per seed; chosen: {picks} of {len(selections)} seeds): "
+            f"{success.format()}; minus the best control, `{best}`: {difference.format(signed=True)}, "
+            f"{_verdict(difference)}.",
+            "",
+        ]
 
     def _achievements_markdown(self) -> list[str]:
         rows = []
@@ -282,6 +316,10 @@ class TaskAnalysis:
             np.array([[name in episode for name in names] for episode in final["achievements"]])
             for final in self._finals(method)
         ]
+
+
+def _verdict(difference: Estimate) -> str:
+    return "above zero beyond its interval" if difference.low > 0 else "not above zero beyond its interval"
 
 
 def analyses(out: Path, registry: Registry | None = None) -> list[TaskAnalysis]:

@@ -13,19 +13,25 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rlgpt.bench.matrix import NO_LLM
+from rlgpt.policy_selection import ALWAYS
+from rlgpt.policy_selection import (
+    TRAINED as TRAINED,  # a control name too: the policy as the loop evaluated it
+)
 
 if TYPE_CHECKING:
     from rlgpt.plugins import Registry
 
 CONTROLS_DIR = "controls"
-TRAINED = "trained"
 STOCHASTIC = "trained_stochastic"
 RANDOM = "random"
-ALWAYS = "always:"
 MIDPOINT = ALWAYS + "midpoint"
 """The single-action control of a continuous sub-task: the centre of its action box."""
 RANDOM_PARAMETERS = "@random"
 """Suffix of the continuous control that always picks one coded action with uniform parameters."""
+
+SELECTED = "selected"
+"""The policy validation would have deployed (``--validation-episodes``): the trained one, or the coded
+action alone that beat it on the validation worlds (:mod:`rlgpt.policy_selection`)."""
 
 FINAL = "final"
 """The final policy of a trial without controls (pure RL's trained one, pure code's programs),

@@ -60,6 +60,7 @@ from rlgpt.bench.control_records import (
     MIDPOINT,
     RANDOM,
     RANDOM_PARAMETERS,
+    SELECTED,
     STOCHASTIC,
     TRAINED,
     continues_learning,
@@ -72,6 +73,9 @@ from rlgpt.bench.control_records import (
 from rlgpt.bench.matrix import NO_LLM
 from rlgpt.bench.trial import FINISHED, write_json
 from rlgpt.envs import CodedActions, run_chain
+from rlgpt.envs.fixed_rules import BoxMacro, BoxUniform, MaskedChoice
+from rlgpt.policy_selection import rule_candidates, validate
+from rlgpt.worlds import evaluation_world
 
 if TYPE_CHECKING:
     from rlgpt.plugins import Registry
@@ -83,6 +87,7 @@ __all__ = [  # the read-side names live in rlgpt.bench.control_records and stay 
     "MIDPOINT",
     "RANDOM",
     "RANDOM_PARAMETERS",
+    "SELECTED",
     "STOCHASTIC",
     "TRAINED",
     "TrialControls",
@@ -102,11 +107,6 @@ __all__ = [  # the read-side names live in rlgpt.bench.control_records and stay 
 
 Predictors = Callable[[int], dict[str, Callable[..., Any]]]
 """A control: ``predictors(episode)`` -> RL sub-task name -> ``predict(obs, action_masks=None)``."""
-
-
-def evaluation_world(seed: int, episode: int) -> int:
-    """The reset seed of evaluation episode ``episode`` of a run with ``seed`` (as the loop does)."""
-    return 10_000 + 1_000 * seed + episode
 
 
 def rl_subtasks(plan: dict[str, Any] | None) -> list[dict[str, Any]]:
@@ -130,57 +130,6 @@ def unsupported(space: gym.Space) -> str | None:
     if isinstance(space, gym.spaces.Box) and len(space.shape) == 1 and space.is_bounded("both"):
         return None
     return f"action space {space} has no untrained controls (only Discrete and bounded 1-D Box have)"
-
-
-class _Masked:
-    """A control policy over ``Discrete(n)``: ``always`` where the mask allows it, else uniform allowed."""
-
-    def __init__(self, n: int, rng: np.random.Generator, always: int | None = None) -> None:
-        self.n, self.rng, self.always = n, rng, always
-
-    def __call__(self, obs: Any, action_masks: Any = None) -> int:
-        allowed = np.arange(self.n) if action_masks is None else np.flatnonzero(action_masks)
-        if self.always is not None and self.always in allowed:
-            return self.always
-        return int(self.rng.choice(allowed))
-
-
-class _Box:
-    """A control policy over a bounded ``Box``: uniform in it, or (``rng`` None) always its centre."""
-
-    def __init__(self, space: gym.spaces.Box, rng: np.random.Generator | None) -> None:
-        self.space, self.rng = space, rng
-
-    def __call__(self, obs: Any, action_masks: Any = None) -> np.ndarray:
-        low, high = self.space.low, self.space.high
-        action = (low + high) / 2 if self.rng is None else self.rng.uniform(low, high)
-        return np.asarray(action, dtype=self.space.dtype)
-
-
-class _BoxMacro:
-    """A control policy over a continuous coded-action space (see
-    :class:`~rlgpt.envs.coded_actions.CodedActions`): always coded action ``macro``, with the centre
-    of the primitive box as its parameters, or (``rng`` given) parameters uniform in it.
-
-    :param space: the sub-task's action space: the primitive's parameter dims, then one selector per
-        choice (the primitive first, then each of the ``macros`` coded actions).
-    :param macros: how many coded actions the space selects among.
-    :param macro: index of the coded action among them.
-    """
-
-    def __init__(
-        self, space: gym.spaces.Box, macros: int, macro: int, rng: np.random.Generator | None
-    ) -> None:
-        self.space, self.rng = space, rng
-        self.selectors = space.shape[0] - macros - 1
-        self.chosen = self.selectors + 1 + macro
-
-    def __call__(self, obs: Any, action_masks: Any = None) -> np.ndarray:
-        low, high = self.space.low, self.space.high
-        action = (low + high) / 2 if self.rng is None else self.rng.uniform(low, high)
-        action[self.selectors :] = low[self.selectors :]
-        action[self.chosen] = high[self.chosen]
-        return np.asarray(action, dtype=self.space.dtype)
 
 
 def _stochastic(predict: Callable[..., Any]) -> Callable[..., Any]:
@@ -225,6 +174,8 @@ class TrialControls:
         self.expected_successes = int(record["successes"])
         self.episodes = int(record["episodes"])
         self.checkpoints = _checkpoints(run_dir, int(record["iteration"]), recorded)
+        self.selection: dict[str, Any] | None = record.get("selection")
+        """What the loop's validation chose (``evaluation.validation_episodes``), if it validated."""
 
     @property
     def rl_subtasks(self) -> list[Any]:
@@ -245,11 +196,14 @@ class TrialControls:
         as_evaluated = trained if self.config.evaluation.deterministic else sampled
         if not has_controls(self.result):  # its final policy only
             return {FINAL: lambda episode: as_evaluated}
+        untrained = self._untrained(self._spaces())
+        deployed = (self.selection or {}).get("chosen", TRAINED)
         controls: dict[str, Predictors] = {
-            TRAINED: lambda episode: as_evaluated,
+            # the policy as the loop evaluated it: the trained one, or the rule its validation chose
+            TRAINED: untrained.get(deployed, lambda episode: as_evaluated),
             STOCHASTIC: lambda episode: sampled,
         }
-        return {**controls, **self._untrained(self._spaces())}
+        return {**controls, **untrained}
 
     @functools.cached_property
     def _views(self) -> dict[str, CodedActions]:
@@ -287,66 +241,50 @@ class TrialControls:
                 return {}
         if not all(isinstance(space, gym.spaces.Discrete) for space in spaces.values()):
             return {
-                RANDOM: lambda episode: {n: _Box(s, self._rng(episode)) for n, s in spaces.items()},
-                MIDPOINT: lambda episode: {n: _Box(s, None) for n, s in spaces.items()},
+                RANDOM: lambda episode: {n: BoxUniform(s, self._rng(episode)) for n, s in spaces.items()},
+                MIDPOINT: lambda episode: {n: BoxUniform(s, None) for n, s in spaces.items()},
                 **self._box_macros(spaces),
             }
-        names = {s.name: self._actions(s) for s in self.rl_subtasks}
-        controls: dict[str, Predictors] = {
-            RANDOM: lambda episode: {n: _Masked(len(a), self._rng(episode)) for n, a in names.items()}
+        sizes = {name: int(space.n) for name, space in spaces.items()}
+        return {
+            RANDOM: lambda episode: {n: MaskedChoice(size, self._rng(episode)) for n, size in sizes.items()},
+            **self._rules,
         }
-        coded = {name for s in self.rl_subtasks for name in self.runtime.coded_actions(s)}
-        for action in _shared_names(names):
-            if action in coded:
-                controls[ALWAYS + action] = functools.partial(self._always, names, action)
-        return controls
 
     def _box_macros(self, spaces: dict[str, gym.Space]) -> dict[str, Predictors]:
-        """``always:<action>`` and ``always:<action>@random`` for every coded action of a continuous plan.
+        """``always:<action>`` (:func:`rlgpt.policy_selection.rule_candidates`) and
+        ``always:<action>@random`` for every coded action of a continuous plan.
 
         A sub-task without that coded action gets uniform actions over its box, as ``random`` does.
         """
         macros = {s.name: list(self.runtime.coded_actions(s)) for s in self.rl_subtasks}
         controls: dict[str, Predictors] = {}
-        for action in dict.fromkeys(a for names in macros.values() for a in names):
-            for suffix, draws in (("", False), (RANDOM_PARAMETERS, True)):
-                controls[ALWAYS + action + suffix] = functools.partial(
-                    self._always_box, spaces, macros, action, draws
-                )
+        for name, rule in self._rules.items():
+            action = name.removeprefix(ALWAYS)
+            controls[name] = rule
+            draw = functools.partial(self._random_parameters, spaces, macros, action)
+            controls[name + RANDOM_PARAMETERS] = draw
         return controls
 
-    def _always_box(
-        self,
-        spaces: dict[str, gym.Space],
-        macros: dict[str, list[str]],
-        action: str,
-        draws: bool,
-        episode: int,
+    @functools.cached_property
+    def _rules(self) -> dict[str, Predictors]:
+        """The code-alone candidates validation compares the trained policy with (``always:<action>``)."""
+        return rule_candidates(self.runtime, self.config.seed)
+
+    def _random_parameters(
+        self, spaces: dict[str, gym.Space], macros: dict[str, list[str]], action: str, episode: int
     ) -> dict[str, Any]:
         policies: dict[str, Any] = {}
         for name, space in spaces.items():
             rng = self._rng(episode)
             if action in macros[name]:
-                index = macros[name].index(action)
-                policies[name] = _BoxMacro(space, len(macros[name]), index, rng if draws else None)
+                policies[name] = BoxMacro(space, len(macros[name]), macros[name].index(action), rng)
             else:
-                policies[name] = _Box(space, rng)
+                policies[name] = BoxUniform(space, rng)
         return policies
-
-    def _always(self, names: dict[str, list[str]], action: str, episode: int) -> dict[str, Any]:
-        return {
-            n: _Masked(len(a), self._rng(episode), a.index(action) if action in a else None)
-            for n, a in names.items()
-        }
 
     def _rng(self, episode: int) -> np.random.Generator:
         return np.random.default_rng([self.config.seed, episode])
-
-    def _actions(self, subtask: Any) -> list[str]:
-        kept = self.runtime.kept_primitives(subtask)
-        names = self.env_spec.primitive_actions
-        primitives = [names[i] for i in kept] if kept is not None else list(names)
-        return primitives + list(self.runtime.coded_actions(subtask))
 
     def evaluate(self, predictors: Predictors) -> dict[str, Any]:
         """Per-episode success, env steps and achievements on the trial's evaluation worlds, and what the
@@ -393,13 +331,28 @@ class TrialControls:
             "env_steps": self.result["summary"]["env_steps"],
             "reproduces_loop": reference is not None and sum(reference["success"]) == self.expected_successes,
             "policies": evaluated,
+            **({"selection": self.selection} if self.selection else {}),
             "wall_time_s": time.perf_counter() - started,
         }
 
-
-def _shared_names(names: dict[str, list[str]]) -> list[str]:
-    """Every action name of any RL sub-task, first-seen order."""
-    return list(dict.fromkeys(name for actions in names.values() for name in actions))
+    def with_selection(self, controls: dict[str, Any], episodes: int) -> dict[str, Any]:
+        """``controls`` (this trial's, from :meth:`run`) with what validation on ``episodes`` worlds
+        would have deployed (:mod:`rlgpt.policy_selection`): ``selection``, and the ``selected``
+        policy's outcomes on the evaluation worlds (those of the candidate it chose). A trial whose
+        loop validated keeps its own selection (its ``trained`` is already what it deployed)."""
+        if self.selection or TRAINED not in controls["policies"] or not self._rules:
+            return controls
+        trained = self.policies()[TRAINED]
+        selection = validate(
+            self.runtime,
+            self.task.success,
+            {TRAINED: trained, **self._rules},
+            seed=self.config.seed,
+            episodes=episodes,
+            default_steps=self.task.max_episode_steps,
+        )
+        policies = {**controls["policies"], SELECTED: controls["policies"][selection.chosen]}
+        return {**controls, "policies": policies, "selection": selection.to_dict()}
 
 
 def _checkpoints(run_dir: Path, iteration: int, recorded: Path) -> dict[str, Path]:
@@ -431,25 +384,32 @@ def run_controls(
     log: Callable[[str], None] = print,
     all_methods: bool = False,
     registry: Registry | None = None,
+    validation_episodes: int = 0,
 ) -> int:
     """Evaluate the controls of every finished trial of ``out`` not done yet; returns how many ran.
 
+    ``validation_episodes``: also judge each trial as if its loop had validated its trained policy on
+    that many worlds (:meth:`TrialControls.with_selection`); controls already done gain only that.
     A trial that cannot be re-evaluated is named in one ``log`` line and skipped.
     """
     done = load_controls(out)
     ran = 0
     for path in sorted((Path(out) / "trials").glob("*.json")):
         result = json.loads(path.read_text(encoding="utf-8"))
-        if (
-            result["status"] != FINISHED
-            or not result["records"]
-            or not (all_methods or has_controls(result))
-            or done.get(result["id"], {}).get("finished_at") == result["finished_at"]
+        if result["status"] != FINISHED or not result["records"] or not (all_methods or has_controls(result)):
+            continue
+        previous = done.get(result["id"], {})
+        current = previous.get("finished_at") == result["finished_at"]
+        if current and (
+            not validation_episodes or "selection" in previous or TRAINED not in previous["policies"]
         ):
             continue
         log(f"controls: {result['id']}")
         try:
-            controls = TrialControls(result, registry, log, run_dir_of(out, result)).run()
+            trial = TrialControls(result, registry, log, run_dir_of(out, result))
+            controls = previous if current else trial.run()
+            if validation_episodes:
+                controls = trial.with_selection(controls, validation_episodes)
         except Exception as exc:  # one trial that cannot be re-evaluated must not stop the others
             log(f"controls: {result['id']} skipped: {type(exc).__name__}: {exc}".splitlines()[0])
             continue
@@ -470,14 +430,25 @@ def main(argv: list[str] | None = None) -> int:
         help="also re-evaluate the final policies of trials without controls (pure RL on the primitives, "
         "pure code) for their achievements and the Crafter score",
     )
+    parser.add_argument(
+        "--validation-episodes",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also report what validating the trained policy against its coded actions alone on N other "
+        "worlds would have deployed (as evaluation.validation_episodes = N does in the loop)",
+    )
     args = parser.parse_args(argv)
+    if not 0 <= args.validation_episodes <= 999:
+        print("error: --validation-episodes must be between 0 and 999", file=sys.stderr)
+        return 2
     if not (args.out / "trials").is_dir():
         print(
             f"error: {args.out}: no trials/ folder - pass the --out folder of an rlgpt bench run",
             file=sys.stderr,
         )
         return 2
-    run_controls(args.out, all_methods=args.all_methods)
+    run_controls(args.out, all_methods=args.all_methods, validation_episodes=args.validation_episodes)
     print(write_analysis(args.out))
     return 0
 

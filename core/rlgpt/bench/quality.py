@@ -30,6 +30,10 @@ from rlgpt.bench.stats import Estimate
 
 BEST_CONTROL = "best control"
 """The column and line of the rl-gpt plan's best untrained control."""
+VALIDATED = "rl-gpt, validated"
+"""The column of what validating rl-gpt's trained policy against its coded actions would deploy."""
+VALIDATED_ADDS = "validated adds"
+"""The column of that policy minus the best control."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,9 @@ def _row(task: TaskAnalysis | None, methods: Sequence[str]) -> dict[str, Estimat
         cells[BEST_CONTROL] = task.control_estimates("rl-gpt")[name]
         cells["control"] = control_label(name)
         cells["RL adds"] = difference
+    validated = task.validated("rl-gpt") if task and "rl-gpt" in task.methods else None
+    if validated is not None:
+        cells[VALIDATED], cells[VALIDATED_ADDS] = validated
     return cells
 
 
@@ -116,20 +123,33 @@ def quality_markdown(levels: Sequence[Level], command: str = "") -> str:
         "",
     ]
     for env, task_id in keys:
-        lines += [f"## {env} / {task_id}", ""]
-        header = ["level", *methods, BEST_CONTROL, "RL adds"]
-        lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-        for level in levels:
-            task = next((t for t in level.tasks if (t.env, t.task) == (env, task_id)), None)
-            cells = _row(task, methods)
+        rows = [
+            (level, _row(next((t for t in level.tasks if (t.env, t.task) == (env, task_id)), None), methods))
+            for level in levels
+        ]
+        validated = [VALIDATED, VALIDATED_ADDS] if any(VALIDATED in cells for _, cells in rows) else []
+        header = ["level", *methods, BEST_CONTROL, "RL adds", *validated]
+        lines += [f"## {env} / {task_id}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        for level, cells in rows:
             shown = [_cell(cells.get(m)) for m in methods]
             control = cells.get(BEST_CONTROL)
             best = f"{_cell(control)} ({cells['control']})" if control is not None else "-"
-            adds = cells.get("RL adds")
-            signed = adds.format(signed=True) if isinstance(adds, Estimate) else "-"
-            lines.append("| " + " | ".join([level.label, *shown, best, signed]) + " |")
+            signed = [_signed(cells.get(key)) for key in ("RL adds", VALIDATED_ADDS)]
+            extra = [_cell(cells.get(VALIDATED)), signed[1]] if validated else []
+            lines.append("| " + " | ".join([level.label, *shown, best, signed[0], *extra]) + " |")
         lines.append("")
+    if any(VALIDATED in _row(t, methods) for level in levels for t in level.tasks):
+        lines += [
+            f"{VALIDATED}: the policy validation would have deployed (`python -m rlgpt.bench.controls "
+            "--validation-episodes N`): the trained one or a coded action alone, whichever solved more of N "
+            f"other worlds; {VALIDATED_ADDS} is it minus the best control.",
+            "",
+        ]
     return "\n".join(lines)
+
+
+def _signed(value: Estimate | str | None) -> str:
+    return value.format(signed=True) if isinstance(value, Estimate) else "-"
 
 
 def _cell(value: Estimate | str | None) -> str:

@@ -13,10 +13,11 @@ import numpy as np
 import pytest
 from rich.console import Console
 from rlgpt.bench.analysis import ANALYSIS_FILE, write_analysis
-from rlgpt.bench.controls import _BoxMacro, final_policy_steps, load_controls, main, run_controls, unsupported
+from rlgpt.bench.controls import final_policy_steps, load_controls, main, run_controls, unsupported
 from rlgpt.bench.matrix import NO_LLM, Trial
 from rlgpt.bench.trial import FINISHED, base_result, run_trial, write_json
 from rlgpt.config import RunConfig
+from rlgpt.envs.fixed_rules import BoxMacro
 from rlgpt.loop import Loop
 from rlgpt.plugins import PluginSelection
 
@@ -122,9 +123,9 @@ def test_a_continuous_env_gets_uniform_midpoint_and_per_coded_action_controls(tm
 
 def test_a_continuous_macro_control_selects_its_coded_action_with_centre_or_random_parameters() -> None:
     space = gym.spaces.Box(-1.0, 1.0, (2 + 1 + 2,), dtype=np.float32)  # 2 params, primitive + 2 macros
-    centre = _BoxMacro(space, macros=2, macro=1, rng=None)(None)
+    centre = BoxMacro(space, macros=2, macro=1, rng=None)(None)
     assert centre[:2].tolist() == [0.0, 0.0] and int(np.argmax(centre[2:])) == 2
-    drawn = [_BoxMacro(space, 2, 0, np.random.default_rng(seed))(None) for seed in range(5)]
+    drawn = [BoxMacro(space, 2, 0, np.random.default_rng(seed))(None) for seed in range(5)]
     assert all(int(np.argmax(action[2:])) == 1 for action in drawn)
     assert len({tuple(action[:2].round(6)) for action in drawn}) == 5  # parameters differ per draw
 

@@ -1,0 +1,135 @@
+"""Validation: deploy a trained policy only where it beats its own coded actions run alone.
+
+Training on top of a coded action can lose to the coded action itself (a learner drifting away from a
+macro that already solves the sub-task). With ``evaluation.validation_episodes = N`` the loop runs the
+plan, after training, on N validation worlds (:func:`rlgpt.worlds.validation_world`, disjoint from the
+evaluation worlds) once per candidate:
+
+* ``trained``: the trained policies, acting as evaluation has them act;
+* ``always:<action>``: every RL sub-task driven by the fixed rule "always this coded action"
+  (:func:`rlgpt.envs.fixed_rules.always_coded_action`: where its mask allows it, at the centre of its
+  parameters), one candidate per coded action of the plan.
+
+The candidate with the most successes is the one evaluated; ties go to ``trained``, then to the
+earlier coded action. The validation episodes' steps count as the run's ``validation`` env steps. The
+same candidates and worlds are what ``python -m rlgpt.bench.controls --validation-episodes N`` replays
+on a finished run, so a trial that trained without validation can be judged as if it had.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from rlgpt.envs import run_chain
+from rlgpt.envs.fixed_rules import BoxUniform, MaskedChoice, always_coded_action
+from rlgpt.worlds import validation_world
+
+if TYPE_CHECKING:
+    from rlgpt.execution import PlanRuntime
+
+TRAINED = "trained"
+"""The candidate of the trained policies."""
+ALWAYS = "always:"
+"""Prefix of the candidate that always takes one coded action (``always:<action>``)."""
+
+Predictors = Callable[[int], dict[str, Callable[..., Any]]]
+"""A candidate: ``predictors(episode)`` -> RL sub-task name -> ``predict(obs, action_masks=None)``."""
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What validation chose.
+
+    :param chosen: the candidate evaluated (``trained`` or ``always:<action>``).
+    :param successes: candidate -> validation episodes it solved, in the order they were tried.
+    :param episodes: validation episodes per candidate.
+    :param steps: env steps every validation episode took, all candidates together.
+    """
+
+    chosen: str
+    successes: dict[str, int]
+    episodes: int
+    steps: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (as iteration records and controls store it)."""
+        return asdict(self)
+
+    def summary(self) -> str:
+        """One line for the critic and the report."""
+        tried = ", ".join(f"{name} {won}/{self.episodes}" for name, won in self.successes.items())
+        return f"validation ({tried}): evaluated with {self.chosen}"
+
+
+def rule_candidates(runtime: PlanRuntime, seed: int) -> dict[str, Predictors]:
+    """``always:<action>`` for every coded action of the plan's RL sub-tasks (first-seen order).
+
+    A sub-task without that coded action takes uniformly drawn actions (allowed ones where masked);
+    each episode's draws come from ``numpy.random.default_rng([seed, episode])``.
+    """
+    subtasks = [s for s in runtime.parsed_plan.subtasks if s.method == "rl"]
+    env = runtime.make_env()
+    try:
+        views = {s.name: runtime.view(s, env) for s in subtasks}
+    finally:
+        env.close()
+    actions = dict.fromkeys(name for view in views.values() for name in view.macro_names)
+    return {ALWAYS + action: _always(views, action, seed) for action in actions}
+
+
+def _always(views: Mapping[str, Any], action: str, seed: int) -> Predictors:
+    def predictors(episode: int) -> dict[str, Callable[..., Any]]:
+        chosen: dict[str, Callable[..., Any]] = {}
+        for name, view in views.items():
+            rng = np.random.default_rng([seed, episode])
+            if action in view.macro_names:
+                chosen[name] = always_coded_action(view, view.macro_names.index(action), rng)
+            elif view.continuous:
+                chosen[name] = BoxUniform(view.action_space, rng)
+            else:
+                chosen[name] = MaskedChoice(int(view.action_space.n), rng)
+        return chosen
+
+    return predictors
+
+
+def validate(
+    runtime: PlanRuntime,
+    success: Callable[[dict[str, Any]], Any],
+    candidates: Mapping[str, Predictors],
+    *,
+    seed: int,
+    episodes: int,
+    default_steps: int,
+) -> Selection:
+    """Run the plan with each candidate on ``episodes`` validation worlds of run ``seed``; the one with
+    the most successes (``success(info)`` of the episode's last step; one that raises counts as a
+    failure) is chosen, ties to the earlier candidate."""
+    n = len(runtime.parsed_plan.subtasks)
+    successes: dict[str, int] = {}
+    steps = 0
+    env = runtime.make_env()
+    try:
+        for name, predictors in candidates.items():
+            successes[name] = 0
+            for episode in range(episodes):
+                policies = [runtime.policy(i, default_steps, predictors(episode)) for i in range(n)]
+                obs, info = env.reset(seed=validation_world(seed, episode))
+                chain = run_chain(env, policies, obs, info)
+                steps += chain.steps
+                successes[name] += _solved(success, chain.info)
+    finally:
+        env.close()
+    chosen = max(successes, key=lambda name: successes[name])  # the first of the best
+    return Selection(chosen, successes, episodes, steps)
+
+
+def _solved(success: Callable[[dict[str, Any]], Any], info: dict[str, Any]) -> bool:
+    try:
+        return bool(success(info))
+    except Exception:  # a task predicate that raises on a strange end state: not solved
+        return False
