@@ -1,5 +1,9 @@
 """The car and the tasks: it drives, it steers, walls stop it, and recovering needs reversing."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from rlgpt_driving.env import OBS_FIELDS, DrivingEnv
@@ -75,3 +79,22 @@ def test_bad_arguments_are_one_line_errors():
         DrivingEnv("parking")
     with pytest.raises(ValueError, match="symbolic"):
         DrivingEnv("recover", obs_mode="pixels")
+
+
+def test_frames_render_headless_whatever_is_imported_first():
+    """The plugin module imports mujoco before the env module does (as the loop loads it): the headless
+    default must already be set, in a fresh process where mujoco has not been imported yet."""
+    script = (
+        "import os, rlgpt_driving.plugin\n"
+        "from rlgpt_driving.env import DrivingEnv\n"
+        "env = DrivingEnv('recover', render_mode='rgb_array')\n"
+        "env.reset(seed=0)\n"
+        "print(os.environ['MUJOCO_GL'], env.render().shape)\n"
+        "env.close()\n"
+    )
+    environ = {k: v for k, v in os.environ.items() if k not in ("MUJOCO_GL", "DISPLAY")}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=environ, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith("egl (")

@@ -9,12 +9,7 @@ One step is 0.1 s of simulated time. The ``symbolic`` observation is road-relati
 from __future__ import annotations
 
 import math
-import os
-import sys
 from typing import Any, ClassVar
-
-if sys.platform.startswith("linux"):
-    os.environ.setdefault("MUJOCO_GL", "egl")  # headless rendering; must precede importing mujoco
 
 import gymnasium as gym
 import mujoco

@@ -14,12 +14,7 @@ on a socket's rim, and feeling for the opening (the contact readings) is what se
 from __future__ import annotations
 
 import math
-import os
-import sys
 from typing import Any, ClassVar
-
-if sys.platform.startswith("linux"):
-    os.environ.setdefault("MUJOCO_GL", "egl")  # headless rendering; must precede importing mujoco
 
 import gymnasium as gym
 import mujoco
