@@ -245,8 +245,10 @@ class TaskAnalysis:
     def _selection_markdown(self, method: str, best: str) -> list[str]:
         """What validation chose, per seed: in the loop (its ``trained`` row is what it deployed) or
         after the run (``controls --validation-episodes``, the ``selected`` policy)."""
-        selections = [c["selection"] for c in self._trained_controls(method) if c.get("selection")]
-        if not selections:
+        controls = self._trained_controls(method)
+        selections = [c["selection"] for c in controls if c.get("selection")]
+        replayed = any(SELECTED in c["policies"] for c in controls)
+        if not selections or (replayed and self.validated(method) is None):  # replayed on some seeds only
             return []
         episodes = selections[0]["episodes"]
         chosen = Counter(s["chosen"] for s in selections)
