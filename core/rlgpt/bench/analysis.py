@@ -268,7 +268,20 @@ class TaskAnalysis:
             f"{success.format()}; minus the best control, `{best}`: {difference.format(signed=True)}, "
             f"{_verdict(difference)}.",
             "",
+            *self._validated_against_methods(method),
         ]
+
+    def _validated_against_methods(self, method: str) -> list[str]:
+        """Validated ``method`` minus every other method, on the seeds both have (the same worlds)."""
+        selected = {c["seed"]: c["policies"][SELECTED]["success"] for c in self._trained_controls(method)}
+        lines = []
+        for other in self.methods:
+            seeds = sorted(set(selected) & {t["seed"] for t in self.methods[other]})
+            if other != method and seeds:
+                first = [selected[seed] for seed in seeds]
+                difference = difference_over_seeds(first, self.per_seed(other, set(seeds)))
+                lines.append(f"- validated {method} - {other}: {difference.format(signed=True)}")
+        return [*lines, ""] if lines else []
 
     def _achievements_markdown(self) -> list[str]:
         rows = []

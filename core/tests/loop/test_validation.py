@@ -158,8 +158,12 @@ def test_controls_replay_the_choice_after_a_run_and_keep_the_loops_own(
         assert controls["selection"]["chosen"] == "always:dash"
         assert controls["policies"][SELECTED] == controls["policies"]["always:dash"]
         assert controls["policies"][TRAINED]["success"] == [0, 0, 0, 0]
+    for path in sorted((out / "trials").glob("*.json")):  # another method on the same seeds and worlds
+        copy = {**json.loads(path.read_text()), "method": "copy"}
+        write_json(path.with_name("copy-" + path.name), {**copy, "id": "copy-" + copy["id"]})
     text = write_analysis(out, registry).read_text()
     assert "**Validated** (after the run" in text and "always:dash on 2 of 2 seeds" in text
+    assert "- validated rl-gpt - copy: +1.00 [+1.00, +1.00]" in text
     assert "seeds): 1.00 [1.00, 1.00]; minus the best control, `random`: +0.00" in text
     table = quality_markdown([read_level(out)])
     assert "| rl-gpt, validated | validated adds |" in table and "| 1.00 [1.00, 1.00] | +0.00" in table
