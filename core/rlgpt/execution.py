@@ -30,7 +30,16 @@ from rlgpt.code.bounded import (
 )
 from rlgpt.code.host import CodeHost, HostLimits, log_call_failure
 from rlgpt.code.sandbox import CompiledProgram
-from rlgpt.envs import CodedActions, CodePolicy, DoneCondition, LearnedPolicy, ShapedReward, SubtaskChain
+from rlgpt.envs import (
+    ChainResult,
+    CodedActions,
+    CodePolicy,
+    DoneCondition,
+    LearnedPolicy,
+    ShapedReward,
+    SubtaskChain,
+    run_chain,
+)
 from rlgpt.envs.policies import SubtaskPolicy
 from rlgpt.plugins import PluginSelection
 from rlgpt.skills import SkillAPI
@@ -255,6 +264,15 @@ class PlanRuntime:
         return LearnedPolicy(
             subtask.name, predict, functools.partial(self.view, subtask), done, self.skill_cls, steps
         )
+
+    def run_episode(
+        self, env: gym.Env, predictors: dict[str, Callable[[Any], Any]], default_steps: int, seed: int
+    ) -> ChainResult:
+        """One episode of the whole plan on ``env`` from reset seed ``seed``, its RL sub-tasks driven by
+        ``predictors`` (sub-task name -> ``predict``)."""
+        policies = [self.policy(i, default_steps, predictors) for i in range(len(self.parsed_plan.subtasks))]
+        obs, info = env.reset(seed=seed)
+        return run_chain(env, policies, obs, info)
 
     def training_env(self, index: int, default_steps: int) -> gym.Env:
         """The environment RL sub-task ``index`` trains on: prefix reset, goal, shaping, macro actions."""

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from rlgpt.envs import run_chain
 from rlgpt.frames import RGB_ARRAY, png_frame, renders_rgb
 from rlgpt.observers import episode_progress
 from rlgpt.policy_selection import TRAINED, Predictors, rule_candidates, validate
@@ -97,10 +96,8 @@ class PlanEvaluator:
         self.emit("evaluating", iteration=record.iteration, episodes=episodes, deterministic=deterministic)
         with episode_progress(self.console, episodes, enabled=self.progress_bar) as advance:
             for episode in range(episodes):
-                chosen = predictors(episode)
-                policies = [runtime.policy(i, default_steps, chosen) for i in range(len(subtasks))]
-                obs, info = env.reset(seed=evaluation_world(self.config.seed, episode))
-                chain = run_chain(env, policies, obs, info)
+                world = evaluation_world(self.config.seed, episode)
+                chain = runtime.run_episode(env, predictors(episode), default_steps, world)
                 evaluation.steps += chain.steps
                 evaluation.successes += int(self._solved(chain.info, evaluation))
                 state = functools.partial(self.env.describe, chain.obs, chain.info)

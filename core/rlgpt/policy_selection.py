@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rlgpt.envs import run_chain
 from rlgpt.envs.fixed_rules import BoxUniform, MaskedChoice, always_coded_action
 from rlgpt.worlds import validation_world
 
@@ -109,7 +108,6 @@ def validate(
     """Run the plan with each candidate on ``episodes`` validation worlds of run ``seed``; the one with
     the most successes (``success(info)`` of the episode's last step; one that raises counts as a
     failure) is chosen, ties to the earlier candidate."""
-    n = len(runtime.parsed_plan.subtasks)
     successes: dict[str, int] = {}
     steps = 0
     env = runtime.make_env()
@@ -117,9 +115,8 @@ def validate(
         for name, predictors in candidates.items():
             successes[name] = 0
             for episode in range(episodes):
-                policies = [runtime.policy(i, default_steps, predictors(episode)) for i in range(n)]
-                obs, info = env.reset(seed=validation_world(seed, episode))
-                chain = run_chain(env, policies, obs, info)
+                world = validation_world(seed, episode)
+                chain = runtime.run_episode(env, predictors(episode), default_steps, world)
                 steps += chain.steps
                 successes[name] += _solved(success, chain.info)
     finally:

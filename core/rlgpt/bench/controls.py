@@ -72,7 +72,7 @@ from rlgpt.bench.control_records import (
 )
 from rlgpt.bench.matrix import NO_LLM
 from rlgpt.bench.trial import FINISHED, write_json
-from rlgpt.envs import CodedActions, run_chain
+from rlgpt.envs import CodedActions
 from rlgpt.envs.fixed_rules import BoxMacro, BoxUniform, MaskedChoice
 from rlgpt.policy_selection import rule_candidates, validate
 from rlgpt.worlds import evaluation_world
@@ -290,7 +290,6 @@ class TrialControls:
         """Per-episode success, env steps and achievements on the trial's evaluation worlds, and what the
         policies chose in every step of every episode (``choices``: RL sub-task -> action -> count)."""
         default_steps = self.task.max_episode_steps
-        n = len(self.runtime.parsed_plan.subtasks)
         env = self.runtime.make_env()
         out: dict[str, Any] = {"success": [], "steps": [], "achievements": [], "achievement_names": []}
         choices: dict[str, Counter[str]] = {name: Counter() for name in self._views}
@@ -301,9 +300,8 @@ class TrialControls:
                     for name, predict in predictors(episode).items()
                     if name in choices
                 }
-                policies = [self.runtime.policy(i, default_steps, counted) for i in range(n)]
-                obs, info = env.reset(seed=evaluation_world(self.config.seed, episode))
-                chain = run_chain(env, policies, obs, info)
+                world = evaluation_world(self.config.seed, episode)
+                chain = self.runtime.run_episode(env, counted, default_steps, world)
                 out["success"].append(int(bool(self.task.success(chain.info))))
                 out["steps"].append(int(chain.steps))
                 unlocked = chain.info.get("achievements", {})
