@@ -64,11 +64,15 @@ class Selection:
         return f"validation ({tried}): evaluated with {self.chosen}"
 
 
-def rule_candidates(runtime: PlanRuntime, seed: int) -> dict[str, Predictors]:
+def rule_candidates(
+    runtime: PlanRuntime, seed: int, *, random_parameters: bool = False
+) -> dict[str, Predictors]:
     """``always:<action>`` for every coded action of the plan's RL sub-tasks (first-seen order).
 
     A sub-task without that coded action takes uniformly drawn actions (allowed ones where masked);
-    each episode's draws come from ``numpy.random.default_rng([seed, episode])``.
+    each episode's draws come from ``numpy.random.default_rng([seed, episode])``. ``random_parameters``:
+    a continuous coded action gets parameters drawn uniformly in every step instead of the box's centre
+    (a control of the bench, not a candidate of validation).
     """
     subtasks = [s for s in runtime.parsed_plan.subtasks if s.method == "rl"]
     env = runtime.make_env()
@@ -77,16 +81,18 @@ def rule_candidates(runtime: PlanRuntime, seed: int) -> dict[str, Predictors]:
     finally:
         env.close()
     actions = dict.fromkeys(name for view in views.values() for name in view.macro_names)
-    return {ALWAYS + action: _always(views, action, seed) for action in actions}
+    return {ALWAYS + action: _always(views, action, seed, random_parameters) for action in actions}
 
 
-def _always(views: Mapping[str, Any], action: str, seed: int) -> Predictors:
+def _always(views: Mapping[str, Any], action: str, seed: int, random_parameters: bool) -> Predictors:
     def predictors(episode: int) -> dict[str, Callable[..., Any]]:
         chosen: dict[str, Callable[..., Any]] = {}
         for name, view in views.items():
             rng = np.random.default_rng([seed, episode])
             if action in view.macro_names:
-                chosen[name] = always_coded_action(view, view.macro_names.index(action), rng)
+                chosen[name] = always_coded_action(
+                    view, view.macro_names.index(action), rng, random_parameters
+                )
             elif view.continuous:
                 chosen[name] = BoxUniform(view.action_space, rng)
             else:

@@ -73,7 +73,7 @@ from rlgpt.bench.control_records import (
 from rlgpt.bench.matrix import NO_LLM
 from rlgpt.bench.trial import FINISHED, write_json
 from rlgpt.envs import CodedActions
-from rlgpt.envs.fixed_rules import BoxMacro, BoxUniform, MaskedChoice
+from rlgpt.envs.fixed_rules import BoxUniform, MaskedChoice
 from rlgpt.policy_selection import rule_candidates, validate
 from rlgpt.worlds import evaluation_world
 
@@ -243,7 +243,7 @@ class TrialControls:
             return {
                 RANDOM: lambda episode: {n: BoxUniform(s, self._rng(episode)) for n, s in spaces.items()},
                 MIDPOINT: lambda episode: {n: BoxUniform(s, None) for n, s in spaces.items()},
-                **self._box_macros(spaces),
+                **self._box_macros(),
             }
         sizes = {name: int(space.n) for name, space in spaces.items()}
         return {
@@ -251,37 +251,22 @@ class TrialControls:
             **self._rules,
         }
 
-    def _box_macros(self, spaces: dict[str, gym.Space]) -> dict[str, Predictors]:
-        """``always:<action>`` (:func:`rlgpt.policy_selection.rule_candidates`) and
-        ``always:<action>@random`` for every coded action of a continuous plan.
+    def _box_macros(self) -> dict[str, Predictors]:
+        """``always:<action>`` and ``always:<action>@random`` for every coded action of a continuous plan
+        (:func:`rlgpt.policy_selection.rule_candidates`, at the box's centre and with drawn parameters).
 
         A sub-task without that coded action gets uniform actions over its box, as ``random`` does.
         """
-        macros = {s.name: list(self.runtime.coded_actions(s)) for s in self.rl_subtasks}
+        drawn = rule_candidates(self.runtime, self.config.seed, random_parameters=True)
         controls: dict[str, Predictors] = {}
         for name, rule in self._rules.items():
-            action = name.removeprefix(ALWAYS)
-            controls[name] = rule
-            draw = functools.partial(self._random_parameters, spaces, macros, action)
-            controls[name + RANDOM_PARAMETERS] = draw
+            controls[name], controls[name + RANDOM_PARAMETERS] = rule, drawn[name]
         return controls
 
     @functools.cached_property
     def _rules(self) -> dict[str, Predictors]:
         """The code-alone candidates validation compares the trained policy with (``always:<action>``)."""
         return rule_candidates(self.runtime, self.config.seed)
-
-    def _random_parameters(
-        self, spaces: dict[str, gym.Space], macros: dict[str, list[str]], action: str, episode: int
-    ) -> dict[str, Any]:
-        policies: dict[str, Any] = {}
-        for name, space in spaces.items():
-            rng = self._rng(episode)
-            if action in macros[name]:
-                policies[name] = BoxMacro(space, len(macros[name]), macros[name].index(action), rng)
-            else:
-                policies[name] = BoxUniform(space, rng)
-        return policies
 
     def _rng(self, episode: int) -> np.random.Generator:
         return np.random.default_rng([self.config.seed, episode])

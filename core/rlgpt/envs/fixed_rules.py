@@ -76,11 +76,13 @@ class BoxMacro:
         return np.asarray(action, dtype=self.space.dtype)
 
 
-def always_coded_action(view: Any, macro: int, rng: np.random.Generator) -> MaskedChoice | BoxMacro:
+def always_coded_action(
+    view: Any, macro: int, rng: np.random.Generator, random_parameters: bool = False
+) -> MaskedChoice | BoxMacro:
     """The rule "always coded action ``macro``" over ``view``'s action space (a
     :class:`~rlgpt.envs.coded_actions.CodedActions`): where its mask allows it in a discrete space
     (else a uniform allowed action drawn with ``rng``), at the centre of the primitive box in a
-    continuous one."""
+    continuous one (or, ``random_parameters``, with parameters drawn uniformly from it with ``rng``)."""
     if view.continuous:
-        return BoxMacro(view.action_space, len(view.macro_names), macro, None)
+        return BoxMacro(view.action_space, len(view.macro_names), macro, rng if random_parameters else None)
     return MaskedChoice(int(view.action_space.n), rng, len(view.kept_primitives) + macro)
