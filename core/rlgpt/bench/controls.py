@@ -184,6 +184,11 @@ class TrialControls:
 
     def policies(self) -> dict[str, Predictors]:
         """Control name -> ``predictors(episode)`` for every RL sub-task (fresh random state per world)."""
+        return dict(self._policies)
+
+    @functools.cached_property
+    def _policies(self) -> dict[str, Predictors]:
+        """:meth:`policies`, built once: the checkpoints are loaded once per trial."""
         load = self.learner.load_policy
         if self.rl_subtasks and load is None:
             raise ValueError(f"learner {self.learner.name!r} cannot load checkpoints, so it has no controls")

@@ -122,12 +122,14 @@ def quality_markdown(levels: Sequence[Level], command: str = "") -> str:
         "the trained policy minus it, paired episode by episode.",
         "",
     ]
+    any_validated = False
     for env, task_id in keys:
         rows = [
             (level, _row(next((t for t in level.tasks if (t.env, t.task) == (env, task_id)), None), methods))
             for level in levels
         ]
         validated = [VALIDATED, VALIDATED_ADDS] if any(VALIDATED in cells for _, cells in rows) else []
+        any_validated = any_validated or bool(validated)
         header = ["level", *methods, BEST_CONTROL, "RL adds", *validated]
         lines += [f"## {env} / {task_id}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         for level, cells in rows:
@@ -138,7 +140,7 @@ def quality_markdown(levels: Sequence[Level], command: str = "") -> str:
             extra = [_cell(cells.get(VALIDATED)), signed[1]] if validated else []
             lines.append("| " + " | ".join([level.label, *shown, best, signed[0], *extra]) + " |")
         lines.append("")
-    if any(VALIDATED in _row(t, methods) for level in levels for t in level.tasks):
+    if any_validated:
         lines += [
             f"{VALIDATED}: the policy validation would have deployed (`python -m rlgpt.bench.controls "
             "--validation-episodes N`): the trained one or a coded action alone, whichever solved more of N "
