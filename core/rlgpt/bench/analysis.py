@@ -248,12 +248,12 @@ class TaskAnalysis:
         controls = self._trained_controls(method)
         selections = [c["selection"] for c in controls if c.get("selection")]
         replayed = any(SELECTED in c["policies"] for c in controls)
-        if not selections or (replayed and self.validated(method) is None):  # replayed on some seeds only
+        validated = self.validated(method) if selections else None
+        if not selections or (replayed and validated is None):  # replayed on some seeds only
             return []
         episodes = selections[0]["episodes"]
         chosen = Counter(s["chosen"] for s in selections)
         picks = ", ".join(f"{name} on {n}" for name, n in chosen.most_common())
-        validated = self.validated(method)
         if validated is None:  # the loop validated: the trained row above is what it deployed
             return [
                 f"The loop validated the trained policy against its coded actions alone on {episodes} other "
