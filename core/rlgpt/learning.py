@@ -71,7 +71,13 @@ class Learner(Protocol):
         ...
 
     def predict(self, obs: Any, *, deterministic: bool = True) -> Any:
-        """Return an action for one (un-batched) observation."""
+        """Return an action for one (un-batched) observation.
+
+        A learner that supports action masks (as sb3-contrib's MaskablePPO does) may also take an
+        ``action_masks`` keyword: where a sub-task's coded actions have preconditions, the loop then
+        passes the mask of the actions allowed now. Without it, a masked choice takes no step and
+        counts as a failed coded action.
+        """
         ...
 
     def save(self, path: Path) -> Path:

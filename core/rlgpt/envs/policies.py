@@ -9,6 +9,7 @@ they stop making progress; the :class:`SubtaskOutcome` says which.
 
 from __future__ import annotations
 
+import inspect
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -121,7 +122,9 @@ class LearnedPolicy:
     """Acts with a trained learner on the sub-task's coded-action view of the env.
 
     :param predict: ``predict(obs) -> action`` of the trained learner; where the view has action
-        masks it is called as ``predict(obs, action_masks=mask)``, so it never picks a masked action.
+        masks and ``predict`` takes an ``action_masks`` keyword it is called as
+        ``predict(obs, action_masks=mask)``, so it never picks a masked action (one that takes no masks
+        may pick one: that choice takes no step and counts as a failed coded action).
     :param view: builds the :class:`CodedActions` view (this sub-task's action space) around an env.
     """
 
@@ -140,6 +143,7 @@ class LearnedPolicy:
         failures: Counter[str] = Counter()
         steps, error, stuck = 0, None, False
         terminated = truncated = False
+        masked = view.masked and takes_action_masks(self.predict)
         while True:
             reached, done_error = holds(self.done, self.skill_api, obs, info)
             error = done_error or error
@@ -147,7 +151,7 @@ class LearnedPolicy:
             if stop:
                 outcome = SubtaskOutcome(self.name, reached, steps, stop, error, dict(counts), dict(failures))
                 return PolicyResult(obs, info, terminated, truncated, outcome)
-            action = self.predict(obs, action_masks=view.action_masks()) if view.masked else self.predict(obs)
+            action = self.predict(obs, action_masks=view.action_masks()) if masked else self.predict(obs)
             obs, _, terminated, truncated, info = view.step(action)
             steps += int(info.get("macro_steps", 1))
             stuck = bool(info.get("stuck"))
@@ -171,3 +175,12 @@ def _stop_reason(
     if idle >= max_idle:
         return "stuck"
     return None
+
+
+def takes_action_masks(predict: Callable[..., Any]) -> bool:
+    """Whether ``predict`` accepts an ``action_masks`` keyword (by name, or through ``**kwargs``)."""
+    try:
+        parameters = inspect.signature(predict).parameters.values()
+    except (TypeError, ValueError):  # no signature to read (a builtin): try the keyword
+        return True
+    return any(p.name == "action_masks" or p.kind is p.VAR_KEYWORD for p in parameters)
