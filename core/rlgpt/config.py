@@ -175,7 +175,8 @@ class EvaluationConfig(_Strict):
         ge=0,
         le=999,
         description="After training, run the plan this many times on validation worlds (not the "
-        "evaluation's) with the trained policy and with each coded action alone (`always:<action>`), and "
+        "evaluation's) with the trained policy, with each coded action alone (`always:<action>`) and, "
+        "where a discrete sub-task has several, with its coded actions in order (`coded-in-order`), and "
         "evaluate the one that succeeds most, ties to the trained policy (rlgpt.policy_selection); 0: "
         "always the trained policy.",
     )

@@ -8,10 +8,14 @@ evaluation worlds) once per candidate:
 * ``trained``: the trained policies, acting as evaluation has them act;
 * ``always:<action>``: every RL sub-task driven by the fixed rule "always this coded action"
   (:func:`rlgpt.envs.fixed_rules.always_coded_action`: where its mask allows it, at the centre of its
-  parameters), one candidate per coded action of the plan.
+  parameters), one candidate per coded action of the plan;
+* ``coded-in-order``: where a discrete RL sub-task has several coded actions, every sub-task driven by
+  "the first coded action its mask allows, in the plan's order"
+  (:func:`rlgpt.envs.fixed_rules.coded_actions_in_order`): the coded actions run together as a
+  program, which is what the plan describes when their preconditions exclude each other.
 
 The candidate with the most successes is the one evaluated; ties go to ``trained``, then to the
-earlier coded action. The validation episodes' steps count as the run's ``validation`` env steps. The
+earlier candidate. The validation episodes' steps count as the run's ``validation`` env steps. The
 same candidates and worlds are what ``python -m rlgpt.bench.controls --validation-episodes N`` replays
 on a finished run, so a trial that trained without validation can be judged as if it had.
 """
@@ -24,7 +28,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rlgpt.envs.fixed_rules import BoxUniform, MaskedChoice, always_coded_action
+from rlgpt.envs.fixed_rules import (
+    BoxUniform,
+    MaskedChoice,
+    always_coded_action,
+    coded_actions_in_order,
+)
 from rlgpt.worlds import validation_world
 
 if TYPE_CHECKING:
@@ -34,6 +43,8 @@ TRAINED = "trained"
 """The candidate of the trained policies."""
 ALWAYS = "always:"
 """Prefix of the candidate that always takes one coded action (``always:<action>``)."""
+IN_ORDER = "coded-in-order"
+"""The candidate that takes the first coded action its mask allows, in the plan's order."""
 
 Predictors = Callable[[int], dict[str, Callable[..., Any]]]
 """A candidate: ``predictors(episode)`` -> RL sub-task name -> ``predict(obs, action_masks=None)``."""
@@ -67,7 +78,9 @@ class Selection:
 def rule_candidates(
     runtime: PlanRuntime, seed: int, *, random_parameters: bool = False
 ) -> dict[str, Predictors]:
-    """``always:<action>`` for every coded action of the plan's RL sub-tasks (first-seen order).
+    """``always:<action>`` for every coded action of the plan's RL sub-tasks (first-seen order), then
+    ``coded-in-order`` where a discrete sub-task has more than one coded action (with one, it is an
+    ``always:`` rule).
 
     A sub-task without that coded action takes uniformly drawn actions (allowed ones where masked);
     each episode's draws come from ``numpy.random.default_rng([seed, episode])``. ``random_parameters``:
@@ -81,7 +94,21 @@ def rule_candidates(
     finally:
         env.close()
     actions = dict.fromkeys(name for view in views.values() for name in view.macro_names)
-    return {ALWAYS + action: _always(views, action, seed, random_parameters) for action in actions}
+    rules = {ALWAYS + action: _always(views, action, seed, random_parameters) for action in actions}
+    discrete = not any(view.continuous for view in views.values())
+    if discrete and any(len(view.macro_names) > 1 for view in views.values()):
+        rules[IN_ORDER] = _in_order(views, seed)
+    return rules
+
+
+def _in_order(views: Mapping[str, Any], seed: int) -> Predictors:
+    def predictors(episode: int) -> dict[str, Callable[..., Any]]:
+        return {
+            name: coded_actions_in_order(view, np.random.default_rng([seed, episode]))
+            for name, view in views.items()
+        }
+
+    return predictors
 
 
 def _always(views: Mapping[str, Any], action: str, seed: int, random_parameters: bool) -> Predictors:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rlgpt.bench.matrix import NO_LLM
-from rlgpt.policy_selection import ALWAYS
+from rlgpt.policy_selection import ALWAYS, IN_ORDER
 from rlgpt.policy_selection import (
     TRAINED as TRAINED,  # a control name too: the policy as the loop evaluated it
 )
@@ -65,6 +65,8 @@ def control_label(name: str) -> str:
     """How a report names control ``name`` (``always:reach@random`` -> "always reach, random parameters")."""
     if name == RANDOM:
         return "uniform random over allowed actions"
+    if name == IN_ORDER:
+        return "the coded actions in order (the first allowed)"
     label = name.replace(ALWAYS, "always ")
     if label.endswith(RANDOM_PARAMETERS):
         return label.removesuffix(RANDOM_PARAMETERS) + ", random parameters"

@@ -16,6 +16,9 @@ evaluation worlds, with each RL sub-task driven by:
   uniform allowed one. Constant *primitive* actions are left out: always moving one way walks
   into the first obstacle and stays there (on eat_cow every constant move scored 0 of 20 where
   the trained policy scored 19), and those episodes run to the step limit, which is most of the cost;
+* ``coded-in-order`` (``Discrete``, several coded actions): the first coded action the mask allows,
+  in the plan's order, otherwise a uniform allowed one: the coded actions alone run as one program
+  (with preconditions that exclude each other, the program the plan describes);
 * ``always:midpoint`` (``Box``): the centre of the box (zero on a symmetric one) in every step;
 * ``always:<action>`` (``Box``): that coded action in every step, called with the centre of the
   primitive box as its parameters (the macro at its default parameters, in a loop);

@@ -5,16 +5,18 @@ runs with a rule where it would run with a trained policy. They are the untraine
 :mod:`rlgpt.bench.controls` and the code-alone candidates the loop validates a trained policy
 against (:mod:`rlgpt.policy_selection`).
 
-* :class:`MaskedChoice` (``Discrete``): one action whenever the mask allows it, otherwise (or with no
-  fixed action) a uniformly drawn allowed one.
+* :class:`MaskedChoice` (``Discrete``): one action whenever the mask allows it (or the first of several
+  the mask allows), otherwise (or with no fixed action) a uniformly drawn allowed one.
 * :class:`BoxUniform` (bounded ``Box``): uniform over the box, or its centre.
 * :class:`BoxMacro` (a continuous coded-action space): always one coded action, with the centre of
   the primitive box as its parameters or parameters drawn uniformly from it.
 * :func:`always_coded_action`: "always coded action ``k``" for either kind of space.
+* :func:`coded_actions_in_order`: "the first coded action the mask allows" in a discrete space.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import gymnasium as gym
@@ -26,16 +28,21 @@ class MaskedChoice:
 
     :param n: the number of actions.
     :param rng: draws the uniform choices.
-    :param always: the action to take whenever allowed (None: always a uniform allowed one).
+    :param always: the action to take whenever allowed, or several in order of preference (the first
+        the mask allows is taken); None: always a uniform allowed one.
     """
 
-    def __init__(self, n: int, rng: np.random.Generator, always: int | None = None) -> None:
-        self.n, self.rng, self.always = n, rng, always
+    def __init__(self, n: int, rng: np.random.Generator, always: int | Sequence[int] | None = None) -> None:
+        self.n, self.rng = n, rng
+        self.preferred: tuple[int, ...] = (
+            () if always is None else (always,) if isinstance(always, int) else tuple(always)
+        )
 
     def __call__(self, obs: Any, action_masks: Any = None) -> int:
         allowed = np.arange(self.n) if action_masks is None else np.flatnonzero(action_masks)
-        if self.always is not None and self.always in allowed:
-            return self.always
+        for action in self.preferred:
+            if action in allowed:
+                return int(action)
         return int(self.rng.choice(allowed))
 
 
@@ -86,3 +93,12 @@ def always_coded_action(
     if view.continuous:
         return BoxMacro(view.action_space, len(view.macro_names), macro, rng if random_parameters else None)
     return MaskedChoice(int(view.action_space.n), rng, len(view.kept_primitives) + macro)
+
+
+def coded_actions_in_order(view: Any, rng: np.random.Generator) -> MaskedChoice:
+    """The rule "the first coded action its mask allows, in the plan's order, else a uniform allowed
+    action (drawn with ``rng``)" over ``view``'s discrete action space: the coded actions alone, run
+    as a program that tries each in turn; with preconditions that exclude each other, the program
+    the plan describes."""
+    first = len(view.kept_primitives)
+    return MaskedChoice(int(view.action_space.n), rng, range(first, first + len(view.macro_names)))

@@ -178,3 +178,64 @@ def test_controls_replay_the_choice_after_a_run_and_keep_the_loops_own(
         "after the run, the same candidates on the same worlds choose the same"
     )
     assert "The loop validated the trained policy" in write_analysis(validated, registry).read_text()
+
+
+TWO_STEPS_PLAN = {
+    "rationale": "Two coded steps, each for its own cells; RL decides when.",
+    "subtasks": [
+        {
+            "name": "walk",
+            "description": "Walk to the last cell.",
+            "method": "rl",
+            "done_condition": "at the last cell",
+            "primitives": ["left"],
+            "coded_actions": [
+                {"name": "step_from_even", "description": "one cell right (applies on even cells)"},
+                {"name": "step_from_odd", "description": "one cell right (applies on odd cells)"},
+            ],
+            "max_steps": 4,
+        }
+    ],
+}
+TWO_STEPS_CODE = """```python
+def step_from_even(api):
+    api.right()
+    return True
+
+
+def can_step_from_even(api):
+    return api.position() % 2 == 0
+
+
+def step_from_odd(api):
+    api.right()
+    return True
+
+
+def can_step_from_odd(api):
+    return api.position() % 2 == 1
+
+
+def done(api):
+    return api.position() == 4
+```"""
+
+
+def test_coded_actions_in_order_is_a_candidate_where_no_single_coded_action_arrives(
+    registry, tmp_path: Path
+) -> None:
+    """Each coded action alone leaves every other step to chance (left or the other coded action) and
+    four steps allow no mistake; run in order, the two are the program that walks straight there."""
+    transcript = tmp_path / "two-steps.jsonl"
+    entries = [
+        {"match": {"role": "planner"}, "response": json.dumps(TWO_STEPS_PLAN)},
+        {"match": {"role": "coder"}, "response": TWO_STEPS_CODE},
+    ]
+    transcript.write_text("".join(json.dumps(entry) + "\n" for entry in entries))
+    record = only_record(run(registry, tmp_path, transcript, LEFT, validation=8))
+    assert record.selection is not None
+    successes = record.selection["successes"]
+    assert list(successes) == ["trained", "always:step_from_even", "always:step_from_odd", "coded-in-order"]
+    assert successes["trained"] == 0 and successes["coded-in-order"] == 8
+    assert max(successes["always:step_from_even"], successes["always:step_from_odd"]) < 8
+    assert record.selection["chosen"] == "coded-in-order" and record.successes == record.episodes == 4
