@@ -263,7 +263,7 @@ class TaskAnalysis:
             ]
         success, difference = validated
         return [
-            "**Validated** (after the run, the trained policy or a coded action alone, whichever solved "
+            "**Validated** (after the run, the trained policy or its coded actions alone, whichever solved "
             f"more of {episodes} other worlds per seed; chosen: {picks} of {len(selections)} seeds): "
             f"{success.format()}; minus the best control, `{best}`: {difference.format(signed=True)}, "
             f"{_verdict(difference)}.",

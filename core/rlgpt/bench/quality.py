@@ -143,8 +143,8 @@ def quality_markdown(levels: Sequence[Level], command: str = "") -> str:
     if any_validated:
         lines += [
             f"{VALIDATED}: the policy validation would have deployed (`python -m rlgpt.bench.controls "
-            "--validation-episodes N`): the trained one or a coded action alone, whichever solved more of N "
-            f"other worlds; {VALIDATED_ADDS} is it minus the best control.",
+            "--validation-episodes N`): the trained one or its coded actions alone, whichever solved more "
+            f"of N other worlds; {VALIDATED_ADDS} is it minus the best control.",
             "",
         ]
     return "\n".join(lines)
