@@ -18,9 +18,8 @@ from rich.console import Console
 
 from rlgpt.frames import RGB_ARRAY, png_frame, renders_rgb
 from rlgpt.observers import episode_progress
-from rlgpt.policy_selection import TRAINED, Predictors, rule_candidates, validate
+from rlgpt.policy_selection import TRAINED, Predictors, judge, rule_candidates, validate
 from rlgpt.rollouts import EvaluationTally
-from rlgpt.textbound import bound_text
 from rlgpt.worlds import evaluation_world
 
 if TYPE_CHECKING:
@@ -135,9 +134,7 @@ class PlanEvaluator:
 
     def _solved(self, info: dict[str, Any], evaluation: EvaluationTally) -> bool:
         """The task's success predicate on an episode's last ``info``; raising counts as not solved."""
-        try:
-            return bool(self.task.success(info))
-        except Exception as exc:
-            error = f"task {self.task.id!r}: success(info) raised {type(exc).__name__}: {exc}"
-            evaluation.task_errors[bound_text(error, 500)] += 1
-            return False
+        solved, error = judge(self.task.success, info)
+        if error:
+            evaluation.task_errors[f"task {self.task.id!r}: {error}"] += 1
+        return solved

@@ -22,8 +22,9 @@ on a finished run, so a trial that trained without validation can be judged as i
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -34,6 +35,7 @@ from rlgpt.envs.fixed_rules import (
     always_coded_action,
     coded_actions_in_order,
 )
+from rlgpt.textbound import bound_text
 from rlgpt.worlds import validation_world
 
 if TYPE_CHECKING:
@@ -58,21 +60,28 @@ class Selection:
     :param successes: candidate -> validation episodes it solved, in the order they were tried.
     :param episodes: validation episodes per candidate.
     :param steps: env steps every validation episode took, all candidates together.
+    :param task_errors: what the task's success predicate raised, and how often (those episodes count
+        as not solved).
     """
 
     chosen: str
     successes: dict[str, int]
     episodes: int
     steps: int
+    task_errors: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (as iteration records and controls store it)."""
-        return asdict(self)
+        """JSON-ready form (as iteration records and controls store it; ``task_errors`` only when some)."""
+        data = asdict(self)
+        if not self.task_errors:
+            del data["task_errors"]
+        return data
 
     def summary(self) -> str:
         """One line for the critic and the report."""
         tried = ", ".join(f"{name} {won}/{self.episodes}" for name, won in self.successes.items())
-        return f"validation ({tried}): evaluated with {self.chosen}"
+        raised = "".join(f"; {error} ({n}x)" for error, n in self.task_errors.items())
+        return f"validation ({tried}): evaluated with {self.chosen}{raised}"
 
 
 def rule_candidates(
@@ -142,6 +151,7 @@ def validate(
     the most successes (``success(info)`` of the episode's last step; one that raises counts as a
     failure) is chosen, ties to the earlier candidate."""
     successes: dict[str, int] = {}
+    errors: Counter[str] = Counter()
     steps = 0
     env = runtime.make_env()
     try:
@@ -151,15 +161,19 @@ def validate(
                 world = validation_world(seed, episode)
                 chain = runtime.run_episode(env, predictors(episode), default_steps, world)
                 steps += chain.steps
-                successes[name] += _solved(success, chain.info)
+                solved, error = judge(success, chain.info)
+                successes[name] += solved
+                errors.update([error] if error else [])
     finally:
         env.close()
     chosen = max(successes, key=lambda name: successes[name])  # the first of the best
-    return Selection(chosen, successes, episodes, steps)
+    return Selection(chosen, successes, episodes, steps, dict(errors))
 
 
-def _solved(success: Callable[[dict[str, Any]], Any], info: dict[str, Any]) -> bool:
+def judge(success: Callable[[dict[str, Any]], Any], info: dict[str, Any]) -> tuple[bool, str | None]:
+    """The success predicate on an episode's last ``info``, and what it raised (None if nothing): a
+    predicate that raises on a strange end state counts as not solved."""
     try:
-        return bool(success(info))
-    except Exception:  # a task predicate that raises on a strange end state: not solved
-        return False
+        return bool(success(info)), None
+    except Exception as exc:
+        return False, bound_text(f"success(info) raised {type(exc).__name__}: {exc}", 500)

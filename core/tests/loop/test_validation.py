@@ -24,6 +24,7 @@ from rlgpt.config import RunConfig
 from rlgpt.loop import Loop
 from rlgpt.metrics import IterationRecord
 from rlgpt.plugins import PluginSelection
+from rlgpt.policy_selection import Selection, validate
 from rlgpt.worlds import evaluation_world, validation_world
 
 HERE = Path(__file__).parent
@@ -239,3 +240,33 @@ def test_coded_actions_in_order_is_a_candidate_where_no_single_coded_action_arri
     assert successes["trained"] == 0 and successes["coded-in-order"] == 8
     assert max(successes["always:step_from_even"], successes["always:step_from_odd"]) < 8
     assert record.selection["chosen"] == "coded-in-order" and record.successes == record.episodes == 4
+
+
+def test_a_success_predicate_that_raises_is_a_counted_failure_named_in_the_selection() -> None:
+    """validate() judges episodes as evaluation does: a raising predicate fails the episode, and what it
+    raised is kept (the record and the summary the critic reads say it)."""
+
+    class Chain:
+        steps, info = 3, {"position": 4}
+
+    class Runtime:  # the two calls validate() makes of a PlanRuntime
+        def make_env(self):
+            return type("Env", (), {"close": lambda self: None})()
+
+        def run_episode(self, env, predictors, default_steps, world):
+            return Chain()
+
+    def success(info):
+        if predictors_seen[-1] == "broken":
+            raise KeyError("at_end")
+        return True
+
+    predictors_seen: list[str] = []
+    names = ("trained", "broken")
+    candidates = {name: (lambda episode, name=name: predictors_seen.append(name) or {}) for name in names}
+    selection = validate(Runtime(), success, candidates, seed=0, episodes=2, default_steps=10)
+    assert selection.successes == {"trained": 2, "broken": 0} and selection.chosen == "trained"
+    assert selection.task_errors == {"success(info) raised KeyError: 'at_end'": 2}
+    assert selection.to_dict()["task_errors"] == selection.task_errors
+    assert "; success(info) raised KeyError: 'at_end' (2x)" in selection.summary()
+    assert "task_errors" not in Selection("trained", {"trained": 1}, 1, 3).to_dict()
