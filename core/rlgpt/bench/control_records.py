@@ -66,7 +66,7 @@ def control_label(name: str) -> str:
     if name == RANDOM:
         return "uniform random over allowed actions"
     if name == IN_ORDER:
-        return "the coded actions in order (the first allowed)"
+        return "the coded actions in order, first allowed"
     label = name.replace(ALWAYS, "always ")
     if label.endswith(RANDOM_PARAMETERS):
         return label.removesuffix(RANDOM_PARAMETERS) + ", random parameters"
