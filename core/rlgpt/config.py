@@ -137,6 +137,13 @@ class LearnerConfig(_Strict):
         description="Keyword arguments of the learner (ppo: `n_steps`, `learning_rate`, ...), checked by it "
         "before the run.",
     )
+    reward_shaping: Literal["bonus", "potential"] = Field(
+        default="bonus",
+        description="How a sub-task's coder-written `reward(api)` enters training: `bonus` adds its value "
+        "(clipped to [-1, 1]) after every step, which also pays a policy for lingering in a state it "
+        "likes; `potential` adds its change since the previous step (potential-based shaping), so an "
+        "episode gains only its value at the end minus at the start.",
+    )
 
 
 class EvaluationConfig(_Strict):

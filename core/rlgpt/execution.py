@@ -109,6 +109,8 @@ class PlanRuntime:
     :param checkpoints: RL sub-task name -> policy checkpoint.
     :param learner: learner name in the registry.
     :param failure_log: JSON-lines file every failed call of the programs appends to (``""``: none).
+    :param reward_shaping: how a sub-task's ``reward`` program enters training
+        (:class:`~rlgpt.envs.goals.ShapedReward`'s ``mode``).
     """
 
     env_entry_point: str
@@ -124,6 +126,7 @@ class PlanRuntime:
     continuous: bool = False
     primitive_actions: tuple[str, ...] = ()
     failure_log: str = ""
+    reward_shaping: str = "bonus"
 
     @functools.cached_property
     def parsed_plan(self) -> Plan:
@@ -291,7 +294,7 @@ class PlanRuntime:
         )
         functions = self.functions(subtask)
         if REWARD in functions:
-            env = ShapedReward(env, functions[REWARD], self.skill_cls)
+            env = ShapedReward(env, functions[REWARD], self.skill_cls, mode=self.reward_shaping)
         return self.view(subtask, env)
 
 

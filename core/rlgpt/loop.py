@@ -318,6 +318,7 @@ class Loop:
             primitive_actions=self.env_spec.primitive_actions,
             plugins=self.plugins,
             failure_log=str(self.run_dir.path / CALL_FAILURES_FILE),
+            reward_shaping=self.config.learner.reward_shaping,
         )
 
     def _count_call_failures(self, record: IterationRecord, phase: str) -> None:

@@ -60,29 +60,65 @@ class DoneCondition(gym.Wrapper):
         return obs, reward, terminated, truncated, info
 
 
+SHAPING_MODES = ("bonus", "potential")
+"""How a coder's ``reward(api)`` enters training (:class:`ShapedReward`)."""
+
+
 class ShapedReward(gym.Wrapper):
-    """Add ``reward(api) -> float`` (coder-written) to every step's reward.
+    """Add a coder-written ``reward(api) -> float`` to every step's reward.
 
     :param reward: shaping function over a read-only skill API; its value is clipped
         to ``[-clip, clip]`` so a bad shaping cannot swamp the task reward. A value that is
         not a finite number adds nothing and is reported as ``info["reward_error"]``, as a
         function that raises is.
+    :param mode: ``"bonus"`` adds the value after every step; ``"potential"`` treats it as a
+        potential and adds its change since the previous step (potential-based shaping, Ng, Harada
+        and Russell 1999, undiscounted): an episode gains ``reward(end) - reward(start)`` in all, so
+        a policy earns nothing by lingering in a state the shaping likes, where a per-step bonus pays
+        it for every step it stays there instead of finishing.
     """
 
     def __init__(
-        self, env: gym.Env, reward: Callable[[SkillAPI], Any], skill_api: type[SkillAPI], *, clip: float = 1.0
+        self,
+        env: gym.Env,
+        reward: Callable[[SkillAPI], Any],
+        skill_api: type[SkillAPI],
+        *,
+        clip: float = 1.0,
+        mode: str = "bonus",
     ) -> None:
         super().__init__(env)
-        self._reward, self._skill_api, self._clip = reward, skill_api, clip
+        if mode not in SHAPING_MODES:
+            raise ValueError(f"reward shaping mode {mode!r}: choose one of {', '.join(SHAPING_MODES)}")
+        self._reward, self._skill_api, self._clip, self._mode = reward, skill_api, clip, mode
+        self._potential = 0.0
+
+    def reset(self, **kwargs: Any):
+        obs, info = self.env.reset(**kwargs)
+        value, _ = self._value(obs, info)
+        self._potential = value or 0.0
+        return obs, info
 
     def step(self, action: Any):
         obs, reward, terminated, truncated, info = self.env.step(action)
+        value, error = self._value(obs, info)
+        if error:
+            info = {**info, "reward_error": error}
+        if value is None:  # no reading: no bonus, and the potential stays where it was
+            bonus = 0.0
+        elif self._mode == "potential":
+            bonus, self._potential = value - self._potential, value
+        else:
+            bonus = value
+        return obs, float(reward) + bonus, terminated, truncated, info
+
+    def _value(self, obs: Any, info: dict[str, Any]) -> tuple[float | None, str | None]:
+        """The clipped shaping value of a state, or None and what went wrong."""
         api = observer(self._skill_api, obs, info)
         try:
-            bonus = max(-self._clip, min(self._clip, _finite(self._reward(api))))
+            return max(-self._clip, min(self._clip, _finite(self._reward(api)))), None
         except (Exception, ReadOnlySkills) as exc:
-            bonus, info = 0.0, {**info, "reward_error": f"{type(exc).__name__}: {exc}"}
-        return obs, float(reward) + bonus, terminated, truncated, info
+            return None, f"{type(exc).__name__}: {exc}"
 
 
 def _finite(value: Any) -> float:

@@ -222,3 +222,33 @@ def test_checks_that_try_to_act_count_as_errors_instead_of_ending_the_run():
     goal.reset(seed=0)
     _, _, terminated, _, info = goal.step(0)
     assert not terminated and "ReadOnlySkills" in info["done_error"]
+
+
+def distance_to_tree(api):
+    dx, dy = api.tree_offset()
+    return -0.1 * (abs(dx) + abs(dy))
+
+
+def test_potential_shaping_pays_the_change_so_standing_still_earns_nothing():
+    """A per-step bonus pays for every step spent in a state the shaping likes; as a potential the same
+    function pays only its change, so an episode earns reward(end) - reward(start) whatever it did between."""
+    bonus = ShapedReward(make_env(), distance_to_tree, GridcraftSkills)
+    potential = ShapedReward(make_env(), distance_to_tree, GridcraftSkills, mode="potential")
+    _, info = bonus.reset(seed=0)
+    potential.reset(seed=0)
+    start = -0.1 * sum(abs(d) for d in info["tree_offset"])
+    steps = [0, 0, 0, 2, 4, 1, 0, 0, 3]  # noops stand still; moves change the distance
+    paid_bonus, paid_potential = [], []
+    for action in steps:
+        paid_bonus.append(bonus.step(action)[1])
+        _, reward, *_, info = potential.step(action)
+        paid_potential.append(reward)
+    end = -0.1 * sum(abs(d) for d in info["tree_offset"])
+    assert paid_bonus[:3] == [start] * 3, "the bonus pays the standing state every step"
+    assert paid_potential[:3] == [0.0] * 3, "the potential pays nothing for standing still"
+    assert sum(paid_potential) == pytest.approx(end - start)
+
+
+def test_an_unknown_shaping_mode_is_refused():
+    with pytest.raises(ValueError, match="choose one of bonus, potential"):
+        ShapedReward(make_env(), distance_to_tree, GridcraftSkills, mode="difference")
