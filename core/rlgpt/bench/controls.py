@@ -77,7 +77,7 @@ from rlgpt.bench.matrix import NO_LLM
 from rlgpt.bench.trial import FINISHED, write_json
 from rlgpt.envs import CodedActions
 from rlgpt.envs.fixed_rules import BoxUniform, MaskedChoice
-from rlgpt.policy_selection import rule_candidates, validate
+from rlgpt.policy_selection import Selection, rule_candidates, validate
 from rlgpt.worlds import evaluation_world
 
 if TYPE_CHECKING:
@@ -330,9 +330,15 @@ class TrialControls:
         """``controls`` (this trial's, from :meth:`run`) with what validation on ``episodes`` worlds
         would have deployed (:mod:`rlgpt.policy_selection`): ``selection``, and the ``selected``
         policy's outcomes on the evaluation worlds (those of the candidate it chose). A trial whose
-        loop validated keeps its own selection (its ``trained`` is already what it deployed)."""
-        if self.selection or TRAINED not in controls["policies"] or not self._rules:
+        loop validated keeps its own selection (its ``trained`` is already what it deployed). A plan
+        with no coded action to stand alone (none written, or every program rejected) leaves the
+        trained policy the only candidate: it is chosen without validation episodes, as in the loop."""
+        if self.selection or TRAINED not in controls["policies"]:
             return controls
+        if not self._rules:
+            only = Selection(TRAINED, {}, episodes, 0).to_dict()
+            policies = {**controls["policies"], SELECTED: controls["policies"][TRAINED]}
+            return {**controls, "policies": policies, "selection": only}
         trained = self.policies()[TRAINED]
         selection = validate(
             self.runtime,

@@ -270,3 +270,27 @@ def test_a_success_predicate_that_raises_is_a_counted_failure_named_in_the_selec
     assert selection.to_dict()["task_errors"] == selection.task_errors
     assert "; success(info) raised KeyError: 'at_end' (2x)" in selection.summary()
     assert "task_errors" not in Selection("trained", {"trained": 1}, 1, 3).to_dict()
+
+
+DONE_ONLY = "```python\ndef done(api):\n    return api.position() == 4\n```"
+
+
+def test_a_plan_without_coded_actions_validates_to_its_trained_policy(registry, tmp_path: Path) -> None:
+    """No coded action to run alone (none written, or every program rejected): the trained policy is the
+    only candidate, so the replay deploys it without validation episodes, as the loop does."""
+    moves_only = {**PLAN, "subtasks": [{**PLAN["subtasks"][0], "coded_actions": []}]}
+    transcript = tmp_path / "moves-only.jsonl"
+    entries = [
+        {"match": {"role": "planner"}, "response": json.dumps(moves_only)},
+        {"match": {"role": "coder"}, "response": DONE_ONLY},
+    ]
+    transcript.write_text("".join(json.dumps(entry) + "\n" for entry in entries))
+    out = tmp_path / "out"
+    loop = run(registry, tmp_path, transcript, RIGHT, validation=3)
+    assert only_record(loop).selection is None, "the loop had nothing to validate against"
+    _write_trial(out, loop, 0)
+    assert run_controls(out, log=lambda line: None, registry=registry, validation_episodes=3) == 1
+    (controls,) = load_controls(out).values()
+    assert controls["selection"] == {"chosen": "trained", "successes": {}, "episodes": 3, "steps": 0}
+    assert controls["policies"][SELECTED] == controls["policies"][TRAINED]
+    assert "chosen: trained on 1 of 1 seeds" in write_analysis(out, registry).read_text()
