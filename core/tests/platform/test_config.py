@@ -101,7 +101,7 @@ def test_json_dump_round_trips(tmp_path: Path) -> None:
             MINIMAL + "[learner]\ntotal_timestep = 5\n",
             (),
             "learner.total_timestep: unknown key (allowed: name, total_timesteps, n_envs, checkpoint_every, "
-            "hyperparameters) - did you mean 'learner.total_timesteps'?",
+            "hyperparameters, reward_shaping) - did you mean 'learner.total_timesteps'?",
         ),
         ('task = "reach_end"\n', (), "env: required key is missing"),
         (
