@@ -77,7 +77,7 @@ from rlgpt.bench.matrix import NO_LLM
 from rlgpt.bench.trial import FINISHED, write_json
 from rlgpt.envs import CodedActions
 from rlgpt.envs.fixed_rules import BoxUniform, MaskedChoice
-from rlgpt.policy_selection import Selection, rule_candidates, validate
+from rlgpt.policy_selection import Selection, judge, rule_candidates, validate
 from rlgpt.worlds import evaluation_world
 
 if TYPE_CHECKING:
@@ -295,7 +295,7 @@ class TrialControls:
                 }
                 world = evaluation_world(self.config.seed, episode)
                 chain = self.runtime.run_episode(env, counted, default_steps, world)
-                out["success"].append(int(bool(self.task.success(chain.info))))
+                out["success"].append(int(judge(self.task.success, chain.info)[0]))
                 out["steps"].append(int(chain.steps))
                 unlocked = chain.info.get("achievements", {})
                 out["achievements"].append(sorted(k for k, v in unlocked.items() if v))
