@@ -163,7 +163,8 @@ def validate(
                 steps += chain.steps
                 solved, error = judge(success, chain.info)
                 successes[name] += solved
-                errors.update([error] if error else [])
+                if error:
+                    errors[error] += 1
     finally:
         env.close()
     chosen = max(successes, key=lambda name: successes[name])  # the first of the best
